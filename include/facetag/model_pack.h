@@ -1,0 +1,73 @@
+// A model pack: the three networks facetag runs and the facts about them,
+// described by a committed JSON manifest (packs/<id>.json).
+//
+// The manifest names each model file with its SHA-256, the npm package and
+// version it comes from, its licence and what is known of its training data,
+// the input specification, and the similarity thresholds calibrated for this
+// pack. Loading a pack checks every file; a missing or altered file is an
+// error naming the file.
+//
+// Thread safety: a loaded ModelPack is an immutable value; share it freely.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "facetag/result.h"
+
+namespace facetag {
+
+// One point of the false-accept curve: comparing faces of two different
+// people gives a cosine similarity >= `similarity` with rate `false_accept_rate`.
+struct FarPoint {
+  double false_accept_rate = 0;
+  float similarity = 0;
+};
+
+struct PackThresholds {
+  // Decreasing false-accept rates with increasing similarities.
+  std::vector<FarPoint> far_curve;
+  std::string far_curve_source;  // the data the curve was measured on
+  // Same/different threshold for a single pair (facetag compare), chosen for
+  // best accuracy on LFW DevTrain.
+  float verification = 0.3f;
+  // The best person must beat the second-best person by this much.
+  float margin = 0.05f;
+  // A caption mention may lower a person's threshold no further than this.
+  float mention_floor = 0.35f;
+};
+
+struct ModelFile {
+  std::string role;    // "detector", "landmarker", "embedder"
+  std::filesystem::path path;  // absolute, resolved against the model dir
+  std::string sha256;
+};
+
+struct ModelPack {
+  std::string id;           // carried by every embedding, e.g. "faceplugin-fr-v1"
+  std::string description;
+  std::string licence;
+  std::string provenance;   // package, version, what is known of training data
+  int embedding_size = 512;
+  std::vector<ModelFile> files;
+  PackThresholds thresholds;
+
+  // The file for a role; empty path when the pack has none.
+  std::filesystem::path FileFor(const std::string& role) const;
+};
+
+// Reads `manifest` and resolves its files under `model_dir`. When
+// `verify_hashes` is set every file's SHA-256 is checked. Errors: kModel for
+// a missing file, a hash mismatch (message names the file and both hashes)
+// or a malformed manifest; kNotFound when the manifest itself is missing.
+Result<ModelPack> LoadModelPack(const std::filesystem::path& manifest,
+                                const std::filesystem::path& model_dir,
+                                bool verify_hashes = true);
+
+// Where facetag looks for the pack when not told: $FACETAG_PACK (manifest)
+// and $FACETAG_MODELS (model dir), else the paths configured at build time.
+std::filesystem::path DefaultPackManifest();
+std::filesystem::path DefaultModelDir();
+
+}  // namespace facetag

@@ -1,0 +1,73 @@
+// Plain value types shared by every module: faces, landmarks, embeddings.
+//
+// Coordinates are in pixels of the image *as displayed*, i.e. after its EXIF
+// orientation has been applied, unless a name says otherwise. Similarities
+// are cosine similarities of unit vectors: higher is more alike, in [-1, 1].
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace facetag {
+
+struct PointF {
+  float x = 0;
+  float y = 0;
+};
+
+// An axis-aligned face box in pixels: top-left corner and size.
+struct FaceBox {
+  float x = 0;
+  float y = 0;
+  float width = 0;
+  float height = 0;
+
+  float Area() const { return width * height; }
+  float CenterX() const { return x + width / 2; }
+  float CenterY() const { return y + height / 2; }
+};
+
+// Intersection over union of two boxes, in [0, 1].
+float IntersectionOverUnion(const FaceBox& a, const FaceBox& b);
+
+// The 68 points of the iBUG 300-W markup (0-based: jaw 0-16, brows 17-26,
+// nose 27-35, eyes 36-47, mouth 48-67), in pixels.
+using Landmarks68 = std::array<PointF, 68>;
+
+// The five points the alignment template is defined on, in this order:
+// left eye, right eye (as seen in the image), nose tip, left and right
+// mouth corner.
+using Landmarks5 = std::array<PointF, 5>;
+
+// A face embedding: an L2-normalised vector and the id of the model pack that
+// computed it. Embeddings of different models are never compared.
+struct Embedding {
+  std::string model_id;
+  std::vector<float> values;
+};
+
+// Cosine similarity of two unit vectors of equal length.
+float CosineSimilarity(const std::vector<float>& a, const std::vector<float>& b);
+
+// Normalises `values` to unit length in place; a zero vector stays zero.
+void NormalizeL2(std::vector<float>& values);
+
+// Everything the vision pipeline derives from one face.
+struct DetectedFace {
+  FaceBox box;               // pixels, displayed orientation
+  float detection_score = 0; // detector confidence in [0, 1]
+  Landmarks68 landmarks{};   // pixels, displayed orientation
+  Embedding embedding;
+};
+
+// The faces of one photo and the facts about the photo they came from.
+struct PhotoFaces {
+  int width = 0;   // displayed width in pixels (after EXIF orientation)
+  int height = 0;  // displayed height in pixels
+  int exif_orientation = 1;  // 1-8, as stored in the file
+  std::vector<DetectedFace> faces;
+};
+
+}  // namespace facetag

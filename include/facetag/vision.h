@@ -1,0 +1,108 @@
+// The vision pipeline: photo bytes in, faces with embeddings out.
+//
+//   decode (EXIF orientation applied, pixel limit) -> pad -> detect (UltraFace)
+//   -> 68 landmarks -> 5-point similarity alignment to 112x112 -> embedding
+//
+// The networks and OpenCV stay behind this header. See docs/architecture.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "facetag/model_pack.h"
+#include "facetag/result.h"
+#include "facetag/types.h"
+
+namespace facetag::vision {
+
+enum class ImageFormat { kUnknown, kJpeg, kPng, kTiff, kWebp, kBmp, kGif };
+
+const char* ImageFormatName(ImageFormat format);
+
+// What a file's header says, read without decoding the pixels.
+struct ImageInfo {
+  ImageFormat format = ImageFormat::kUnknown;
+  int stored_width = 0;   // pixels as stored, before EXIF orientation
+  int stored_height = 0;
+  int exif_orientation = 1;  // 1-8; 1 when absent or invalid
+  bool animated = false;     // an animation (GIF/WebP); only still images are analysed
+};
+
+// Identifies the format by its magic bytes (never by the file name) and reads
+// the declared dimensions and EXIF orientation. Errors: kUnsupportedFormat for
+// bytes that are no known image, kCorruptImage for a header that is cut off
+// or inconsistent.
+Result<ImageInfo> ProbeImage(std::span<const unsigned char> bytes);
+
+struct DecodeOptions {
+  // Photos declaring more pixels than this are refused before any pixel is
+  // decoded (kImageTooLarge), so a hostile header cannot exhaust memory.
+  // Default 150 MP: above the largest press cameras (about 100-150 MP).
+  std::uint64_t max_pixels = 150'000'000;
+  // Files larger than this are refused before they are read.
+  std::uint64_t max_file_bytes = 512ull << 20;
+};
+
+struct AnalyzerOptions {
+  DecodeOptions decode;
+  // Detector input: the padded photo is scaled so its long side is this.
+  int detector_long_side = 640;
+  // Constant border added on every side before detection, as a fraction of
+  // the photo's longer side: faces cut by the frame edge and tight headshots
+  // are otherwise missed (DESIGN.md, Model stack, step 1).
+  float pad_fraction = 0.25f;
+  // Minimum detector confidence in [0, 1] for a face to be kept.
+  float detection_threshold = 0.7f;
+  // Boxes overlapping a higher-scoring box by more than this IoU are dropped.
+  float nms_iou = 0.3f;
+  // Faces smaller than this (box height, displayed pixels) are ignored:
+  // below it the embedding is not reliable enough to name anybody.
+  float min_face_pixels = 20.0f;
+  // Adds a second detection pass at full resolution in tiles when the photo
+  // is large, to find small faces in group photos.
+  bool detect_small_faces = true;
+  // Embeds the chip and its mirror image and averages them ("flip test-time
+  // augmentation"); costs a second embedder run per face.
+  bool flip_augment = true;
+};
+
+// One analysis of a photo: the faces found and the photo's dimensions.
+// A photo without faces is a normal result with an empty `faces`.
+//
+// Thread safety: not thread-safe (OpenCV DNN networks hold state). Create one
+// FaceAnalyzer per worker thread; the ModelPack may be shared.
+class FaceAnalyzer {
+ public:
+  // Loads the networks of `pack`. Errors: kModel when a file cannot be
+  // loaded by OpenCV.
+  static Result<std::unique_ptr<FaceAnalyzer>> Create(const ModelPack& pack,
+                                                      const AnalyzerOptions& options = {});
+  virtual ~FaceAnalyzer() = default;
+
+  // Decodes `bytes` and returns every face with landmarks and embedding.
+  // Errors: kUnsupportedFormat, kCorruptImage, kImageTooLarge.
+  virtual Result<PhotoFaces> Analyze(std::span<const unsigned char> bytes) = 0;
+
+  // Reads and analyses a file (size limit from DecodeOptions). Errors as
+  // Analyze, plus kNotFound / kIo for the file.
+  virtual Result<PhotoFaces> AnalyzeFile(const std::filesystem::path& path) = 0;
+
+  // Embeds a face at a given box (pixels, displayed orientation) without
+  // running the detector, e.g. a box an editor drew. Errors as Analyze.
+  virtual Result<DetectedFace> AnalyzeBox(std::span<const unsigned char> bytes,
+                                          const FaceBox& box) = 0;
+
+  // The model id carried by every embedding this analyzer makes.
+  virtual const std::string& model_id() const = 0;
+};
+
+// Index of the face an "LFW-style" single-face photo is about: the largest
+// face, weighted towards the centre of the photo. nullopt when there is none.
+std::optional<std::size_t> PickMainFace(const PhotoFaces& photo);
+
+}  // namespace facetag::vision

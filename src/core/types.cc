@@ -1,0 +1,33 @@
+#include "facetag/types.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace facetag {
+
+float IntersectionOverUnion(const FaceBox& a, const FaceBox& b) {
+  const float left = std::max(a.x, b.x);
+  const float top = std::max(a.y, b.y);
+  const float right = std::min(a.x + a.width, b.x + b.width);
+  const float bottom = std::min(a.y + a.height, b.y + b.height);
+  const float inter = std::max(0.0f, right - left) * std::max(0.0f, bottom - top);
+  const float uni = a.Area() + b.Area() - inter;
+  return uni > 0 ? inter / uni : 0.0f;
+}
+
+float CosineSimilarity(const std::vector<float>& a, const std::vector<float>& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  double dot = 0;
+  for (std::size_t i = 0; i < n; ++i) dot += static_cast<double>(a[i]) * b[i];
+  return static_cast<float>(dot);
+}
+
+void NormalizeL2(std::vector<float>& values) {
+  double sum = 0;
+  for (float v : values) sum += static_cast<double>(v) * v;
+  if (sum <= 0) return;
+  const auto inv = static_cast<float>(1.0 / std::sqrt(sum));
+  for (float& v : values) v *= inv;
+}
+
+}  // namespace facetag
