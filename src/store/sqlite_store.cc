@@ -1,0 +1,828 @@
+// The SQLite implementation of facetag::Store (include/facetag/store.h).
+
+#include <pwd.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <array>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "facetag/store.h"
+#include "name_key.h"
+#include "sqlite_migrations.h"
+#include "sqlite_statement.h"
+
+namespace facetag {
+namespace {
+
+namespace fs = std::filesystem;
+using store::Statement;
+using store::Transaction;
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using SqliteHandle = std::unique_ptr<sqlite3, SqliteCloser>;
+
+// A person's URI is written into photos that leave the agency, so it must
+// not reveal anything (no time, no host) and must never collide: a random
+// RFC 4122 version-4 UUID.
+constexpr std::string_view kUriPrefix = "urn:uuid:";
+
+std::string NewPersonUri() {
+  std::array<unsigned char, 16> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string uri(kUriPrefix);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) uri.push_back('-');
+    uri.push_back(kDigits[bytes[i] >> 4]);
+    uri.push_back(kDigits[bytes[i] & 0x0F]);
+  }
+  return uri;
+}
+
+std::string UtcNowIso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 32> text{};
+  const std::size_t size = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(text.data(), size);
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+bool StartsWithUriPrefix(std::string_view text) {
+  return text.size() >= kUriPrefix.size() &&
+         AsciiLower(text.substr(0, kUriPrefix.size())) == kUriPrefix;
+}
+
+// Embeddings are stored as float32 little-endian whatever the host, so a
+// database file can move between machines; bit_cast keeps every bit.
+std::vector<unsigned char> EncodeEmbedding(const std::vector<float>& values) {
+  std::vector<unsigned char> bytes(values.size() * 4);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto bits = std::bit_cast<std::uint32_t>(values[i]);
+    for (std::size_t k = 0; k < 4; ++k) {
+      bytes[4 * i + k] = static_cast<unsigned char>(bits >> (8 * k));
+    }
+  }
+  return bytes;
+}
+
+std::vector<float> DecodeEmbedding(std::span<const unsigned char> bytes) {
+  std::vector<float> values(bytes.size() / 4);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::uint32_t bits = 0;
+    for (std::size_t k = 0; k < 4; ++k) bits |= std::uint32_t{bytes[4 * i + k]} << (8 * k);
+    values[i] = std::bit_cast<float>(bits);
+  }
+  return values;
+}
+
+// A name or alias as it will be stored (trimmed) and its comparison key.
+struct CheckedName {
+  std::string text;
+  std::string key;
+};
+
+// Names end up in XMP (XML) inside photos: they must be UTF-8 without
+// control characters. A name that looks like a URI would make FindPerson
+// ambiguous.
+Result<CheckedName> CheckName(std::string_view raw, std::string_view what) {
+  const std::string_view text = store::TrimAsciiWhitespace(raw);
+  if (text.empty()) return Fail(ErrorCode::kInvalidArgument, std::string(what) + " is empty");
+  if (!store::IsValidUtf8(text)) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(what) + " is not valid UTF-8");
+  }
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      return Fail(ErrorCode::kInvalidArgument, std::string(what) + " \"" + std::string(text) +
+                                                   "\" contains a control character");
+    }
+  }
+  if (StartsWithUriPrefix(text)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::string(what) + " \"" + std::string(text) + "\" looks like a person URI");
+  }
+  std::string key = store::FoldNameKey(text);
+  if (key.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::string(what) + " \"" + std::string(text) + "\" has no letters to compare");
+  }
+  return CheckedName{std::string(text), std::move(key)};
+}
+
+bool IsHexSha256(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (const char c : text) {
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) return false;
+  }
+  return true;
+}
+
+// The Store contract is that no exception crosses it; SQLite never throws,
+// but the standard library may (allocation), so each call is fenced.
+template <typename Body>
+auto Fenced(const char* operation, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return Fail(ErrorCode::kInternal, std::string(operation) + ": " + e.what());
+  } catch (...) {
+    return Fail(ErrorCode::kInternal, std::string(operation) + ": unknown exception");
+  }
+}
+
+// The first column of the first row of `sql`.
+Result<std::int64_t> ReadInt(sqlite3* db, std::string_view sql) {
+  auto statement = Statement::Prepare(db, sql);
+  if (!statement) return tl::unexpected(statement.error());
+  auto row = statement->Step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return Fail(ErrorCode::kDatabase, "\"" + std::string(sql) + "\" returned no row");
+  return statement->ColumnInt64(0);
+}
+
+// Person columns in the order ReadPerson expects.
+constexpr std::string_view kSelectPerson =
+    "SELECT p.id, p.uri, p.name, p.notes, p.created_at,"
+    " (SELECT count(*) FROM profiles WHERE person_id = p.id) FROM persons AS p";
+
+Person ReadPerson(const Statement& row) {
+  Person person;
+  person.id = row.ColumnInt64(0);
+  person.uri = row.ColumnText(1);
+  person.name = row.ColumnText(2);
+  person.notes = row.ColumnText(3);
+  person.created_at = row.ColumnText(4);
+  person.profile_count = static_cast<int>(row.ColumnInt64(5));
+  return person;
+}
+
+constexpr std::string_view kSelectProfile =
+    "SELECT id, person_id, model_id, dimension, embedding, photo_sha256,"
+    " box_x, box_y, box_width, box_height, created_at FROM profiles";
+
+Result<std::vector<Profile>> ReadProfiles(Statement& statement) {
+  std::vector<Profile> profiles;
+  for (;;) {
+    auto row = statement.Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    Profile profile;
+    profile.id = statement.ColumnInt64(0);
+    profile.person_id = statement.ColumnInt64(1);
+    profile.embedding.model_id = statement.ColumnText(2);
+    const std::int64_t dimension = statement.ColumnInt64(3);
+    const auto blob = statement.ColumnBlob(4);
+    // The schema's CHECK guarantees this; a file edited by other tools may not.
+    if (dimension <= 0 || blob.size() != static_cast<std::uint64_t>(dimension) * 4) {
+      return Fail(ErrorCode::kDatabase, "profile " + std::to_string(profile.id) +
+                                            " has a damaged embedding (" +
+                                            std::to_string(blob.size()) + " bytes for " +
+                                            std::to_string(dimension) + " values)");
+    }
+    profile.embedding.values = DecodeEmbedding(blob);
+    profile.photo_sha256 = statement.ColumnText(5);
+    profile.box.x = static_cast<float>(statement.ColumnDouble(6));
+    profile.box.y = static_cast<float>(statement.ColumnDouble(7));
+    profile.box.width = static_cast<float>(statement.ColumnDouble(8));
+    profile.box.height = static_cast<float>(statement.ColumnDouble(9));
+    profile.created_at = statement.ColumnText(10);
+    profiles.push_back(std::move(profile));
+  }
+  return profiles;
+}
+
+// Who a name key belongs to, as a name or as an alias.
+struct KeyOwner {
+  PersonId id = 0;
+  std::string name;
+};
+
+// SQLite store. Thread-safe: one connection, every call under `mutex_`.
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(SqliteHandle db, fs::path path, int version, bool read_only)
+      : db_(std::move(db)), path_(std::move(path)), version_(version), read_only_(read_only) {}
+
+  int SchemaVersion() const override { return version_; }
+
+  Result<Person> AddPerson(const NewPerson& person) override {
+    return Fenced("AddPerson", [&]() -> Result<Person> {
+      std::lock_guard lock(mutex_);
+      return AddPersonLocked(person);
+    });
+  }
+
+  Result<Person> FindPerson(std::string_view name_alias_or_uri) override {
+    return Fenced("FindPerson", [&]() -> Result<Person> {
+      std::lock_guard lock(mutex_);
+      return FindPersonLocked(name_alias_or_uri);
+    });
+  }
+
+  Result<Person> GetPerson(PersonId id) override {
+    return Fenced("GetPerson", [&]() -> Result<Person> {
+      std::lock_guard lock(mutex_);
+      auto transaction = Transaction::Begin(db(), Transaction::Kind::kDeferred);
+      if (!transaction) return tl::unexpected(transaction.error());
+      return LoadPerson(id);
+    });
+  }
+
+  Result<std::vector<Person>> ListPersons() override {
+    return Fenced("ListPersons", [&]() -> Result<std::vector<Person>> {
+      std::lock_guard lock(mutex_);
+      return ListPersonsLocked();
+    });
+  }
+
+  Result<void> AddAlias(PersonId id, const std::string& alias) override {
+    return Fenced("AddAlias", [&]() -> Result<void> {
+      std::lock_guard lock(mutex_);
+      return AddAliasLocked(id, alias);
+    });
+  }
+
+  Result<void> RemovePerson(PersonId id) override {
+    return Fenced("RemovePerson", [&]() -> Result<void> {
+      std::lock_guard lock(mutex_);
+      FACETAG_RETURN_IF_ERROR(CheckWritable());
+      // Aliases and profiles go with the person: ON DELETE CASCADE.
+      return DeleteById("DELETE FROM persons WHERE id = ?1", id, "person");
+    });
+  }
+
+  Result<ProfileId> AddProfile(const Profile& profile) override {
+    return Fenced("AddProfile", [&]() -> Result<ProfileId> {
+      std::lock_guard lock(mutex_);
+      return AddProfileLocked(profile);
+    });
+  }
+
+  Result<std::vector<Profile>> ProfilesOf(PersonId id) override {
+    return Fenced("ProfilesOf", [&]() -> Result<std::vector<Profile>> {
+      std::lock_guard lock(mutex_);
+      auto transaction = Transaction::Begin(db(), Transaction::Kind::kDeferred);
+      if (!transaction) return tl::unexpected(transaction.error());
+      FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
+      auto statement = Statement::Prepare(
+          db(), std::string(kSelectProfile) + " WHERE person_id = ?1 ORDER BY id");
+      if (!statement) return tl::unexpected(statement.error());
+      statement->Bind(1, std::int64_t{id});
+      return ReadProfiles(*statement);
+    });
+  }
+
+  Result<std::vector<Profile>> ProfilesForModel(const std::string& model_id) override {
+    return Fenced("ProfilesForModel", [&]() -> Result<std::vector<Profile>> {
+      if (model_id.empty()) return Fail(ErrorCode::kInvalidArgument, "empty model id");
+      std::lock_guard lock(mutex_);
+      auto statement = Statement::Prepare(
+          db(), std::string(kSelectProfile) + " WHERE model_id = ?1 ORDER BY id");
+      if (!statement) return tl::unexpected(statement.error());
+      statement->Bind(1, std::string_view(model_id));
+      return ReadProfiles(*statement);
+    });
+  }
+
+  Result<void> RemoveProfile(ProfileId id) override {
+    return Fenced("RemoveProfile", [&]() -> Result<void> {
+      std::lock_guard lock(mutex_);
+      FACETAG_RETURN_IF_ERROR(CheckWritable());
+      return DeleteById("DELETE FROM profiles WHERE id = ?1", id, "profile");
+    });
+  }
+
+ private:
+  sqlite3* db() const { return db_.get(); }
+
+  // SQLite would refuse too, but with a message that does not say why.
+  Result<void> CheckWritable() const {
+    if (!read_only_) return {};
+    return Fail(ErrorCode::kDatabase, path_.string() + " is open read-only");
+  }
+
+  Result<void> CheckPersonExists(PersonId id) {
+    auto statement = Statement::Prepare(db(), "SELECT 1 FROM persons WHERE id = ?1");
+    if (!statement) return tl::unexpected(statement.error());
+    auto row = statement->Bind(1, std::int64_t{id}).Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(id));
+    return {};
+  }
+
+  Result<std::vector<std::string>> AliasesOf(PersonId id) {
+    auto statement = Statement::Prepare(
+        db(), "SELECT alias FROM person_aliases WHERE person_id = ?1 ORDER BY id");
+    if (!statement) return tl::unexpected(statement.error());
+    statement->Bind(1, std::int64_t{id});
+    std::vector<std::string> aliases;
+    for (;;) {
+      auto row = statement->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) return aliases;
+      aliases.push_back(statement->ColumnText(0));
+    }
+  }
+
+  Result<Person> LoadPerson(PersonId id) {
+    auto statement = Statement::Prepare(db(), std::string(kSelectPerson) + " WHERE p.id = ?1");
+    if (!statement) return tl::unexpected(statement.error());
+    auto row = statement->Bind(1, std::int64_t{id}).Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(id));
+    Person person = ReadPerson(*statement);
+    auto aliases = AliasesOf(id);
+    if (!aliases) return tl::unexpected(aliases.error());
+    person.aliases = std::move(*aliases);
+    return person;
+  }
+
+  Result<std::optional<KeyOwner>> OwnerOfKey(const std::string& key) {
+    auto statement = Statement::Prepare(
+        db(),
+        "SELECT id, name FROM persons WHERE name_key = ?1"
+        " UNION ALL"
+        " SELECT p.id, p.name FROM person_aliases AS a JOIN persons AS p ON p.id = a.person_id"
+        " WHERE a.alias_key = ?1"
+        " LIMIT 1");
+    if (!statement) return tl::unexpected(statement.error());
+    auto row = statement->Bind(1, std::string_view(key)).Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return std::optional<KeyOwner>();
+    return std::optional<KeyOwner>(KeyOwner{statement->ColumnInt64(0), statement->ColumnText(1)});
+  }
+
+  // kAlreadyExists when `name` (or a name that folds alike) names a person
+  // other than `except`.
+  Result<void> CheckNameFree(const CheckedName& name, PersonId except) {
+    auto owner = OwnerOfKey(name.key);
+    if (!owner) return tl::unexpected(owner.error());
+    if (!*owner || (*owner)->id == except) return {};
+    return Fail(ErrorCode::kAlreadyExists, "\"" + name.text + "\" already names " + (*owner)->name +
+                                               " (person " + std::to_string((*owner)->id) + ")");
+  }
+
+  Result<Person> AddPersonLocked(const NewPerson& input) {
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    auto name = CheckName(input.name, "the name");
+    if (!name) return tl::unexpected(name.error());
+    if (!store::IsValidUtf8(input.notes)) {
+      return Fail(ErrorCode::kInvalidArgument, "the notes are not valid UTF-8");
+    }
+    // An alias that folds to the name or to an earlier alias adds nothing a
+    // search could use, so it is dropped rather than refused.
+    std::vector<CheckedName> aliases;
+    for (const auto& raw : input.aliases) {
+      auto alias = CheckName(raw, "an alias");
+      if (!alias) return tl::unexpected(alias.error());
+      bool repeated = alias->key == name->key;
+      for (const auto& earlier : aliases) repeated = repeated || earlier.key == alias->key;
+      if (!repeated) aliases.push_back(std::move(*alias));
+    }
+
+    auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
+    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_RETURN_IF_ERROR(CheckNameFree(*name, 0));
+    for (const auto& alias : aliases) FACETAG_RETURN_IF_ERROR(CheckNameFree(alias, 0));
+
+    auto insert = Statement::Prepare(
+        db(),
+        "INSERT INTO persons (uri, name, name_key, notes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!insert) return tl::unexpected(insert.error());
+    const std::string uri = NewPersonUri();
+    const std::string created_at = UtcNowIso8601();
+    insert->Bind(1, std::string_view(uri))
+        .Bind(2, std::string_view(name->text))
+        .Bind(3, std::string_view(name->key))
+        .Bind(4, std::string_view(input.notes))
+        .Bind(5, std::string_view(created_at));
+    FACETAG_RETURN_IF_ERROR(insert->Run());
+    const PersonId id = sqlite3_last_insert_rowid(db());
+    for (const auto& alias : aliases) FACETAG_RETURN_IF_ERROR(InsertAlias(id, alias));
+
+    auto person = LoadPerson(id);
+    if (!person) return person;
+    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    return person;
+  }
+
+  Result<void> InsertAlias(PersonId id, const CheckedName& alias) {
+    auto insert = Statement::Prepare(
+        db(), "INSERT INTO person_aliases (person_id, alias, alias_key) VALUES (?1, ?2, ?3)");
+    if (!insert) return tl::unexpected(insert.error());
+    insert->Bind(1, std::int64_t{id})
+        .Bind(2, std::string_view(alias.text))
+        .Bind(3, std::string_view(alias.key));
+    return insert->Run();
+  }
+
+  Result<void> AddAliasLocked(PersonId id, const std::string& raw) {
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    auto alias = CheckName(raw, "the alias");
+    if (!alias) return tl::unexpected(alias.error());
+    auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
+    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
+    auto owner = OwnerOfKey(alias->key);
+    if (!owner) return tl::unexpected(owner.error());
+    // Already one of this person's names: nothing to add.
+    if (*owner && (*owner)->id == id) return {};
+    FACETAG_RETURN_IF_ERROR(CheckNameFree(*alias, id));
+    FACETAG_RETURN_IF_ERROR(InsertAlias(id, *alias));
+    return transaction->Commit();
+  }
+
+  Result<Person> FindPersonLocked(std::string_view query) {
+    const std::string_view text = store::TrimAsciiWhitespace(query);
+    if (text.empty()) return Fail(ErrorCode::kInvalidArgument, "empty person name or URI");
+    auto transaction = Transaction::Begin(db(), Transaction::Kind::kDeferred);
+    if (!transaction) return tl::unexpected(transaction.error());
+    if (StartsWithUriPrefix(text)) {
+      // URIs are generated in lower case; people may type them otherwise.
+      auto statement = Statement::Prepare(db(), "SELECT id FROM persons WHERE uri = ?1");
+      if (!statement) return tl::unexpected(statement.error());
+      const std::string uri = AsciiLower(text);
+      auto row = statement->Bind(1, std::string_view(uri)).Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) return Fail(ErrorCode::kNotFound, "no person with URI " + std::string(text));
+      return LoadPerson(statement->ColumnInt64(0));
+    }
+    auto owner = OwnerOfKey(store::FoldNameKey(text));
+    if (!owner) return tl::unexpected(owner.error());
+    if (!*owner) return Fail(ErrorCode::kNotFound, "no person named \"" + std::string(text) + "\"");
+    return LoadPerson((*owner)->id);
+  }
+
+  Result<std::vector<Person>> ListPersonsLocked() {
+    auto transaction = Transaction::Begin(db(), Transaction::Kind::kDeferred);
+    if (!transaction) return tl::unexpected(transaction.error());
+    auto statement =
+        Statement::Prepare(db(), std::string(kSelectPerson) + " ORDER BY p.name_key, p.name, p.id");
+    if (!statement) return tl::unexpected(statement.error());
+    std::vector<Person> persons;
+    std::unordered_map<PersonId, std::size_t> index_of;
+    for (;;) {
+      auto row = statement->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      persons.push_back(ReadPerson(*statement));
+      index_of.emplace(persons.back().id, persons.size() - 1);
+    }
+    // All aliases in one query rather than one per person.
+    auto aliases =
+        Statement::Prepare(db(), "SELECT person_id, alias FROM person_aliases ORDER BY id");
+    if (!aliases) return tl::unexpected(aliases.error());
+    for (;;) {
+      auto row = aliases->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      const auto it = index_of.find(aliases->ColumnInt64(0));
+      if (it != index_of.end()) persons[it->second].aliases.push_back(aliases->ColumnText(1));
+    }
+    return persons;
+  }
+
+  Result<ProfileId> AddProfileLocked(const Profile& profile) {
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    const Embedding& embedding = profile.embedding;
+    if (embedding.model_id.empty()) {
+      return Fail(ErrorCode::kInvalidArgument, "the profile's embedding has no model id");
+    }
+    if (!store::IsValidUtf8(embedding.model_id)) {
+      return Fail(ErrorCode::kInvalidArgument, "the model id is not valid UTF-8");
+    }
+    if (embedding.values.empty()) {
+      return Fail(ErrorCode::kInvalidArgument, "the profile's embedding is empty");
+    }
+    for (std::size_t i = 0; i < embedding.values.size(); ++i) {
+      if (!std::isfinite(embedding.values[i])) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    "embedding value " + std::to_string(i) + " is not finite");
+      }
+    }
+    // SQLite stores a NaN REAL as NULL, which the schema refuses anyway.
+    const FaceBox& box = profile.box;
+    if (!std::isfinite(box.x) || !std::isfinite(box.y) || !std::isfinite(box.width) ||
+        !std::isfinite(box.height) || box.width < 0 || box.height < 0) {
+      return Fail(ErrorCode::kInvalidArgument, "the face box is not finite or has a negative size");
+    }
+    if (!profile.photo_sha256.empty() && !IsHexSha256(profile.photo_sha256)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "photo_sha256 \"" + profile.photo_sha256 + "\" is not 64 hex digits");
+    }
+    const std::string photo_sha256 = AsciiLower(profile.photo_sha256);
+
+    auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
+    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_RETURN_IF_ERROR(CheckPersonExists(profile.person_id));
+    // A matcher is built from all profiles of one model; a vector of another
+    // length would make every comparison meaningless.
+    const auto size = static_cast<std::int64_t>(embedding.values.size());
+    auto dimension = DimensionOfModel(embedding.model_id);
+    if (!dimension) return tl::unexpected(dimension.error());
+    if (*dimension && **dimension != size) {
+      return Fail(ErrorCode::kInvalidArgument, "model " + embedding.model_id + " has profiles of " +
+                                                   std::to_string(**dimension) +
+                                                   " values; this embedding has " +
+                                                   std::to_string(size));
+    }
+
+    auto insert = Statement::Prepare(
+        db(),
+        "INSERT INTO profiles (person_id, model_id, dimension, embedding, photo_sha256,"
+        " box_x, box_y, box_width, box_height, created_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!insert) return tl::unexpected(insert.error());
+    const std::vector<unsigned char> blob = EncodeEmbedding(embedding.values);
+    const std::string created_at = UtcNowIso8601();
+    insert->Bind(1, std::int64_t{profile.person_id})
+        .Bind(2, std::string_view(embedding.model_id))
+        .Bind(3, size)
+        .BindBlob(4, blob)
+        .Bind(5, std::string_view(photo_sha256))
+        .Bind(6, double{box.x})
+        .Bind(7, double{box.y})
+        .Bind(8, double{box.width})
+        .Bind(9, double{box.height})
+        .Bind(10, std::string_view(created_at));
+    FACETAG_RETURN_IF_ERROR(insert->Run());
+    const ProfileId id = sqlite3_last_insert_rowid(db());
+    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    return id;
+  }
+
+  // The length of the embeddings stored for `model_id`; none if it has none.
+  Result<std::optional<std::int64_t>> DimensionOfModel(const std::string& model_id) {
+    auto statement =
+        Statement::Prepare(db(), "SELECT dimension FROM profiles WHERE model_id = ?1 LIMIT 1");
+    if (!statement) return tl::unexpected(statement.error());
+    auto row = statement->Bind(1, std::string_view(model_id)).Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(statement->ColumnInt64(0));
+  }
+
+  Result<void> DeleteById(const char* sql, std::int64_t id, const char* what) {
+    auto statement = Statement::Prepare(db(), sql);
+    if (!statement) return tl::unexpected(statement.error());
+    FACETAG_RETURN_IF_ERROR(statement->Bind(1, id).Run());
+    if (sqlite3_changes(db()) == 0) {
+      return Fail(ErrorCode::kNotFound,
+                  std::string("no ") + what + " with id " + std::to_string(id));
+    }
+    return {};
+  }
+
+  mutable std::mutex mutex_;
+  SqliteHandle db_;
+  const fs::path path_;
+  const int version_;
+  const bool read_only_;
+};
+
+// Brings the schema to the newest version, one migration per transaction.
+// The version is re-read inside each write transaction, so two processes
+// opening a new file at once do not both apply the same migration.
+Result<int> Migrate(sqlite3* db, const std::string& name) {
+  const auto migrations = store::SqliteMigrations();
+  const auto latest = static_cast<std::int64_t>(migrations.size());
+  for (;;) {
+    auto transaction = Transaction::Begin(db, Transaction::Kind::kImmediate);
+    if (!transaction) return tl::unexpected(transaction.error());
+    auto version = ReadInt(db, "PRAGMA user_version");
+    if (!version) return tl::unexpected(version.error());
+    if (*version > latest) {
+      return Fail(ErrorCode::kDatabase,
+                  name + " has schema version " + std::to_string(*version) +
+                      ": created by a newer facetag (this build knows up to " +
+                      std::to_string(latest) + ")");
+    }
+    if (*version == latest) {
+      FACETAG_RETURN_IF_ERROR(transaction->Commit());
+      return static_cast<int>(latest);
+    }
+    const auto& migration = migrations[static_cast<std::size_t>(*version)];
+    const std::string target = std::to_string(*version + 1);
+    const std::string context =
+        "migrating " + name + " to schema version " + target + " (" + migration.description + ")";
+    FACETAG_RETURN_IF_ERROR(store::ExecSql(db, migration.sql, context));
+    const std::string stamp =
+        "PRAGMA application_id = " + std::to_string(store::kFacetagApplicationId) +
+        "; PRAGMA user_version = " + target + ";";
+    FACETAG_RETURN_IF_ERROR(store::ExecSql(db, stamp.c_str(), context));
+    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  }
+}
+
+// Result of an open-time step, with the file named and "not a database"
+// said in words.
+Error OpenError(sqlite3* db, const Error& error, const std::string& name) {
+  if ((sqlite3_errcode(db) & 0xFF) == SQLITE_NOTADB) {
+    return Error{ErrorCode::kDatabase,
+                 name + " is not a SQLite database (SQLite: " + sqlite3_errmsg(db) + ")"};
+  }
+  return Error{error.code, "cannot open database " + name + ": " + error.message};
+}
+
+// What a file says about itself before facetag writes to it.
+struct DatabaseIdentity {
+  std::int64_t application_id = 0;
+  std::int64_t user_version = 0;
+  std::int64_t objects = 0;  // tables, indexes, triggers, views
+};
+
+// One read transaction, so the three facts come from the same snapshot even
+// while another process is creating the schema. Errors are translated here,
+// while sqlite3_errcode still describes them (the rollback resets it).
+Result<DatabaseIdentity> ReadIdentity(sqlite3* db, const std::string& name) {
+  auto transaction = Transaction::Begin(db, Transaction::Kind::kDeferred);
+  if (!transaction) return tl::unexpected(OpenError(db, transaction.error(), name));
+  DatabaseIdentity identity;
+  auto application_id = ReadInt(db, "PRAGMA application_id");
+  if (!application_id) return tl::unexpected(OpenError(db, application_id.error(), name));
+  identity.application_id = *application_id;
+  auto version = ReadInt(db, "PRAGMA user_version");
+  if (!version) return tl::unexpected(OpenError(db, version.error(), name));
+  identity.user_version = *version;
+  auto objects = ReadInt(db, "SELECT count(*) FROM sqlite_schema");
+  if (!objects) return tl::unexpected(OpenError(db, objects.error(), name));
+  identity.objects = *objects;
+  auto committed = transaction->Commit();
+  if (!committed) return tl::unexpected(OpenError(db, committed.error(), name));
+  return identity;
+}
+
+// WAL lets readers (other processes, the server) read while one writes;
+// with synchronous=NORMAL a crash may lose the last commits but never
+// corrupts the file.
+//
+// The switch needs an exclusive lock, and while another connection is
+// creating the same file SQLite may answer SQLITE_BUSY at once instead of
+// calling the busy handler; so the wait the busy timeout promises is done
+// here.
+Result<void> EnableWal(sqlite3* db, const std::string& name, bool in_memory, int busy_timeout_ms) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  const auto switch_mode = [db]() -> Result<std::string> {
+    auto journal = Statement::Prepare(db, "PRAGMA journal_mode = WAL");
+    if (!journal) return tl::unexpected(journal.error());
+    auto row = journal->Step();
+    if (!row) return tl::unexpected(row.error());
+    return *row ? AsciiLower(journal->ColumnText(0)) : "";
+  };
+  for (;;) {
+    auto mode = switch_mode();
+    if (mode) {
+      if (*mode == "wal" || (in_memory && *mode == "memory")) return {};
+      return Fail(ErrorCode::kDatabase,
+                  "cannot switch " + name + " to WAL mode (journal mode stays \"" + *mode + "\")");
+    }
+    const bool busy = (sqlite3_errcode(db) & 0xFF) == SQLITE_BUSY;
+    if (!busy || std::chrono::steady_clock::now() >= deadline) {
+      return tl::unexpected(OpenError(db, mode.error(), name));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const StoreOptions& options) {
+  if (options.busy_timeout_ms < 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "busy_timeout_ms is negative: " + std::to_string(options.busy_timeout_ms));
+  }
+  const std::string name = path.string();
+  if (name.empty()) return Fail(ErrorCode::kInvalidArgument, "empty database path");
+  if (sodium_init() < 0) return Fail(ErrorCode::kInternal, "libsodium failed to initialise");
+  const bool in_memory = name == ":memory:";
+
+  if (!in_memory && options.read_only) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return Fail(ErrorCode::kNotFound, "database not found: " + name);
+  } else if (!in_memory && path.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return Fail(ErrorCode::kIo, "cannot create the folder " + path.parent_path().string() +
+                                      " for the database: " + ec.message());
+    }
+  }
+
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;  // the store serialises calls itself
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
+  SqliteHandle db(raw);  // closed on every path, also when opening failed
+  if (rc != SQLITE_OK) {
+    // Cannot open = the filesystem refused (permissions, a folder there, ...).
+    const ErrorCode code = (rc & 0xFF) == SQLITE_CANTOPEN ? ErrorCode::kIo : ErrorCode::kDatabase;
+    return Fail(code, "cannot open database " + name + ": " +
+                          (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
+
+  // The first read of the file: this is where a file that is not a database
+  // fails. Checked before anything is written, so a foreign file is left
+  // untouched.
+  auto identity = ReadIdentity(db.get(), name);
+  if (!identity) return tl::unexpected(identity.error());
+  const std::int64_t version = identity->user_version;
+  const bool pristine = identity->application_id == 0 && version == 0 && identity->objects == 0;
+  if (identity->application_id != store::kFacetagApplicationId && !pristine) {
+    return Fail(ErrorCode::kDatabase,
+                name + " is a SQLite database of another program, not facetag's");
+  }
+  const auto latest = static_cast<std::int64_t>(store::SqliteMigrations().size());
+  if (version > latest) {
+    return Fail(ErrorCode::kDatabase, name + " has schema version " + std::to_string(version) +
+                                          ": created by a newer facetag (this build knows up to " +
+                                          std::to_string(latest) + ")");
+  }
+
+  if (options.read_only) {
+    if (version < latest) {
+      return Fail(ErrorCode::kDatabase, name + " has schema version " + std::to_string(version) +
+                                            ", older than this build's " + std::to_string(latest) +
+                                            "; open it once without read_only to migrate it");
+    }
+    auto pragmas = store::ExecSql(db.get(), "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;",
+                                  "configuring " + name);
+    if (!pragmas) return tl::unexpected(pragmas.error());
+    return std::make_unique<SqliteStore>(std::move(db), path, static_cast<int>(version), true);
+  }
+
+  auto wal = EnableWal(db.get(), name, in_memory, options.busy_timeout_ms);
+  if (!wal) return tl::unexpected(wal.error());
+  auto pragmas = store::ExecSql(db.get(), "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                                "configuring " + name);
+  if (!pragmas) return tl::unexpected(pragmas.error());
+
+  auto migrated = Migrate(db.get(), name);
+  if (!migrated) return tl::unexpected(migrated.error());
+  return std::make_unique<SqliteStore>(std::move(db), path, *migrated, false);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::OpenSqlite(const fs::path& path,
+                                                 const StoreOptions& options) {
+  return Fenced("opening the SQLite store", [&] { return OpenSqliteStore(path, options); });
+}
+
+fs::path DefaultDatabasePath() {
+  const auto env = [](const char* variable) -> std::string {
+    const char* value = std::getenv(variable);
+    return value != nullptr ? value : "";
+  };
+  if (std::string db = env("FACETAG_DB"); !db.empty()) return db;
+  // The XDG base directory spec says relative values are to be ignored.
+  if (std::string data = env("XDG_DATA_HOME"); !data.empty() && fs::path(data).is_absolute()) {
+    return fs::path(data) / "facetag" / "facetag.db";
+  }
+  std::string home = env("HOME");
+  if (home.empty()) {
+    // Services started without a HOME still have a passwd entry.
+    long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : 16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
+        found != nullptr && found->pw_dir != nullptr) {
+      home = found->pw_dir;
+    }
+  }
+  return fs::path(home) / ".local" / "share" / "facetag" / "facetag.db";
+}
+
+}  // namespace facetag
