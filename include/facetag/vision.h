@@ -57,7 +57,7 @@ struct AnalyzerOptions {
   // are otherwise missed (DESIGN.md, Model stack, step 1).
   float pad_fraction = 0.25f;
   // Minimum detector confidence in [0, 1] for a face to be kept.
-  float detection_threshold = 0.7f;
+  float detection_threshold = 0.8f;
   // Boxes overlapping a higher-scoring box by more than this IoU are dropped.
   float nms_iou = 0.3f;
   // Faces smaller than this (box height, displayed pixels) are ignored:
@@ -84,7 +84,8 @@ class FaceAnalyzer {
                                                       const AnalyzerOptions& options = {});
   virtual ~FaceAnalyzer() = default;
 
-  // Decodes `bytes` and returns every face with landmarks and embedding.
+  // Decodes `bytes` and returns every face with landmarks and embedding,
+  // ordered left to right.
   // Errors: kUnsupportedFormat, kCorruptImage, kImageTooLarge.
   virtual Result<PhotoFaces> Analyze(std::span<const unsigned char> bytes) = 0;
 
@@ -101,8 +102,23 @@ class FaceAnalyzer {
   virtual const std::string& model_id() const = 0;
 };
 
-// Index of the face an "LFW-style" single-face photo is about: the largest
-// face, weighted towards the centre of the photo. nullopt when there is none.
+// Index of the face a portrait or single-subject photo is about: the
+// largest face, with faces near the frame edge discounted (bystanders cut by
+// the frame). nullopt when there is none.
 std::optional<std::size_t> PickMainFace(const PhotoFaces& photo);
+
+// Index of the face closest to the centre of the photo, for photos cropped
+// around their subject (LFW's images are centred on the labelled person).
+// nullopt when there is none.
+std::optional<std::size_t> PickCentralFace(const PhotoFaces& photo);
+
+}  // namespace facetag::vision
+
+namespace facetag::vision {
+
+// How many threads one network call may use (process-wide; OpenCV's pool).
+// Parallel batch work sets 1 and runs one analyzer per core instead.
+// Values < 1 restore OpenCV's default.
+void SetInferenceThreads(int threads);
 
 }  // namespace facetag::vision

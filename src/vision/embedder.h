@@ -1,0 +1,32 @@
+// Face embedding network on aligned 112x112 chips (internal).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include "facetag/result.h"
+
+namespace facetag::vision {
+
+// Thread safety: not thread-safe (holds a cv::dnn::Net); one per thread.
+class Embedder {
+ public:
+  static Result<std::unique_ptr<Embedder>> Create(const std::filesystem::path& model,
+                                                  int embedding_size, bool flip_augment);
+  // The unit-length embedding of a 112x112 BGR chip. With flip augmentation
+  // the chip and its mirror image are embedded in one batch and averaged.
+  Result<std::vector<float>> Embed(const cv::Mat& chip);
+
+ private:
+  Embedder(cv::dnn::Net net, int size, bool flip)
+      : net_(std::move(net)), embedding_size_(size), flip_augment_(flip) {}
+  cv::dnn::Net net_;
+  int embedding_size_;
+  bool flip_augment_;
+};
+
+}  // namespace facetag::vision

@@ -1,0 +1,173 @@
+#include "vision/face_detector.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+namespace facetag::vision {
+namespace {
+
+// UltraFace RFB-320 prior boxes: feature strides and anchor sizes in input
+// pixels, and the box-coding variances (Linzaer/Ultra-Light-Fast-Generic-
+// Face-Detector-1MB, vision/ssd/config/fd_config.py).
+constexpr std::array<int, 4> kStrides = {8, 16, 32, 64};
+const std::array<std::vector<float>, 4> kMinSizes = {
+    std::vector<float>{10, 16, 24}, {32, 48}, {64, 96}, {128, 192, 256}};
+constexpr float kCenterVariance = 0.1f;
+constexpr float kSizeVariance = 0.2f;
+// Minimum score in the full-resolution pass for small faces.
+constexpr float kFinePassMinScore = 0.9f;
+// Share of a box inside another above which both are taken as one face.
+constexpr float kContainedFraction = 0.65f;
+
+float IntersectionOverSmaller(const FaceBox& a, const FaceBox& b) {
+  const float w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
+  const float h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+  const float smaller = std::min(a.Area(), b.Area());
+  return (w > 0 && h > 0 && smaller > 0) ? w * h / smaller : 0.0f;
+}
+
+int PriorCount(int width, int height) {
+  int n = 0;
+  for (std::size_t s = 0; s < kStrides.size(); ++s) {
+    const int fw = (width + kStrides[s] - 1) / kStrides[s];
+    const int fh = (height + kStrides[s] - 1) / kStrides[s];
+    n += fw * fh * static_cast<int>(kMinSizes[s].size());
+  }
+  return n;
+}
+
+}  // namespace
+
+FaceDetector::FaceDetector(cv::dnn::Net net, const DetectorOptions& options)
+    : net_(std::move(net)), options_(options) {}
+
+Result<std::unique_ptr<FaceDetector>> FaceDetector::Create(const std::filesystem::path& model,
+                                                           const DetectorOptions& options) {
+  if (options.long_side < 64 || options.long_side > 4096) {
+    return Fail(ErrorCode::kInvalidArgument, "detector long side must be in [64, 4096]");
+  }
+  try {
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(model.string());
+    if (net.empty()) return Fail(ErrorCode::kModel, "empty detector network: " + model.string());
+    return std::unique_ptr<FaceDetector>(new FaceDetector(std::move(net), options));
+  } catch (const cv::Exception& e) {
+    return Fail(ErrorCode::kModel, "cannot load detector " + model.string() + ": " + e.what());
+  }
+}
+
+bool FaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float threshold,
+                           std::vector<Detection>& out) {
+  const int in_w = std::max(1, static_cast<int>(std::lround((bgr.cols + 2 * pad) * scale)));
+  const int in_h = std::max(1, static_cast<int>(std::lround((bgr.rows + 2 * pad) * scale)));
+  // Paint the scaled photo into a black canvas: padding and resizing in one
+  // step, without materialising the padded full-resolution image.
+  cv::Mat canvas(in_h, in_w, CV_8UC3, cv::Scalar::all(0));
+  const int off = static_cast<int>(std::lround(pad * scale));
+  const int img_w = std::min(in_w - off, std::max(1, static_cast<int>(std::lround(bgr.cols * scale))));
+  const int img_h = std::min(in_h - off, std::max(1, static_cast<int>(std::lround(bgr.rows * scale))));
+  cv::resize(bgr, canvas(cv::Rect(off, off, img_w, img_h)), cv::Size(img_w, img_h), 0, 0,
+             scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+
+  const cv::Mat blob = cv::dnn::blobFromImage(canvas, 1.0 / 128, cv::Size(), cv::Scalar::all(127),
+                                              /*swapRB=*/true, /*crop=*/false);
+  net_.setInput(blob);
+  std::vector<cv::Mat> outputs;
+  net_.forward(outputs, std::vector<cv::String>{"462", "scores"});
+  const int n = PriorCount(in_w, in_h);
+  if (outputs.size() != 2 || static_cast<int>(outputs[0].total()) != n * 4 ||
+      static_cast<int>(outputs[1].total()) != n * 2) {
+    return false;  // not the prepared graph
+  }
+  const float* regressions = outputs[0].ptr<float>();
+  const float* scores = outputs[1].ptr<float>();
+  const double to_source = 1.0 / scale;
+  int index = 0;
+  for (std::size_t s = 0; s < kStrides.size(); ++s) {
+    const int fw = (in_w + kStrides[s] - 1) / kStrides[s];
+    const int fh = (in_h + kStrides[s] - 1) / kStrides[s];
+    for (int j = 0; j < fh; ++j) {
+      for (int i = 0; i < fw; ++i) {
+        for (float min_size : kMinSizes[s]) {
+          const float score = scores[index * 2 + 1];
+          if (score >= threshold) {
+            const float* l = regressions + index * 4;
+            // Prior centre and size in input pixels. UltraFace places
+            // centres at (i + 0.5) * stride (generate_priors), which differs
+            // from (i + 0.5) / fw * W when W is not a multiple of the stride.
+            const float pcx = (i + 0.5f) * kStrides[s];
+            const float pcy = (j + 0.5f) * kStrides[s];
+            const float cx = pcx + l[0] * kCenterVariance * min_size;
+            const float cy = pcy + l[1] * kCenterVariance * min_size;
+            const float w = min_size * std::exp(l[2] * kSizeVariance);
+            const float h = min_size * std::exp(l[3] * kSizeVariance);
+            Detection d;
+            d.score = score;
+            d.box.x = static_cast<float>((cx - w / 2) * to_source - pad);
+            d.box.y = static_cast<float>((cy - h / 2) * to_source - pad);
+            d.box.width = static_cast<float>(w * to_source);
+            d.box.height = static_cast<float>(h * to_source);
+            out.push_back(d);
+          }
+          ++index;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+Result<std::vector<Detection>> FaceDetector::Detect(const cv::Mat& bgr) {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    return Fail(ErrorCode::kInvalidArgument, "detector needs a non-empty 8-bit BGR image");
+  }
+  std::vector<Detection> candidates;
+  try {
+    const int long_side = std::max(bgr.cols, bgr.rows);
+    const int pad = static_cast<int>(std::lround(options_.pad_fraction * long_side));
+    const double scale = static_cast<double>(options_.long_side) / (long_side + 2 * pad);
+    bool ok = RunPass(bgr, pad, scale, options_.score_threshold, candidates);
+    // Large faces: UltraFace's biggest anchor is 256 input pixels, so a face
+    // filling a tight headshot (about 2/3 of the padded frame, 430 px at 640)
+    // is beyond it. A quarter-cost pass at half the size reaches such faces.
+    ok = ok && RunPass(bgr, pad, scale / 2, options_.score_threshold, candidates);
+    // Small faces: faces under ~40 px in the padded pass are at the bottom
+    // of the smallest anchor (10 px). A second pass without the border at
+    // twice the resolution reaches them; it only runs when it adds detail.
+    const double fine_scale = std::min(1.0, 2.0 * options_.long_side / long_side);
+    if (options_.second_scale && fine_scale > scale * 1.6) {
+      // At high resolution UltraFace fires on skin-coloured texture (hands,
+      // sleeves); this pass must be surer than the others.
+      const float fine_threshold = std::max(options_.score_threshold, kFinePassMinScore);
+      ok = ok && RunPass(bgr, 0, fine_scale, fine_threshold, candidates);
+    }
+    if (!ok) {
+      return Fail(ErrorCode::kModel,
+                  "detector outputs do not match the prepared UltraFace graph (run scripts/setup.sh)");
+    }
+  } catch (const cv::Exception& e) {
+    return Fail(ErrorCode::kModel, std::string("face detector failed: ") + e.what());
+  }
+  // Non-maximum suppression over all passes. A box mostly inside a
+  // better-scoring one is a part of the same face (an eye-and-nose box inside
+  // a head box at another scale); faces of different people overlap little.
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  std::vector<Detection> kept;
+  for (const Detection& d : candidates) {
+    bool suppressed = false;
+    for (const Detection& k : kept) {
+      if (IntersectionOverUnion(d.box, k.box) > options_.nms_iou ||
+          IntersectionOverSmaller(d.box, k.box) > kContainedFraction) {
+        suppressed = true;
+        break;
+      }
+    }
+    if (!suppressed) kept.push_back(d);
+  }
+  return kept;
+}
+
+}  // namespace facetag::vision

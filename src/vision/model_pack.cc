@@ -1,0 +1,292 @@
+#include "facetag/model_pack.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "facetag/file_io.h"
+#include "facetag/hash.h"
+
+// Build-time defaults; the vision target sets them from the CMake cache
+// variables of the same names. The fallbacks are relative to the working
+// directory, which suits a binary run from the project root.
+#ifndef FACETAG_DEFAULT_PACK
+#define FACETAG_DEFAULT_PACK "packs/default.json"
+#endif
+#ifndef FACETAG_DEFAULT_MODELS
+#define FACETAG_DEFAULT_MODELS "models"
+#endif
+
+namespace facetag {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// A manifest is a few kilobytes; anything far larger is not one.
+constexpr std::uintmax_t kMaxManifestBytes = 1 << 20;
+
+constexpr const char* kSetupHint = "run scripts/setup.sh to fetch and check the model files";
+
+// Reads typed fields of one JSON object; the first failure is kept with the
+// field's path (e.g. "files[2].sha256") so the error names the bad value.
+class Fields {
+ public:
+  Fields(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
+
+  const std::string& where() const { return where_; }
+
+  std::string String(const char* key, bool required, std::string* error) const {
+    const json* value = Find(key, required, "a string", error);
+    if (!value) return {};
+    if (!value->is_string()) {
+      *error = Name(key) + " must be a string";
+      return {};
+    }
+    return value->get<std::string>();
+  }
+
+  double Number(const char* key, std::string* error) const {
+    const json* value = Find(key, true, "a number", error);
+    if (!value) return 0;
+    if (!value->is_number()) {
+      *error = Name(key) + " must be a number";
+      return 0;
+    }
+    return value->get<double>();
+  }
+
+  const json* Find(const char* key, bool required, const char* kind, std::string* error) const {
+    if (!error->empty()) return nullptr;
+    auto it = object_.find(key);
+    if (it == object_.end()) {
+      if (required) *error = Name(key) + " is missing (expected " + kind + ")";
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  std::string Name(const char* key) const { return where_.empty() ? key : where_ + "." + key; }
+
+ private:
+  const json& object_;
+  std::string where_;
+};
+
+bool IsSha256Hex(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Manifest paths must stay inside the pack's folder: a manifest is data and
+// must not point facetag at arbitrary files.
+bool IsContainedRelativePath(const std::string& s) {
+  if (s.empty()) return false;
+  const fs::path path(s);
+  if (path.is_absolute() || path.has_root_name()) return false;
+  for (const auto& part : path) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+bool IsSafeId(const std::string& id) {
+  return !id.empty() && id != "." && id != ".." && id.find_first_of("/\\") == std::string::npos;
+}
+
+// far_curve: sorted here by decreasing false-accept rate; a stricter rate
+// must need a strictly higher similarity, or the curve is not a measurement.
+std::string ParseFarCurve(const json& curve, std::vector<FarPoint>* points) {
+  if (!curve.is_array() || curve.empty()) return "thresholds.far_curve must be a non-empty array";
+  for (std::size_t i = 0; i < curve.size(); ++i) {
+    const std::string where = "thresholds.far_curve[" + std::to_string(i) + "]";
+    if (!curve[i].is_object()) return where + " must be an object";
+    Fields point(curve[i], where);
+    std::string error;
+    const double far = point.Number("far", &error);
+    const double similarity = point.Number("similarity", &error);
+    if (!error.empty()) return error;
+    if (!(far > 0 && far <= 1)) return where + ".far must be in (0, 1]";
+    if (!(similarity >= -1 && similarity <= 1)) return where + ".similarity must be in [-1, 1]";
+    points->push_back({far, static_cast<float>(similarity)});
+  }
+  std::sort(points->begin(), points->end(), [](const FarPoint& a, const FarPoint& b) {
+    return a.false_accept_rate > b.false_accept_rate;
+  });
+  for (std::size_t i = 1; i < points->size(); ++i) {
+    const auto& prev = (*points)[i - 1];
+    const auto& cur = (*points)[i];
+    if (cur.false_accept_rate == prev.false_accept_rate) {
+      return "thresholds.far_curve has the false-accept rate " +
+             std::to_string(cur.false_accept_rate) + " twice";
+    }
+    if (cur.similarity <= prev.similarity) {
+      return "thresholds.far_curve is not monotonic: false-accept rate " +
+             std::to_string(cur.false_accept_rate) + " needs a similarity above " +
+             std::to_string(prev.similarity) + " (that of rate " +
+             std::to_string(prev.false_accept_rate) + "), got " + std::to_string(cur.similarity);
+    }
+  }
+  return {};
+}
+
+std::string ParseThresholds(const json& value, PackThresholds* thresholds) {
+  if (!value.is_object()) return "thresholds must be an object";
+  Fields fields(value, "thresholds");
+  std::string error;
+  const json* curve = fields.Find("far_curve", true, "an array", &error);
+  if (!error.empty()) return error;
+  error = ParseFarCurve(*curve, &thresholds->far_curve);
+  if (!error.empty()) return error;
+  thresholds->far_curve_source = fields.String("far_curve_source", true, &error);
+  const double verification = fields.Number("verification", &error);
+  const double margin = fields.Number("margin", &error);
+  const double mention_floor = fields.Number("mention_floor", &error);
+  if (!error.empty()) return error;
+  if (!(verification >= -1 && verification <= 1))
+    return "thresholds.verification must be in [-1, 1]";
+  if (!(margin >= 0 && margin < 1)) return "thresholds.margin must be in [0, 1)";
+  if (!(mention_floor >= -1 && mention_floor <= 1)) {
+    return "thresholds.mention_floor must be in [-1, 1]";
+  }
+  thresholds->verification = static_cast<float>(verification);
+  thresholds->margin = static_cast<float>(margin);
+  thresholds->mention_floor = static_cast<float>(mention_floor);
+  return {};
+}
+
+// Fills `pack` from the manifest's JSON; files are resolved under
+// `model_dir`/<id>/. Returns an empty string or what is wrong.
+std::string ParseManifest(const json& root, const fs::path& model_dir, ModelPack* pack) {
+  if (!root.is_object()) return "the top level must be an object";
+  Fields fields(root, "");
+  std::string error;
+  pack->id = fields.String("id", true, &error);
+  pack->description = fields.String("description", false, &error);
+  pack->licence = fields.String("licence", true, &error);
+  pack->provenance = fields.String("provenance", true, &error);
+  if (!error.empty()) return error;
+  if (!IsSafeId(pack->id)) return "id \"" + pack->id + "\" must be a plain folder name";
+
+  const json* size = fields.Find("embedding_size", true, "a positive integer", &error);
+  if (!error.empty()) return error;
+  if (!size->is_number_integer() || size->get<long long>() <= 0 || size->get<long long>() > 65536) {
+    return "embedding_size must be an integer in [1, 65536]";
+  }
+  pack->embedding_size = size->get<int>();
+
+  if (const json* package = fields.Find("package", false, "an object", &error)) {
+    if (!package->is_object()) return "package must be an object";
+  }
+
+  const json* files = fields.Find("files", true, "an array", &error);
+  if (!error.empty()) return error;
+  if (!files->is_array() || files->empty()) return "files must be a non-empty array";
+  const fs::path pack_dir = model_dir / pack->id;
+  std::set<std::string> roles;
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    const std::string where = "files[" + std::to_string(i) + "]";
+    if (!(*files)[i].is_object()) return where + " must be an object";
+    Fields file((*files)[i], where);
+    ModelFile model_file;
+    model_file.role = file.String("role", true, &error);
+    const std::string path = file.String("path", true, &error);
+    model_file.sha256 = file.String("sha256", true, &error);
+    if (!error.empty()) return error;
+    if (model_file.role.empty()) return where + ".role must not be empty";
+    if (!roles.insert(model_file.role).second) {
+      return where + ".role \"" + model_file.role + "\" appears twice";
+    }
+    if (!IsContainedRelativePath(path)) {
+      return where + ".path \"" + path + "\" must be a relative path inside the pack's folder";
+    }
+    if (!IsSha256Hex(model_file.sha256)) {
+      return where + ".sha256 must be 64 lowercase hex digits";
+    }
+    model_file.path = (pack_dir / path).lexically_normal();
+    pack->files.push_back(std::move(model_file));
+  }
+
+  const json* thresholds = fields.Find("thresholds", true, "an object", &error);
+  if (!error.empty()) return error;
+  return ParseThresholds(*thresholds, &pack->thresholds);
+}
+
+Result<void> CheckFile(const ModelFile& file, const fs::path& manifest, bool verify_hash) {
+  const std::string name = file.path.string() + " (" + file.role + " of " + manifest.string() + ")";
+  std::error_code ec;
+  const auto status = fs::status(file.path, ec);
+  if (ec || !fs::exists(status)) {
+    return Fail(ErrorCode::kModel, "model file missing: " + name + "; " + kSetupHint);
+  }
+  if (!fs::is_regular_file(status)) {
+    return Fail(ErrorCode::kModel, "model file is not a regular file: " + name);
+  }
+  if (!verify_hash) return {};
+  auto actual = Sha256OfFile(file.path);
+  if (!actual) {
+    return Fail(actual.error().code == ErrorCode::kNotFound ? ErrorCode::kModel : ErrorCode::kIo,
+                "cannot hash model file " + name + ": " + actual.error().message);
+  }
+  if (*actual != file.sha256) {
+    return Fail(ErrorCode::kModel, "model file altered: " + name + " has SHA-256 " + *actual +
+                                       ", the manifest expects " + file.sha256 + "; " + kSetupHint);
+  }
+  return {};
+}
+
+fs::path FromEnvironment(const char* variable, const char* fallback) {
+  const char* value = std::getenv(variable);
+  return fs::path(value && *value ? value : fallback);
+}
+
+}  // namespace
+
+fs::path ModelPack::FileFor(const std::string& role) const {
+  for (const auto& file : files) {
+    if (file.role == role) return file.path;
+  }
+  return {};
+}
+
+Result<ModelPack> LoadModelPack(const fs::path& manifest, const fs::path& model_dir,
+                                bool verify_hashes) {
+  auto bytes = ReadFileBytes(manifest, kMaxManifestBytes);
+  if (!bytes) {
+    if (bytes.error().code == ErrorCode::kNotFound) {
+      return Fail(ErrorCode::kNotFound, "model pack manifest not found: " + manifest.string());
+    }
+    return Fail(bytes.error().code == ErrorCode::kIo ? ErrorCode::kIo : ErrorCode::kModel,
+                "cannot read model pack manifest: " + bytes.error().message);
+  }
+  std::error_code ec;
+  const fs::path absolute_model_dir = fs::absolute(model_dir, ec);
+  if (ec) return Fail(ErrorCode::kIo, "cannot resolve " + model_dir.string() + ": " + ec.message());
+  ModelPack pack;
+  // nlohmann::json reports syntax errors (with line and column) and numbers
+  // that do not fit the requested type by exception; none may escape.
+  try {
+    const json root = json::parse(bytes->begin(), bytes->end());
+    const std::string error = ParseManifest(root, absolute_model_dir, &pack);
+    if (!error.empty()) {
+      return Fail(ErrorCode::kModel, "model pack manifest " + manifest.string() + ": " + error);
+    }
+  } catch (const json::exception& e) {
+    return Fail(ErrorCode::kModel,
+                "model pack manifest " + manifest.string() + " is malformed: " + e.what());
+  }
+  for (const auto& file : pack.files) {
+    FACETAG_RETURN_IF_ERROR(CheckFile(file, manifest, verify_hashes));
+  }
+  return pack;
+}
+
+fs::path DefaultPackManifest() { return FromEnvironment("FACETAG_PACK", FACETAG_DEFAULT_PACK); }
+
+fs::path DefaultModelDir() { return FromEnvironment("FACETAG_MODELS", FACETAG_DEFAULT_MODELS); }
+
+}  // namespace facetag
