@@ -1,0 +1,95 @@
+// Open-set matching of face embeddings against the list.
+//
+// A face is named only when its best similarity to one person's profiles
+// clears a threshold calibrated for a very low false-accept rate for the
+// whole list, and beats the best other person by a margin. Otherwise it is
+// an unknown face: a wrong name is worse than none.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facetag/model_pack.h"
+#include "facetag/person.h"
+#include "facetag/result.h"
+#include "facetag/types.h"
+
+namespace facetag::gallery {
+
+struct MatchPolicy {
+  // Accepted chance that a face of somebody not on the list is given a name,
+  // over the whole list. The per-comparison rate is this divided by the
+  // number of persons on the list (DESIGN.md, Matching).
+  double false_accept_per_face = 1e-3;
+  // Required lead of the best person over the second best (similarity).
+  // Negative: take the pack's calibrated margin.
+  float margin = -1;
+};
+
+// Similarity at which the pack's false-accept curve reaches `far`:
+// log-linear interpolation between its points, linear extrapolation in
+// log(FAR) beyond the last point, and the first point's similarity for rates
+// above the curve (never lower).
+float SimilarityAtFalseAcceptRate(const PackThresholds& thresholds, double far);
+
+// The acceptance threshold for a list of `person_count` persons.
+float ListThreshold(const PackThresholds& thresholds, const MatchPolicy& policy,
+                    std::size_t person_count);
+
+struct Candidate {
+  PersonId person = 0;
+  float similarity = 0;  // best over the person's profiles
+};
+
+enum class Decision {
+  kRecognized,  // best person clears the threshold and the margin
+  kUnknown,     // nobody clears the threshold
+  kAmbiguous,   // someone clears it, but another person is too close
+};
+
+const char* DecisionName(Decision decision);
+
+struct Match {
+  Decision decision = Decision::kUnknown;
+  std::optional<Candidate> best;    // highest-scoring person, if any profile
+  std::optional<Candidate> second;  // runner-up person
+  float threshold = 0;              // the threshold that was applied
+
+  bool recognized() const { return decision == Decision::kRecognized; }
+};
+
+// An index of the profile embeddings of one model, searched exhaustively
+// with BLAS (a matrix-vector product per face).
+//
+// Thread safety: immutable after Build; Identify and Rank may run
+// concurrently from any number of threads.
+class Matcher {
+ public:
+  // Keeps the profiles whose embedding was made by `model_id` and has
+  // `dimension` values; others are skipped (their count is in skipped()).
+  static Matcher Build(const std::string& model_id, int dimension,
+                       const std::vector<Profile>& profiles);
+
+  // The best persons for `probe`, best first, at most `k`.
+  std::vector<Candidate> Rank(const Embedding& probe, std::size_t k) const;
+
+  // Open-set decision for `probe` with acceptance `threshold` and `margin`.
+  Match Identify(const Embedding& probe, float threshold, float margin) const;
+
+  std::size_t profile_count() const { return person_of_row_.size(); }
+  std::size_t person_count() const { return person_count_; }
+  std::size_t skipped() const { return skipped_; }
+  const std::string& model_id() const { return model_id_; }
+
+ private:
+  std::string model_id_;
+  int dimension_ = 0;
+  std::vector<float> rows_;            // profile_count x dimension, row-major
+  std::vector<PersonId> person_of_row_;
+  std::size_t person_count_ = 0;
+  std::size_t skipped_ = 0;
+};
+
+}  // namespace facetag::gallery

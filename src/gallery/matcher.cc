@@ -1,0 +1,112 @@
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "facetag/gallery.h"
+
+namespace facetag::gallery {
+
+const char* DecisionName(Decision decision) {
+  switch (decision) {
+    case Decision::kRecognized: return "recognized";
+    case Decision::kUnknown: return "unknown";
+    case Decision::kAmbiguous: return "ambiguous";
+  }
+  return "unknown";
+}
+
+float SimilarityAtFalseAcceptRate(const PackThresholds& thresholds, double far) {
+  const auto& curve = thresholds.far_curve;
+  if (curve.empty()) return 1.0f;  // no calibration: accept nothing
+  if (curve.size() == 1 || far >= curve.front().false_accept_rate) return curve.front().similarity;
+  far = std::max(far, 1e-12);
+  const double target = std::log10(far);
+  std::size_t upper = 1;  // first point with a rate <= far, or the last
+  while (upper + 1 < curve.size() && curve[upper].false_accept_rate > far) ++upper;
+  const FarPoint& a = curve[upper - 1];
+  const FarPoint& b = curve[upper];
+  const double la = std::log10(a.false_accept_rate), lb = std::log10(b.false_accept_rate);
+  const double t = (target - la) / (lb - la);
+  const double s = a.similarity + t * (b.similarity - a.similarity);
+  return static_cast<float>(std::min(s, 0.95));
+}
+
+float ListThreshold(const PackThresholds& thresholds, const MatchPolicy& policy,
+                    std::size_t person_count) {
+  const double per_comparison =
+      policy.false_accept_per_face / static_cast<double>(std::max<std::size_t>(1, person_count));
+  return SimilarityAtFalseAcceptRate(thresholds, per_comparison);
+}
+
+Matcher Matcher::Build(const std::string& model_id, int dimension,
+                       const std::vector<Profile>& profiles) {
+  Matcher m;
+  m.model_id_ = model_id;
+  m.dimension_ = dimension;
+  // Rows grouped by person so the per-person maximum is a linear scan.
+  std::vector<const Profile*> usable;
+  for (const Profile& p : profiles) {
+    if (p.embedding.model_id == model_id &&
+        p.embedding.values.size() == static_cast<std::size_t>(dimension)) {
+      usable.push_back(&p);
+    } else {
+      ++m.skipped_;
+    }
+  }
+  std::stable_sort(usable.begin(), usable.end(),
+                   [](const Profile* a, const Profile* b) { return a->person_id < b->person_id; });
+  m.rows_.reserve(usable.size() * dimension);
+  for (const Profile* p : usable) {
+    m.rows_.insert(m.rows_.end(), p->embedding.values.begin(), p->embedding.values.end());
+    if (m.person_of_row_.empty() || m.person_of_row_.back() != p->person_id) ++m.person_count_;
+    m.person_of_row_.push_back(p->person_id);
+  }
+  return m;
+}
+
+std::vector<Candidate> Matcher::Rank(const Embedding& probe, std::size_t k) const {
+  std::vector<Candidate> ranked;
+  if (probe.model_id != model_id_ || probe.values.size() != static_cast<std::size_t>(dimension_) ||
+      person_of_row_.empty() || k == 0) {
+    return ranked;
+  }
+  const auto n = static_cast<int>(person_of_row_.size());
+  std::vector<float> scores(n);
+  cblas_sgemv(CblasRowMajor, CblasNoTrans, n, dimension_, 1.0f, rows_.data(), dimension_,
+              probe.values.data(), 1, 0.0f, scores.data(), 1);
+  ranked.reserve(person_count_);
+  for (int i = 0; i < n; ++i) {
+    if (ranked.empty() || ranked.back().person != person_of_row_[i]) {
+      ranked.push_back({person_of_row_[i], scores[i]});
+    } else {
+      ranked.back().similarity = std::max(ranked.back().similarity, scores[i]);
+    }
+  }
+  const std::size_t keep = std::min(k, ranked.size());
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep),
+                    ranked.end(), [](const Candidate& a, const Candidate& b) {
+                      return a.similarity > b.similarity;
+                    });
+  ranked.resize(keep);
+  return ranked;
+}
+
+Match Matcher::Identify(const Embedding& probe, float threshold, float margin) const {
+  Match match;
+  match.threshold = threshold;
+  const std::vector<Candidate> top = Rank(probe, 2);
+  if (!top.empty()) match.best = top[0];
+  if (top.size() > 1) match.second = top[1];
+  if (!match.best || match.best->similarity < threshold) {
+    match.decision = Decision::kUnknown;
+  } else if (match.second && match.best->similarity - match.second->similarity < margin) {
+    match.decision = Decision::kAmbiguous;
+  } else {
+    match.decision = Decision::kRecognized;
+  }
+  return match;
+}
+
+}  // namespace facetag::gallery

@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "facetag/gallery.h"
+
+namespace facetag::gallery {
+namespace {
+
+constexpr int kDim = 64;
+
+std::vector<float> RandomUnit(std::mt19937& rng) {
+  std::normal_distribution<float> normal;
+  std::vector<float> v(kDim);
+  for (float& x : v) x = normal(rng);
+  NormalizeL2(v);
+  return v;
+}
+
+Profile MakeProfile(PersonId person, std::vector<float> values, const std::string& model = "m") {
+  Profile p;
+  p.person_id = person;
+  p.embedding = {model, std::move(values)};
+  return p;
+}
+
+PackThresholds Curve() {
+  PackThresholds t;
+  t.far_curve = {{1e-2, 0.25f}, {1e-3, 0.35f}, {1e-4, 0.42f}, {1e-5, 0.49f}};
+  return t;
+}
+
+TEST(SimilarityAtFalseAcceptRate, InterpolatesInLogSpaceAndClamps) {
+  const PackThresholds t = Curve();
+  EXPECT_FLOAT_EQ(SimilarityAtFalseAcceptRate(t, 1e-3), 0.35f);
+  EXPECT_NEAR(SimilarityAtFalseAcceptRate(t, std::sqrt(1e-3 * 1e-4)), 0.385f, 1e-4);
+  EXPECT_FLOAT_EQ(SimilarityAtFalseAcceptRate(t, 0.5), 0.25f);  // never below the curve
+  EXPECT_NEAR(SimilarityAtFalseAcceptRate(t, 1e-6), 0.56f, 1e-4);  // extrapolated
+  EXPECT_LE(SimilarityAtFalseAcceptRate(t, 1e-30), 0.95f);
+}
+
+TEST(ListThreshold, GrowsWithTheList) {
+  const PackThresholds t = Curve();
+  MatchPolicy policy;
+  policy.false_accept_per_face = 1e-2;
+  EXPECT_FLOAT_EQ(ListThreshold(t, policy, 1), 0.25f);
+  EXPECT_FLOAT_EQ(ListThreshold(t, policy, 10), 0.35f);
+  EXPECT_GT(ListThreshold(t, policy, 100000), ListThreshold(t, policy, 1000));
+}
+
+TEST(Matcher, RankEqualsBruteForceMaximumPerPerson) {
+  std::mt19937 rng(7);
+  std::vector<Profile> profiles;
+  for (PersonId person = 1; person <= 50; ++person) {
+    for (int k = 0; k < 1 + person % 4; ++k) profiles.push_back(MakeProfile(person, RandomUnit(rng)));
+  }
+  std::shuffle(profiles.begin(), profiles.end(), rng);
+  const Matcher matcher = Matcher::Build("m", kDim, profiles);
+  EXPECT_EQ(matcher.person_count(), 50u);
+  EXPECT_EQ(matcher.profile_count(), profiles.size());
+  for (int q = 0; q < 20; ++q) {
+    const Embedding probe{"m", RandomUnit(rng)};
+    std::map<PersonId, float> best;
+    for (const Profile& p : profiles) {
+      const float s = CosineSimilarity(p.embedding.values, probe.values);
+      auto [it, inserted] = best.emplace(p.person_id, s);
+      if (!inserted) it->second = std::max(it->second, s);
+    }
+    std::vector<Candidate> expected;
+    for (auto [person, s] : best) expected.push_back({person, s});
+    std::sort(expected.begin(), expected.end(),
+              [](const Candidate& a, const Candidate& b) { return a.similarity > b.similarity; });
+    const auto ranked = matcher.Rank(probe, 5);
+    ASSERT_EQ(ranked.size(), 5u);
+    for (std::size_t i = 0; i < ranked.size(); ++i) {
+      EXPECT_EQ(ranked[i].person, expected[i].person);
+      EXPECT_NEAR(ranked[i].similarity, expected[i].similarity, 1e-5);
+    }
+  }
+}
+
+TEST(Matcher, OpenSetDecisions) {
+  std::mt19937 rng(3);
+  const auto alice = RandomUnit(rng);
+  const auto bob = RandomUnit(rng);
+  const Matcher matcher = Matcher::Build("m", kDim, {MakeProfile(1, alice), MakeProfile(2, bob)});
+
+  const Match same = matcher.Identify({"m", alice}, 0.5f, 0.05f);
+  EXPECT_EQ(same.decision, Decision::kRecognized);
+  EXPECT_EQ(same.best->person, 1);
+  EXPECT_NEAR(same.best->similarity, 1.0f, 1e-5);
+
+  const Match stranger = matcher.Identify({"m", RandomUnit(rng)}, 0.5f, 0.05f);
+  EXPECT_EQ(stranger.decision, Decision::kUnknown);
+
+  // Halfway between the two: above threshold for both, no margin.
+  std::vector<float> mix(kDim);
+  for (int i = 0; i < kDim; ++i) mix[i] = alice[i] + bob[i];
+  NormalizeL2(mix);
+  const Match between = matcher.Identify({"m", mix}, 0.3f, 0.05f);
+  EXPECT_EQ(between.decision, Decision::kAmbiguous);
+}
+
+TEST(Matcher, NeverComparesAcrossModels) {
+  std::mt19937 rng(5);
+  const auto v = RandomUnit(rng);
+  const Matcher matcher =
+      Matcher::Build("m", kDim, {MakeProfile(1, v), MakeProfile(2, v, "other-model")});
+  EXPECT_EQ(matcher.profile_count(), 1u);
+  EXPECT_EQ(matcher.skipped(), 1u);
+  EXPECT_TRUE(matcher.Rank({"other-model", v}, 3).empty());
+  EXPECT_EQ(matcher.Identify({"other-model", v}, 0.3f, 0.05f).decision, Decision::kUnknown);
+}
+
+TEST(Matcher, EmptyGalleryNamesNobody) {
+  const Matcher matcher = Matcher::Build("m", kDim, {});
+  std::mt19937 rng(1);
+  const Match m = matcher.Identify({"m", RandomUnit(rng)}, 0.3f, 0.05f);
+  EXPECT_EQ(m.decision, Decision::kUnknown);
+  EXPECT_FALSE(m.best.has_value());
+}
+
+}  // namespace
+}  // namespace facetag::gallery
