@@ -1,0 +1,81 @@
+// Shared pieces of the facetag command line: global options, opening the
+// database and the model pack, error reporting, exit codes, progress.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "facetag/model_pack.h"
+#include "facetag/result.h"
+#include "facetag/store.h"
+#include "facetag/types.h"
+
+namespace CLI {
+class App;
+}
+
+namespace facetag::cli {
+
+// Exit codes (docs/cli.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitPartial = 1,      // some inputs failed, the others were processed
+  kExitUsage = 2,        // bad command line or argument
+  kExitNotFound = 3,     // a named person or file does not exist
+  kExitRefused = 4,      // refused on purpose: no face, several faces, rejected profile, duplicate
+  kExitBadImage = 5,     // unreadable, corrupt or oversized image
+  kExitSetup = 6,        // model files missing or altered: run scripts/setup.sh
+  kExitStorage = 7,      // database or filesystem failure
+  kExitInternal = 70,    // a bug
+};
+
+int ExitCodeFor(ErrorCode code);
+
+// Global options and the command chosen on the command line.
+struct Cli {
+  std::string db_path;       // --db, else $FACETAG_DB, else the default
+  std::string pack_path;     // --pack, else $FACETAG_PACK, else the default
+  std::string models_path;   // --models, else $FACETAG_MODELS, else the default
+  bool json = false;         // --json: machine-readable output on stdout
+  bool quiet = false;        // --quiet: no progress bar
+  std::function<int()> run;  // set by the chosen subcommand
+
+  Result<std::unique_ptr<Store>> OpenStore() const;
+  Result<ModelPack> LoadPack() const;
+
+  // Prints `error` (to stderr, or as JSON on stdout with --json) and returns
+  // its exit code.
+  int Report(const Error& error) const;
+};
+
+// The commands, grouped by subject; each adds its subcommands to `app`.
+void AddPersonCommands(CLI::App& app, Cli& cli);
+void AddRecognizeCommands(CLI::App& app, Cli& cli);
+void AddBenchCommands(CLI::App& app, Cli& cli);
+
+nlohmann::json BoxJson(const FaceBox& box);
+nlohmann::json ErrorJson(const Error& error);
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+class Progress {
+ public:
+  Progress(std::size_t total, bool enabled);
+  ~Progress();
+  void Advance(std::size_t done);
+
+ private:
+  std::size_t total_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+};
+
+// "%.3f" of a similarity.
+std::string FormatSimilarity(float similarity);
+
+}  // namespace facetag::cli
