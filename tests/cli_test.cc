@@ -1,0 +1,118 @@
+// The facetag command as a script sees it: help, JSON output, exit codes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_data.h"
+
+namespace facetag {
+namespace {
+
+using testing::DataFile;
+
+struct CommandRun {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs facetag with `args` (shell-quoted by the caller), stderr discarded.
+CommandRun Facetag(const std::string& args, const std::string& env = "") {
+  const std::string command = env + " '" + FACETAG_BINARY + "' " + args + " 2>/dev/null";
+  CommandRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return run;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string Quote(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+TEST(Cli, HelpListsEveryCommandAndEachCommandHasHelp) {
+  const CommandRun help = Facetag("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* command : {"person", "enroll", "recognize", "compare", "bench", "Exit codes"}) {
+    EXPECT_NE(help.out.find(command), std::string::npos) << command;
+  }
+  for (const char* command : {"person add", "person list", "person show", "person remove",
+                              "enroll", "recognize", "compare", "bench lfw"}) {
+    const CommandRun sub = Facetag(std::string(command) + " --help");
+    EXPECT_EQ(sub.exit_code, 0) << command;
+    EXPECT_NE(sub.out.find("Usage"), std::string::npos) << command;
+  }
+  EXPECT_EQ(Facetag("no-such-command").exit_code, 2);
+}
+
+TEST(Cli, PersonLifecycleWithJsonAndExitCodes) {
+  const auto db = testing::TempDir("cli") / "list.db";
+  const std::string g = "--db " + Quote(db) + " --json ";
+  const CommandRun add = Facetag(g + "person add 'Mark Rutte' --alias Rutte --notes 'Prime minister'");
+  ASSERT_EQ(add.exit_code, 0) << add.out;
+  const auto person = nlohmann::json::parse(add.out);
+  EXPECT_EQ(person["name"], "Mark Rutte");
+  EXPECT_EQ(person["uri"].get<std::string>().rfind("urn:uuid:", 0), 0u);
+
+  EXPECT_EQ(Facetag(g + "person add 'mark rutte'").exit_code, 4);  // already listed
+  const CommandRun show = Facetag(g + "person show rutte");                 // by alias
+  ASSERT_EQ(show.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(show.out)["uri"], person["uri"]);
+  EXPECT_EQ(Facetag(g + "person show 'Nobody Known'").exit_code, 3);
+
+  // FACETAG_DB is used when --db is absent.
+  const CommandRun list = Facetag("--json person list", "FACETAG_DB=" + Quote(db));
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(list.out).size(), 1u);
+
+  EXPECT_EQ(Facetag(g + "person remove 'Mark Rutte'").exit_code, 0);
+  EXPECT_EQ(Facetag(g + "person show 'Mark Rutte'").exit_code, 3);
+}
+
+TEST(Cli, EnrolRecogniseCompare) {
+  const auto db = testing::TempDir("cli-recognize") / "list.db";
+  const std::string g = "--db " + Quote(db) + " --json ";
+  const auto examples = DataFile("photos/face_recognition/examples");
+  ASSERT_EQ(Facetag(g + "person add 'Barack Obama'").exit_code, 0);
+  const CommandRun enrolled = Facetag(g + "enroll 'Barack Obama' " + Quote(examples / "obama.jpg"));
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.out;
+  EXPECT_EQ(Facetag(g + "enroll 'Barack Obama' " + Quote(examples / "two_people.jpg")).exit_code,
+            4);  // two faces, none chosen
+
+  const CommandRun recognized = Facetag(g + "recognize " + Quote(examples / "two_people.jpg") + " " +
+                                 Quote(examples / "biden.jpg"));
+  ASSERT_EQ(recognized.exit_code, 0) << recognized.out;
+  const auto photos = nlohmann::json::parse(recognized.out);
+  ASSERT_EQ(photos.size(), 2u);
+  ASSERT_EQ(photos[0]["faces"].size(), 2u);
+  EXPECT_EQ(photos[0]["faces"][0]["name"], "Barack Obama");
+  EXPECT_TRUE(photos[0]["faces"][1]["name"].is_null());
+  EXPECT_EQ(photos[0]["faces"][1]["decision"], "unknown");
+  EXPECT_TRUE(photos[1]["faces"][0]["name"].is_null());
+
+  // A folder with a bad file: the others are processed, exit code 1.
+  const auto folder = testing::TempDir("cli-folder");
+  std::filesystem::copy_file(examples / "obama2.jpg", folder / "a.jpg");
+  { std::ofstream(folder / "b.jpg") << "not a photo"; }
+  const CommandRun mixed = Facetag(g + "recognize " + Quote(folder));
+  EXPECT_EQ(mixed.exit_code, 1);
+  const auto results = nlohmann::json::parse(mixed.out);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["faces"][0]["name"], "Barack Obama");
+  EXPECT_EQ(results[1]["error"]["code"], "unsupported_format");
+
+  const CommandRun same = Facetag("--json compare " + Quote(examples / "obama.jpg") + " " +
+                           Quote(examples / "obama2.jpg"));
+  ASSERT_EQ(same.exit_code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(same.out)["same"].get<bool>());
+  const CommandRun different = Facetag("--json compare " + Quote(examples / "obama.jpg") + " " +
+                                Quote(examples / "biden.jpg"));
+  EXPECT_FALSE(nlohmann::json::parse(different.out)["same"].get<bool>());
+}
+
+}  // namespace
+}  // namespace facetag
