@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's test command: makes sure everything is set up (scripts/setup.sh
+# is idempotent and fast when nothing changed), then runs every test.
+#
+#   scripts/test.sh [ctest arguments, e.g. -R Recognition]
+#
+# FACETAG_DATA overrides the evaluation data folder (default ../shared/data).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${FACETAG_BUILD_DIR:-$ROOT/build}
+
+"$ROOT/scripts/setup.sh"
+
+DATA=${FACETAG_DATA:-$ROOT/../shared/data}
+if [[ ! -d $DATA/lfw-view1 ]]; then
+  echo "test: evaluation data not found in $DATA (set FACETAG_DATA)" >&2
+  exit 1
+fi
+
+# Test artifacts (temporary databases, converted photos) go to a private
+# temp folder that is removed afterwards.
+export TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/facetag-tests.XXXXXX")
+trap 'rm -rf "$TMPDIR"' EXIT
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "$@"
