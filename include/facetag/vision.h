@@ -63,8 +63,9 @@ struct AnalyzerOptions {
   // Faces smaller than this (box height, displayed pixels) are ignored:
   // below it the embedding is not reliable enough to name anybody.
   float min_face_pixels = 20.0f;
-  // Adds a second detection pass at full resolution in tiles when the photo
-  // is large, to find small faces in group photos.
+  // In photos with a long side above ~1,700 px, adds an unpadded detection
+  // pass at 2.5x the resolution to find the small faces of group photos
+  // (costs about three times the main pass; see bench/).
   bool detect_small_faces = true;
   // Embeds the chip and its mirror image and averages them ("flip test-time
   // augmentation"); costs a second embedder run per face.

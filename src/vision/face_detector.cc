@@ -17,7 +17,9 @@ const std::array<std::vector<float>, 4> kMinSizes = {
     std::vector<float>{10, 16, 24}, {32, 48}, {64, 96}, {128, 192, 256}};
 constexpr float kCenterVariance = 0.1f;
 constexpr float kSizeVariance = 0.2f;
-// Minimum score in the full-resolution pass for small faces.
+// The pass for small faces: when it runs, how much finer, and how sure.
+constexpr double kFinePassBelowScale = 0.25;
+constexpr double kFinePassZoom = 2.5;
 constexpr float kFinePassMinScore = 0.9f;
 // Share of a box inside another above which both are taken as one face.
 constexpr float kContainedFraction = 0.65f;
@@ -133,11 +135,14 @@ Result<std::vector<Detection>> FaceDetector::Detect(const cv::Mat& bgr) {
     // filling a tight headshot (about 2/3 of the padded frame, 430 px at 640)
     // is beyond it. A quarter-cost pass at half the size reaches such faces.
     ok = ok && RunPass(bgr, pad, scale / 2, options_.score_threshold, candidates);
-    // Small faces: faces under ~40 px in the padded pass are at the bottom
-    // of the smallest anchor (10 px). A second pass without the border at
-    // twice the resolution reaches them; it only runs when it adds detail.
-    const double fine_scale = std::min(1.0, 2.0 * options_.long_side / long_side);
-    if (options_.second_scale && fine_scale > scale * 1.6) {
+    // Small faces: the smallest anchor is 10 input pixels, i.e. 10 / scale
+    // photo pixels. In large photos (scale below kFinePassBelowScale, a long
+    // side above ~1,700 px) that misses faces of a crowded group shot, so an
+    // unpadded pass at 2.5x the resolution follows, reaching ~4 times smaller
+    // faces. Smaller photos skip it: it would only find faces below the
+    // recognisable size (min_face_pixels).
+    if (options_.second_scale && scale < kFinePassBelowScale) {
+      const double fine_scale = std::min(1.0, kFinePassZoom * scale);
       // At high resolution UltraFace fires on skin-coloured texture (hands,
       // sleeves); this pass must be surer than the others.
       const float fine_threshold = std::max(options_.score_threshold, kFinePassMinScore);

@@ -18,7 +18,7 @@ struct DetectorOptions {
   float pad_fraction = 0.25f;   // border per side, fraction of the longer side
   float score_threshold = 0.8f;
   float nms_iou = 0.3f;
-  bool second_scale = true;     // extra unpadded pass at higher resolution
+  bool second_scale = true;     // extra unpadded pass at higher resolution for large photos
 };
 
 struct Detection {

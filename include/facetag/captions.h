@@ -1,0 +1,275 @@
+// Captions: which listed persons a caption names, and how that compares with
+// the faces recognized in the photo.
+//
+// A press caption often names people who are not in the picture ("Barack
+// Obama and Joe Biden wave ..." on a photo of Obama alone), and a photo shows
+// people its caption does not name. facetag keeps the three cases apart:
+// pictured and mentioned, pictured but not mentioned, mentioned but not
+// pictured. A mention is evidence, never proof: it may lower the mentioned
+// person's acceptance threshold down to a calibrated floor, no further
+// (DESIGN.md, Matching).
+//
+// Everything here is pure computation on text and values: no I/O, no
+// database, no images.
+#pragma once
+
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "facetag/person.h"
+
+namespace facetag::captions {
+
+// ---------------------------------------------------------------------------
+// Mentions
+// ---------------------------------------------------------------------------
+
+// A listed person as the caption reader sees it: the display name and the
+// other names the person is known by.
+struct ListedName {
+  PersonId person = 0;
+  std::string name;                  // "Mark Rutte", "Ursula von der Leyen"
+  std::vector<std::string> aliases;  // "Zelensky", "Lula da Silva", "AOC"
+};
+
+enum class MentionKind {
+  kFullName,  // the display name, or given name(s) + surname
+              // ("Barack Hussein Obama" for "Barack Obama")
+  kAlias,     // one of the aliases
+  kSurname,   // the surname alone, with or without a title ("Rutte",
+              // "Prime Minister Rutte", "M. Rutte")
+};
+
+// "full_name", "alias", "surname".
+const char* MentionKindName(MentionKind kind);
+
+// One place where a caption names a listed person.
+struct Mention {
+  PersonId person = 0;
+  // Byte span [begin, end) in the caption, on UTF-8 character boundaries.
+  // It covers the name only: not a title before it, not a possessive "'s"
+  // after it, not an elided "d'" before it.
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::string text;  // the caption's bytes in [begin, end)
+  MentionKind kind = MentionKind::kFullName;
+};
+
+// Finds listed persons named in captions.
+//
+// Matching works on words: letters and digits, with apostrophes between
+// letters ("O'Brien", "Rutte's"); a CJK character is a word of its own.
+// Words are compared folded: case ignored, the diacritics of Latin-1 and
+// Latin Extended-A removed ("Müller" = "Muller" = "MULLER", "ß" = "ss",
+// "Ł" = "l"), typographic apostrophes as "'"; Greek and Cyrillic compare
+// without case; other scripts compare exactly. A name never matches inside a
+// word ("Ruttenberg" is not "Rutte"). Between the words of a name the caption
+// may use spaces, a line break or a hyphen ("Lin-Manuel" = "Lin Manuel"),
+// and "J.K." = "J. K."; any other punctuation ends a name.
+//
+// Rules, in order:
+//  1. Full names and aliases of two or more words match wherever they stand,
+//     in any case. The longest match wins; a span that is the full name or
+//     alias of two different persons names nobody.
+//  2. The surname alone ("Rutte" for "Mark Rutte"), a name or alias of one
+//     word ("Zelensky", "Madonna"), must start with a capital letter in the
+//     caption ("RUTTE" does, "rutte" does not: "may" is not Theresa May) and
+//     is read in its context, the word before it:
+//       - nothing, or punctuation before it ("Rutte said", "(L) Rutte",
+//         "Mark, Rutte"), the end of a sentence ("... on Monday. Rutte"), a
+//         lowercase word ("with Rutte", "NATO chief Rutte"), a number, a
+//         possessive ("Germany's Merkel"), a title or role ("Prime Minister
+//         Rutte", "Mr. Rutte", "President Obama", "M. Macron"), a common
+//         capitalised word ("The", "When", "Monday") or another listed
+//         surname ("Obama Biden"): a mention;
+//       - the person's own given or middle names or their initials ("Hussein
+//         Obama", "M. Rutte"): a mention, extended over those words; it is a
+//         full-name mention when it reaches the first given name, also over
+//         up to two unknown middle names ("Barack Hussein Obama");
+//       - any other capitalised word (or an initial that does not fit) is
+//         taken to be a different given name: no mention ("Jan Rutte" does
+//         not mention Mark Rutte; neither does "Hunter Biden" mention Joe).
+//         In an all-capitals caption this means "JAN RUTTE" is not Mark
+//         Rutte while "PRIME MINISTER RUTTE" is. A wrong name is worse than
+//         none, so an unknown capitalised word counts as a given name.
+//     Surname = the last word of the name after dropping "Jr.", "Sr.", "II",
+//     "III", "IV", together with lowercase-or-not particles before it ("von der
+//     Leyen", "de Gaulle", "van Gogh"); for names of three or more words the
+//     last two words also count as a surname ("López Obrador"). Names that
+//     begin with a royal or religious title ("King Charles III", "Pope
+//     Francis") have no surname form.
+//  3. A surname shared by several listed persons ("Joe Biden", "Jill
+//     Biden") is ambiguous when it stands alone. It names the one person
+//     whose own given names or initials precede it; otherwise the one for
+//     whom it is an explicit one-word alias; otherwise the only listed
+//     person with that surname; otherwise the only one of them named in full
+//     (rule 1) elsewhere in the same caption; otherwise nobody.
+//  4. A name joined by a hyphen to a capitalised word is part of a longer
+//     name ("Smith-Rutte" is not Rutte), unless that word is another listed
+//     surname ("the Biden-Harris ticket"); a lowercase word does not matter
+//     ("Rutte-led", "anti-Trump").
+//  5. "Rutte's", "Rutte’s" and "Jones'" are possessives: the span ends
+//     before the apostrophe. French and Italian elisions are skipped
+//     ("d'Emmanuel Macron"): the span starts after the apostrophe.
+// Known limits: names are not split inside a word of a script without
+// spaces other than CJK (Thai); a surname that is also an ordinary
+// capitalised word ("in May") is taken as a mention; family-name-first
+// names ("Xi Jinping") get the last word as surname, so list "Xi" as an
+// alias.
+//
+// Cost: building indexes every name by its first folded word (time and
+// memory linear in the list); Find looks up each word of the caption there,
+// so a caption costs about the same for a list of ten or ten thousand.
+//
+// Thread safety: immutable after construction; Find may run concurrently
+// from any number of threads. Copies share the index.
+class MentionFinder {
+ public:
+  // Names without any letter or digit are ignored. Several entries with the
+  // same `person` are merged.
+  explicit MentionFinder(const std::vector<ListedName>& list);
+
+  // The mentions in `caption`, ordered by `begin`, non-overlapping. Invalid
+  // UTF-8 bytes are treated as punctuation.
+  std::vector<Mention> Find(std::string_view caption) const;
+
+ private:
+  struct Index;
+  std::shared_ptr<const Index> index_;
+};
+
+// One-off form of MentionFinder(list).Find(caption); build a MentionFinder
+// to read many captions against the same list.
+std::vector<Mention> FindMentions(std::string_view caption, const std::vector<ListedName>& list);
+
+// The persons of `mentions`, each once, in the order of their first mention.
+std::vector<PersonId> MentionedPersons(const std::vector<Mention>& mentions);
+
+// ---------------------------------------------------------------------------
+// Reconciliation
+// ---------------------------------------------------------------------------
+
+// What the matcher concluded about one face of the photo.
+struct FaceOutcome {
+  std::optional<PersonId> person;  // set when the face was named; else unknown
+  float similarity = 0;            // cosine similarity of the named person
+};
+
+enum class Presence {
+  kPicturedAndMentioned,
+  kPicturedNotMentioned,
+  kMentionedNotPictured,
+};
+
+// "pictured_and_mentioned", "pictured_not_mentioned", "mentioned_not_pictured".
+const char* PresenceName(Presence presence);
+
+struct PersonPresence {
+  PersonId person = 0;
+  Presence presence = Presence::kPicturedAndMentioned;
+  std::optional<std::size_t> face;     // index into the faces, when pictured
+  float similarity = 0;                // of that face; 0 when not pictured
+  std::vector<std::size_t> mentions;   // indices into the mentions, in order
+};
+
+struct Reconciliation {
+  // Pictured persons in face order, then persons mentioned but not pictured
+  // in the order of their first mention.
+  std::vector<PersonPresence> persons;
+  // Indices of the faces that name nobody, ascending.
+  std::vector<std::size_t> unknown_faces;
+
+  // The entry for `person`, or nullptr.
+  const PersonPresence* Find(PersonId person) const;
+};
+
+// Sorts every person involved in the photo into one of the three presences.
+// A person can be pictured only once: when several faces name the same
+// person (the caller did not enforce one face per person), the face with the
+// highest similarity keeps the name (the first on a tie) and the others are
+// counted as unknown faces, since at least one of them is wrongly named.
+Reconciliation Reconcile(const std::vector<FaceOutcome>& faces,
+                         const std::vector<Mention>& mentions);
+
+// ---------------------------------------------------------------------------
+// Caption prior on the acceptance threshold
+// ---------------------------------------------------------------------------
+
+// The acceptance threshold for a person the caption mentions:
+//   min(list_threshold, max(mention_floor, list_threshold - max_relief)).
+// A mention lowers the threshold by at most `max_relief` (default: as far as
+// the floor), never below `mention_floor`, the pack's calibrated floor
+// (PackThresholds::mention_floor), and never raises it: when the list
+// threshold is already below the floor (a very short list) it stays. A NaN
+// argument yields `list_threshold`; a negative `max_relief` counts as 0.
+float MentionedThreshold(float list_threshold, float mention_floor,
+                         float max_relief = std::numeric_limits<float>::infinity());
+
+// One person a face resembles, with the best similarity over the person's
+// profiles (gallery::Candidate carries the same two values).
+struct RankedCandidate {
+  PersonId person = 0;
+  float similarity = 0;
+};
+
+struct NamingRule {
+  // Threshold for every listed person (gallery::ListThreshold for the list's
+  // size). No default: it depends on the list.
+  float list_threshold = 1;
+  // Lowest threshold a mention may reach (PackThresholds::mention_floor).
+  float mention_floor = 0.35f;
+  // Largest step by which a mention lowers the threshold; infinity: down to
+  // the floor.
+  float max_relief = std::numeric_limits<float>::infinity();
+  // Required lead of the best person over the second best (similarity).
+  float margin = 0.05f;
+};
+
+enum class FaceVerdict {
+  kNamed,      // the best person clears their threshold and the margin
+  kUnknown,    // no candidates, or the best is below their threshold
+  kAmbiguous,  // the best clears the threshold but the second is too close
+  kDuplicate,  // named, but another face names the same person more surely
+};
+
+// "named", "unknown", "ambiguous", "duplicate".
+const char* FaceVerdictName(FaceVerdict verdict);
+
+struct FaceNaming {
+  FaceOutcome outcome;  // person set only for kNamed
+  FaceVerdict verdict = FaceVerdict::kUnknown;
+  std::optional<RankedCandidate> best;  // the top candidate, if any
+  float threshold = 1;                  // the threshold applied to `best`
+  // Named only because of the mention: the best similarity lies in
+  // [mentioned threshold, list threshold).
+  bool by_mention = false;
+};
+
+// Names the faces of one photo. `candidates[f]` are face f's persons, in any
+// order (each person once; for a person listed twice the higher similarity
+// counts). The rule, per face:
+//   - only the best candidate can be named; a mention never reorders the
+//     candidates, so a mentioned runner-up is not named in place of an
+//     unmentioned best;
+//   - its threshold is MentionedThreshold(list_threshold, mention_floor,
+//     max_relief) when the person is in `mentioned`, else list_threshold;
+//   - it must reach that threshold (else kUnknown) and lead the second-best
+//     person by at least `margin` (else kAmbiguous), whether mentioned or
+//     not;
+//   - one face per person: when several faces would name the same person,
+//     the highest similarity keeps the name (the first on a tie) and the
+//     others become kDuplicate with no person; they are not given their
+//     second choice.
+// NaN similarities never clear a threshold. Results are in face order.
+std::vector<FaceNaming> NameFaces(const std::vector<std::vector<RankedCandidate>>& candidates,
+                                  const std::vector<PersonId>& mentioned, const NamingRule& rule);
+
+// The outcomes of `namings`, for Reconcile.
+std::vector<FaceOutcome> Outcomes(const std::vector<FaceNaming>& namings);
+
+}  // namespace facetag::captions
