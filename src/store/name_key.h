@@ -10,22 +10,22 @@
 #include <string>
 #include <string_view>
 
+#include "facetag/text.h"
+
 namespace facetag::store {
 
-// The comparison key of a name: trimmed, runs of whitespace collapsed to one
-// space, ASCII and Latin letters lowercased, the diacritics of Latin-1,
-// Latin Extended-A and Romanian comma-below letters removed ("Müller",
-// "MULLER" -> "muller"; "ß" -> "ss", "Æ" -> "ae", "Ł" -> "l"), combining
-// marks (U+0300-U+036F, as in decomposed input) dropped. Other scripts are
-// kept as they are. Pure function; `name` should be valid UTF-8 (invalid
-// bytes are copied through).
+// The comparison key of a name: folded as facetag/text.h folds (ASCII and
+// Latin letters lowercased, the diacritics of Latin-1, Latin Extended-A and
+// Romanian comma-below letters removed: "Müller", "MULLER" -> "muller";
+// "ß" -> "ss", "Æ" -> "ae", "Ł" -> "l"; combining marks U+0300-U+036F, as in
+// decomposed input, dropped; other scripts kept as they are), then trimmed,
+// with every run of ASCII whitespace and no-break spaces (U+00A0) collapsed
+// to one space. Pure function, thread-safe; `name` should be valid UTF-8
+// (invalid bytes are copied through).
 std::string FoldNameKey(std::string_view name);
 
-// True when `text` is well-formed UTF-8 (no overlongs, surrogates or code
-// points above U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
-// `text` without leading and trailing ASCII whitespace.
-std::string_view TrimAsciiWhitespace(std::string_view text);
+// The store validates and trims names with the shared text functions.
+using text::IsValidUtf8;
+using text::TrimAsciiWhitespace;
 
 }  // namespace facetag::store
