@@ -10,7 +10,7 @@
 // (DESIGN.md, Matching).
 //
 // Everything here is pure computation on text and values: no I/O, no
-// database, no images.
+// database, no images. The free functions are thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -76,51 +76,60 @@ struct Mention {
 //  1. Full names and aliases of two or more words match wherever they stand,
 //     in any case. The longest match wins; a span that is the full name or
 //     alias of two different persons names nobody.
-//  2. The surname alone ("Rutte" for "Mark Rutte"), a name or alias of one
-//     word ("Zelensky", "Madonna"), must start with a capital letter in the
-//     caption ("RUTTE" does, "rutte" does not: "may" is not Theresa May) and
-//     is read in its context, the word before it:
-//       - nothing, or punctuation before it ("Rutte said", "(L) Rutte",
-//         "Mark, Rutte"), the end of a sentence ("... on Monday. Rutte"), a
-//         lowercase word ("with Rutte", "NATO chief Rutte"), a number, a
-//         possessive ("Germany's Merkel"), a title or role ("Prime Minister
-//         Rutte", "Mr. Rutte", "President Obama", "M. Macron"), a common
-//         capitalised word ("The", "When", "Monday") or another listed
-//         surname ("Obama Biden"): a mention;
-//       - the person's own given or middle names or their initials ("Hussein
-//         Obama", "M. Rutte"): a mention, extended over those words; it is a
-//         full-name mention when it reaches the first given name, also over
-//         up to two unknown middle names ("Barack Hussein Obama");
-//       - any other capitalised word (or an initial that does not fit) is
+//  2. The surname alone ("Rutte" for "Mark Rutte") and a name or alias of
+//     one word ("Zelensky", "Madonna") must start with a capital letter in
+//     the caption ("RUTTE" does, "rutte" does not: "they may" is not Theresa
+//     May) and are read in their context. The word before:
+//       - nothing, or punctuation ("Rutte said", "(L) Rutte", "Mark, Rutte"),
+//         the end of a sentence ("... on Monday. Rutte"), a lowercase word
+//         ("with Rutte", "NATO chief Rutte"), a number, a possessive
+//         ("Germany's Merkel"), a title or role ("Prime Minister Rutte",
+//         "Mr. Rutte", "President Obama", "M. Macron"), a common capitalised
+//         word ("The", "When", "Yesterday", "Monday") or another listed
+//         surname ("Obama Merkel talks"): a mention;
+//       - the person's own given or middle names, or their initials ("M.
+//         Rutte"): a mention, extended over those words; it is a full-name
+//         mention when it reaches the first given name, also across up to
+//         two middle names or initials the list does not know ("Barack
+//         Hussein Obama", "Donald J. Trump");
+//       - any other capitalised word, or an initial that does not fit, is
 //         taken to be a different given name: no mention ("Jan Rutte" does
-//         not mention Mark Rutte; neither does "Hunter Biden" mention Joe).
-//         In an all-capitals caption this means "JAN RUTTE" is not Mark
-//         Rutte while "PRIME MINISTER RUTTE" is. A wrong name is worse than
-//         none, so an unknown capitalised word counts as a given name.
-//     Surname = the last word of the name after dropping "Jr.", "Sr.", "II",
-//     "III", "IV", together with lowercase-or-not particles before it ("von der
-//     Leyen", "de Gaulle", "van Gogh"); for names of three or more words the
-//     last two words also count as a surname ("López Obrador"). Names that
-//     begin with a royal or religious title ("King Charles III", "Pope
-//     Francis") have no surname form.
+//         not mention Mark Rutte, "Hunter Biden" not Joe Biden, "J. Rutte"
+//         not Mark Rutte). In an all-capitals caption "JAN RUTTE" is
+//         therefore not Mark Rutte while "PRIME MINISTER RUTTE" is. A wrong
+//         name is worse than none, so an unknown capitalised word counts as a
+//         given name: "In Paris Macron said" and "NATO Rutte" are missed.
+//     The word after: a capitalised word (not all capitals, not a title,
+//     common word, listed surname or the person's own given name) makes the
+//     surname somebody's given name: "Harris Dickinson" does not mention
+//     Kamala Harris (nor does "Trump Tower" mention Donald Trump).
+//     A surname that is a month or weekday ("May") needs a title or the
+//     person's own given name or initial before it: "in May" is a date.
+//     Surname = the last word of the name, after dropping "Jr.", "Sr.",
+//     "II", "III", "IV", with the particles before it ("von der Leyen",
+//     "de Gaulle", "van Gogh"); for names of three or more words the last
+//     two words count too ("López Obrador"). Names that begin with a royal
+//     or religious title ("King Charles III", "Pope Francis") have no
+//     surname form.
 //  3. A surname shared by several listed persons ("Joe Biden", "Jill
 //     Biden") is ambiguous when it stands alone. It names the one person
 //     whose own given names or initials precede it; otherwise the one for
-//     whom it is an explicit one-word alias; otherwise the only listed
-//     person with that surname; otherwise the only one of them named in full
-//     (rule 1) elsewhere in the same caption; otherwise nobody.
+//     whom it is an explicit one-word name or alias; otherwise the only
+//     listed person with that surname; otherwise the only one of them named
+//     in full (rule 1) elsewhere in the same caption; otherwise nobody.
 //  4. A name joined by a hyphen to a capitalised word is part of a longer
-//     name ("Smith-Rutte" is not Rutte), unless that word is another listed
-//     surname ("the Biden-Harris ticket"); a lowercase word does not matter
-//     ("Rutte-led", "anti-Trump").
-//  5. "Rutte's", "Rutte’s" and "Jones'" are possessives: the span ends
-//     before the apostrophe. French and Italian elisions are skipped
+//     name ("Smith-Rutte", "Jean-Mark Rutte" are not Rutte), unless that
+//     word is another listed surname ("the Merkel-Macron meeting"); a
+//     lowercase word does not matter ("Rutte-led", "anti-Trump").
+//  5. "Rutte's" and "Rutte’s" are possessives: the span ends before the
+//     apostrophe ("Jones'" too). French and Italian elisions are skipped
 //     ("d'Emmanuel Macron"): the span starts after the apostrophe.
-// Known limits: names are not split inside a word of a script without
-// spaces other than CJK (Thai); a surname that is also an ordinary
-// capitalised word ("in May") is taken as a mention; family-name-first
-// names ("Xi Jinping") get the last word as surname, so list "Xi" as an
-// alias.
+// Known limits: no word splitting for scripts without spaces other than CJK
+// (Thai); a capitalised word before a surname counts as a given name unless
+// one of the built-in lists knows it (titles and common words in English,
+// German, French, Dutch, Spanish, Italian and a few in Cyrillic);
+// family-name-first names ("Xi Jinping") get the last word as surname, so
+// list "Xi" as an alias; "Jill and Joe Biden" mentions Joe Biden only.
 //
 // Cost: building indexes every name by its first folded word (time and
 // memory linear in the list); Find looks up each word of the caption there,
@@ -172,9 +181,9 @@ const char* PresenceName(Presence presence);
 struct PersonPresence {
   PersonId person = 0;
   Presence presence = Presence::kPicturedAndMentioned;
-  std::optional<std::size_t> face;     // index into the faces, when pictured
-  float similarity = 0;                // of that face; 0 when not pictured
-  std::vector<std::size_t> mentions;   // indices into the mentions, in order
+  std::optional<std::size_t> face;    // index into the faces, when pictured
+  float similarity = 0;               // of that face; 0 when not pictured
+  std::vector<std::size_t> mentions;  // indices into the mentions, in order
 };
 
 struct Reconciliation {
@@ -219,7 +228,7 @@ struct RankedCandidate {
 
 struct NamingRule {
   // Threshold for every listed person (gallery::ListThreshold for the list's
-  // size). No default: it depends on the list.
+  // size). It depends on the list: the default 1 names nobody.
   float list_threshold = 1;
   // Lowest threshold a mention may reach (PackThresholds::mention_floor).
   float mention_floor = 0.35f;
@@ -251,8 +260,9 @@ struct FaceNaming {
 };
 
 // Names the faces of one photo. `candidates[f]` are face f's persons, in any
-// order (each person once; for a person listed twice the higher similarity
-// counts). The rule, per face:
+// order, at least the two best (gallery::Matcher::Rank(probe, 2)): with a
+// single candidate there is no runner-up and the margin is met. A person
+// listed twice counts with the higher similarity. The rule, per face:
 //   - only the best candidate can be named; a mention never reorders the
 //     candidates, so a mentioned runner-up is not named in place of an
 //     unmentioned best;
