@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -37,11 +38,13 @@ std::string Quote(const std::filesystem::path& path) { return "'" + path.string(
 TEST(Cli, HelpListsEveryCommandAndEachCommandHasHelp) {
   const CommandRun help = Facetag("--help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* command : {"person", "enroll", "recognize", "compare", "bench", "Exit codes"}) {
+  for (const char* command :
+       {"person", "enroll", "recognize", "compare", "tag", "inspect", "bench", "Exit codes"}) {
     EXPECT_NE(help.out.find(command), std::string::npos) << command;
   }
   for (const char* command : {"person add", "person list", "person show", "person remove",
-                              "enroll", "recognize", "compare", "bench lfw"}) {
+                              "enroll", "recognize", "compare", "tag", "inspect", "bench lfw",
+                              "bench mentions"}) {
     const CommandRun sub = Facetag(std::string(command) + " --help");
     EXPECT_EQ(sub.exit_code, 0) << command;
     EXPECT_NE(sub.out.find("Usage"), std::string::npos) << command;
@@ -104,6 +107,29 @@ TEST(Cli, EnrolRecogniseCompare) {
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0]["faces"][0]["name"], "Barack Obama");
   EXPECT_EQ(results[1]["error"]["code"], "unsupported_format");
+
+  // tag and inspect: a caption naming Obama and a person not on the list.
+  const auto tagged = testing::TempDir("cli-tag") / "obama.jpg";
+  std::filesystem::copy_file(examples / "obama.jpg", tagged);
+  std::filesystem::permissions(tagged, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  ASSERT_EQ(std::system(("exiftool -q -overwrite_original -IPTC:Caption-Abstract='Obama in "
+                         "Washington.' " + Quote(tagged)).c_str()), 0);
+  const CommandRun dry = Facetag(g + "tag --dry-run " + Quote(tagged));
+  ASSERT_EQ(dry.exit_code, 0) << dry.out;
+  const auto preview = nlohmann::json::parse(dry.out)[0];
+  EXPECT_EQ(preview["caption_source"], "iptc");
+  EXPECT_EQ(preview["persons"][0]["presence"], "pictured_and_mentioned");
+  EXPECT_FALSE(preview["write"]["written"].get<bool>());
+  const CommandRun write = Facetag(g + "tag " + Quote(tagged));
+  ASSERT_EQ(write.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(write.out)[0]["write"]["names_added"][0], "Barack Obama");
+  const CommandRun inspected = Facetag(g + "inspect " + Quote(tagged));
+  ASSERT_EQ(inspected.exit_code, 0);
+  const auto named = nlohmann::json::parse(inspected.out)[0]["named_in_file"];
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_TRUE(named[0]["by_facetag"].get<bool>());
+  EXPECT_EQ(Facetag(g + "tag " + Quote(folder / "b.jpg")).exit_code, 5);  // not a photo
 
   const CommandRun same = Facetag("--json compare " + Quote(examples / "obama.jpg") + " " +
                            Quote(examples / "obama2.jpg"));

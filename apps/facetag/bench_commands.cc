@@ -5,11 +5,13 @@
 #include <cmath>
 #include <iostream>
 #include <map>
+#include <random>
 #include <thread>
 
 #include "cli.h"
 #include "facetag/evaluation.h"
 #include "facetag/file_io.h"
+#include "facetag/captions.h"
 #include "facetag/pipeline.h"
 
 namespace facetag::cli {
@@ -121,9 +123,121 @@ nlohmann::json ImpostorCurve(const Embedded& embedded) {
 
 }  // namespace
 
+// What a caption mention does to open-set identification, on a folder of
+// labelled photos (Name/Name_NNNN.jpg). Persons with two or more photos are
+// listed with their first photo as the profile; their other photos are
+// genuine probes. Persons with one photo are not listed: their photos are
+// impostor probes. Each probe is decided without a mention and with one:
+// genuine probes with the true person mentioned, impostor probes with the
+// listed person they resemble most mentioned (the worst case: a caption
+// naming exactly the look-alike).
+nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) {
+  std::map<std::string, std::vector<const std::vector<float>*>> by_person;
+  for (const auto& [image, values] : embedded.by_image) {
+    by_person[image.substr(0, image.find('/'))].push_back(&values);
+  }
+  std::vector<Profile> profiles;
+  std::vector<std::pair<PersonId, const std::vector<float>*>> genuine;
+  std::vector<const std::vector<float>*> impostors;
+  PersonId next_id = 1;
+  for (const auto& [name, images] : by_person) {
+    if (images.size() < 2) {
+      impostors.push_back(images[0]);
+      continue;
+    }
+    Profile profile;
+    profile.person_id = next_id;
+    profile.embedding = {pack.id, *images[0]};
+    profiles.push_back(std::move(profile));
+    for (std::size_t i = 1; i < images.size(); ++i) genuine.emplace_back(next_id, images[i]);
+    ++next_id;
+  }
+  const gallery::Matcher matcher = gallery::Matcher::Build(pack.id, pack.embedding_size, profiles);
+  const float list_threshold = gallery::ListThreshold(pack.thresholds, {}, matcher.person_count());
+  // Each probe's two best persons, computed once for every rule below.
+  auto rank = [&](const std::vector<float>& probe) {
+    std::vector<captions::RankedCandidate> ranked;
+    for (const auto& c : matcher.Rank({pack.id, probe}, 2)) ranked.push_back({c.person, c.similarity});
+    return ranked;
+  };
+  std::vector<std::vector<captions::RankedCandidate>> genuine_ranked, impostor_ranked;
+  for (const auto& [person, probe] : genuine) genuine_ranked.push_back(rank(*probe));
+  for (const auto* probe : impostors) impostor_ranked.push_back(rank(*probe));
+  std::mt19937 random(2026);
+  std::uniform_int_distribution<PersonId> any_person(1, next_id - 1);
+  std::vector<PersonId> random_mention;
+  for (std::size_t i = 0; i < impostors.size(); ++i) random_mention.push_back(any_person(random));
+
+  const double g = std::max<std::size_t>(1, genuine.size());
+  const double im = std::max<std::size_t>(1, impostors.size());
+  auto measure = [&](float mention_floor, bool use_mentions) {
+    captions::NamingRule rule;
+    rule.list_threshold = list_threshold;
+    rule.mention_floor = mention_floor;
+    rule.margin = pack.thresholds.margin;
+    auto named = [&](const std::vector<captions::RankedCandidate>& ranked, PersonId mentioned) {
+      const std::vector<PersonId> m = use_mentions && mentioned ? std::vector<PersonId>{mentioned}
+                                                                : std::vector<PersonId>{};
+      return captions::NameFaces({ranked}, m, rule)[0].outcome.person;
+    };
+    std::size_t right = 0, wrong = 0, lookalike_named = 0, random_named = 0;
+    for (std::size_t i = 0; i < genuine.size(); ++i) {
+      const auto n = named(genuine_ranked[i], genuine[i].first);
+      if (n) (*n == genuine[i].first ? right : wrong)++;
+    }
+    for (std::size_t i = 0; i < impostors.size(); ++i) {
+      const auto& ranked = impostor_ranked[i];
+      if (named(ranked, ranked.empty() ? 0 : ranked[0].person)) ++lookalike_named;
+      if (named(ranked, random_mention[i])) ++random_named;
+    }
+    return nlohmann::json{{"threshold_for_mentioned", captions::MentionedThreshold(list_threshold, mention_floor)},
+                          {"genuine_recognized", right / g},
+                          {"genuine_wrong_name", wrong / g},
+                          {"impostor_named_random_mention", random_named / im},
+                          {"impostor_named_lookalike_mention", lookalike_named / im}};
+  };
+  nlohmann::json floors = nlohmann::json::array();
+  for (const FarPoint& point : pack.thresholds.far_curve) {
+    nlohmann::json row = measure(point.similarity, true);
+    row["floor_at_far"] = point.false_accept_rate;
+    floors.push_back(row);
+  }
+  return {{"listed_persons", matcher.person_count()},
+          {"genuine_probes", genuine.size()},
+          {"impostor_probes", impostors.size()},
+          {"list_threshold", list_threshold},
+          {"pack_mention_floor", pack.thresholds.mention_floor},
+          {"without_mention", measure(list_threshold, false)},
+          {"with_mention_pack_floor", measure(pack.thresholds.mention_floor, true)},
+          {"with_mention_by_floor", floors}};
+}
+
 void AddBenchCommands(CLI::App& app, Cli& cli) {
   auto* bench = app.add_subcommand("bench", "measure recognition accuracy on labelled data");
   bench->require_subcommand(1);
+  {
+    auto* cmd = bench->add_subcommand(
+        "mentions", "measure what a caption mention does to recognition (open set)");
+    auto images = std::make_shared<std::string>();
+    auto jobs = std::make_shared<int>(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    cmd->add_option("--images", *images, "labelled image folder (Name/Name_NNNN.jpg)")->required();
+    cmd->add_option("-j,--jobs", *jobs, "parallel workers")->check(CLI::Range(1, 256));
+    cmd->callback([&cli, images, jobs] {
+      cli.run = [&cli, images, jobs] {
+        auto pack = cli.LoadPack();
+        if (!pack) return cli.Report(pack.error());
+        auto files = pipeline::ListPhotoFiles(*images);
+        if (!files) return cli.Report(files.error());
+        std::vector<std::string> relative;
+        for (const auto& f : *files) relative.push_back(std::filesystem::relative(f, *images).string());
+        auto embedded = EmbedImages(*images, relative, *pack, *jobs, !cli.quiet);
+        if (!embedded) return cli.Report(embedded.error());
+        const nlohmann::json out = MeasureMentions(*embedded, *pack);
+        std::cout << out.dump(2) << "\n";
+        return int{kExitOk};
+      };
+    });
+  }
   auto* cmd = bench->add_subcommand("lfw", "LFW verification protocol (pairs files in LFW format)");
   struct Options {
     std::string images, pairs, train;

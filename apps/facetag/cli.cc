@@ -26,6 +26,12 @@ int ExitCodeFor(ErrorCode code) {
   return kExitInternal;
 }
 
+int BatchExitCode(std::size_t inputs, std::size_t failed, std::optional<ErrorCode> first_error) {
+  if (failed == 0) return kExitOk;
+  if (inputs == 1 && first_error) return ExitCodeFor(*first_error);
+  return kExitPartial;
+}
+
 Result<std::unique_ptr<Store>> Cli::OpenStore() const {
   const std::filesystem::path path = db_path.empty() ? DefaultDatabasePath() : std::filesystem::path(db_path);
   return Store::OpenSqlite(path);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -36,6 +37,10 @@ enum ExitCode : int {
 
 int ExitCodeFor(ErrorCode code);
 
+// Exit code of a command over several inputs: 0 when none failed; the
+// failure's own code when the only input failed; kExitPartial otherwise.
+int BatchExitCode(std::size_t inputs, std::size_t failed, std::optional<ErrorCode> first_error);
+
 // Global options and the command chosen on the command line.
 struct Cli {
   std::string db_path;       // --db, else $FACETAG_DB, else the default
@@ -57,6 +62,7 @@ struct Cli {
 void AddPersonCommands(CLI::App& app, Cli& cli);
 void AddRecognizeCommands(CLI::App& app, Cli& cli);
 void AddBenchCommands(CLI::App& app, Cli& cli);
+void AddTagCommands(CLI::App& app, Cli& cli);
 
 nlohmann::json BoxJson(const FaceBox& box);
 nlohmann::json ErrorJson(const Error& error);

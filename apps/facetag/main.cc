@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
 
   AddPersonCommands(app, cli);
   AddRecognizeCommands(app, cli);
+  AddTagCommands(app, cli);
   AddBenchCommands(app, cli);
 
   try {

@@ -78,6 +78,7 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
 
         Progress progress(files.size(), !cli.quiet);
         std::size_t done = 0, failed = 0;
+        std::optional<ErrorCode> first_error;
         nlohmann::json results = nlohmann::json::array();
         // Results are kept in input order for the JSON output.
         std::vector<nlohmann::json> ordered(files.size());
@@ -87,6 +88,7 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
               nlohmann::json item = {{"file", files[i].string()}};
               if (!photo) {
                 ++failed;
+                if (!first_error) first_error = photo.error().code;
                 item["error"] = ErrorJson(photo.error());
                 if (!cli.json) {
                   std::cerr << (cli.quiet ? "" : "\r\033[K") << "facetag: "
@@ -111,7 +113,7 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
           for (auto& item : ordered) results.push_back(std::move(item));
           std::cout << results.dump(2) << "\n";
         }
-        return failed == 0 ? int{kExitOk} : int{kExitPartial};
+        return BatchExitCode(files.size(), failed, first_error);
       };
     });
   }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "facetag/captions.h"
 #include "facetag/gallery.h"
 #include "facetag/model_pack.h"
 #include "facetag/person.h"
@@ -22,10 +23,14 @@ struct FaceRecognition {
   DetectedFace face;
   gallery::Match match;
   std::optional<Person> person;  // set when the face is recognized
+  // Named only thanks to a caption mention (its similarity lies between the
+  // lowered threshold and the list threshold).
+  bool by_mention = false;
 };
 
 // The list as loaded from the store for one model pack: persons, their
-// profiles in a matcher, and the threshold for the list's size.
+// profiles in a matcher, the threshold for the list's size, and the names
+// captions are searched for.
 //
 // Thread safety: immutable after Load; Recognize may run concurrently.
 class Recognizer {
@@ -34,20 +39,29 @@ class Recognizer {
   static Result<Recognizer> Load(Store& store, const ModelPack& pack,
                                  const gallery::MatchPolicy& policy = {});
 
-  // Matches every face of `photo`, in the photo's face order.
-  std::vector<FaceRecognition> Recognize(const PhotoFaces& photo) const;
+  // Names the faces of `photo`, in the photo's face order, by the rule of
+  // captions::NameFaces: the best person must clear the threshold and the
+  // margin, one face per person. Persons in `mentioned` (named by the
+  // photo's caption) get the threshold lowered towards the pack's mention
+  // floor, never below it.
+  std::vector<FaceRecognition> Recognize(const PhotoFaces& photo,
+                                         const std::vector<PersonId>& mentioned = {}) const;
 
   float threshold() const { return threshold_; }
   float margin() const { return margin_; }
+  float mention_floor() const { return mention_floor_; }
   const gallery::Matcher& matcher() const { return matcher_; }
+  const captions::MentionFinder& mention_finder() const { return *mention_finder_; }
   // The person with `id`, or nullptr.
   const Person* FindPerson(PersonId id) const;
 
  private:
   gallery::Matcher matcher_;
   std::map<PersonId, Person> persons_;
+  std::shared_ptr<const captions::MentionFinder> mention_finder_;
   float threshold_ = 1;
   float margin_ = 0;
+  float mention_floor_ = 1;
 };
 
 // How to choose the face of an enrolment photo.
@@ -94,6 +108,15 @@ class Enroller {
 // The image files under `root` (recursively, sorted; by extension: jpg, jpeg,
 // png, tif, tiff, webp, bmp), or `root` itself when it is a file.
 Result<std::vector<std::filesystem::path>> ListPhotoFiles(const std::filesystem::path& root);
+
+// Runs `work(analyzer, index)` for every index in [0, count) on `workers`
+// threads, each with its own FaceAnalyzer; `work` runs concurrently on
+// different indices and must synchronise what it shares. OpenCV is set to
+// one thread per network call while more than one worker runs. Errors: only
+// failures to create the analyzers (before any work starts).
+Result<void> ForEachInParallel(
+    std::size_t count, int workers, const ModelPack& pack, const vision::AnalyzerOptions& options,
+    const std::function<void(vision::FaceAnalyzer& analyzer, std::size_t index)>& work);
 
 // Analyses `files` on `workers` threads, each with its own FaceAnalyzer.
 // `on_done` is called once per file, serialised (never concurrently), in

@@ -32,11 +32,10 @@ Result<std::vector<std::filesystem::path>> ListPhotoFiles(const std::filesystem:
   return files;
 }
 
-Result<void> AnalyzeFiles(
-    const std::vector<std::filesystem::path>& files, int workers, const ModelPack& pack,
-    const vision::AnalyzerOptions& options,
-    const std::function<void(std::size_t index, Result<PhotoFaces> result)>& on_done) {
-  workers = std::clamp(workers, 1, std::max<int>(1, static_cast<int>(files.size())));
+Result<void> ForEachInParallel(
+    std::size_t count, int workers, const ModelPack& pack, const vision::AnalyzerOptions& options,
+    const std::function<void(vision::FaceAnalyzer& analyzer, std::size_t index)>& work) {
+  workers = std::clamp(workers, 1, std::max<int>(1, static_cast<int>(count)));
   // Networks are not thread-safe: one analyzer per worker, made up front so
   // a model problem is reported once, before any file is touched.
   std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers;
@@ -47,20 +46,28 @@ Result<void> AnalyzeFiles(
   }
   if (workers > 1) vision::SetInferenceThreads(1);
   std::atomic<std::size_t> next{0};
-  std::mutex report;
-  auto work = [&](vision::FaceAnalyzer& analyzer) {
-    for (std::size_t i = next++; i < files.size(); i = next++) {
-      Result<PhotoFaces> result = analyzer.AnalyzeFile(files[i]);
-      std::lock_guard lock(report);
-      on_done(i, std::move(result));
-    }
+  auto run = [&](vision::FaceAnalyzer& analyzer) {
+    for (std::size_t i = next++; i < count; i = next++) work(analyzer, i);
   };
   std::vector<std::thread> threads;
-  for (int i = 1; i < workers; ++i) threads.emplace_back(work, std::ref(*analyzers[i]));
-  work(*analyzers[0]);
+  for (int i = 1; i < workers; ++i) threads.emplace_back(run, std::ref(*analyzers[i]));
+  run(*analyzers[0]);
   for (auto& t : threads) t.join();
   if (workers > 1) vision::SetInferenceThreads(0);
   return {};
+}
+
+Result<void> AnalyzeFiles(
+    const std::vector<std::filesystem::path>& files, int workers, const ModelPack& pack,
+    const vision::AnalyzerOptions& options,
+    const std::function<void(std::size_t index, Result<PhotoFaces> result)>& on_done) {
+  std::mutex report;
+  return ForEachInParallel(files.size(), workers, pack, options,
+                           [&](vision::FaceAnalyzer& analyzer, std::size_t i) {
+                             Result<PhotoFaces> result = analyzer.AnalyzeFile(files[i]);
+                             std::lock_guard lock(report);
+                             on_done(i, std::move(result));
+                           });
 }
 
 }  // namespace facetag::pipeline
