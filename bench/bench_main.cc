@@ -1,6 +1,7 @@
-// facetag benchmarks: per-stage latency of the vision pipeline, match
-// latency against 1k / 100k / 1M profile vectors, photos/s end to end on a
-// folder, and peak memory. Prints figures; asserts nothing.
+// facetag benchmarks: per-stage latency of the vision pipeline, metadata
+// read and write-back, match latency against 1k / 100k / 1M profile vectors,
+// photos/s end to end on a folder, and peak memory. Prints figures; asserts
+// nothing.
 //
 //   build/bench/facetag_bench [--benchmark_filter=...]
 //   FACETAG_DATA overrides the evaluation data folder (../shared/data).
@@ -16,6 +17,7 @@
 
 #include "facetag/file_io.h"
 #include "facetag/gallery.h"
+#include "facetag/metadata.h"
 #include "facetag/pipeline.h"
 #include "vision/aligner.h"
 #include "vision/decoder.h"
@@ -111,6 +113,44 @@ void BM_AnalyzePhoto(benchmark::State& state, const std::string& name) {
   state.SetLabel(std::to_string(faces) + " faces, decode to embeddings");
 }
 
+// --- metadata write-back ----------------------------------------------------
+
+// Writes the person tags of obama.jpg's face into a copy, alternating
+// between two similarities so that every iteration really rewrites the file
+// (an unchanged TagSet is skipped).
+void BM_WritePersonTags(benchmark::State& state) {
+  const auto dir = std::filesystem::temp_directory_path() / "facetag-bench-write";
+  std::filesystem::create_directories(dir);
+  const auto photo = dir / "obama.jpg";
+  std::filesystem::copy_file(DataDir() / "photos/face_recognition/examples/obama.jpg", photo,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::permissions(photo, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  auto analyzer = vision::FaceAnalyzer::Create(Pack());
+  auto faces = (*analyzer)->AnalyzeFile(photo);
+  metadata::TagSet tags;
+  tags.width = faces->width;
+  tags.height = faces->height;
+  tags.exif_orientation = faces->exif_orientation;
+  tags.pictured.push_back({"Barack Obama", "urn:uuid:00000000-0000-4000-8000-000000000001",
+                           faces->faces[0].box, {}});
+  tags.mentioned.push_back({"Joe Biden", "urn:uuid:00000000-0000-4000-8000-000000000002"});
+  int i = 0;
+  for (auto _ : state) {
+    tags.pictured[0].provenance.similarity = (i++ % 2) ? 0.7f : 0.8f;
+    auto report = metadata::WritePersonTags(photo, tags);
+    if (!report || !report->written) state.SkipWithError("write failed");
+  }
+  state.counters["photos/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  std::filesystem::remove_all(dir);
+}
+
+void BM_ReadPhotoText(benchmark::State& state) {
+  const auto photo = DataDir() / "photos/face_recognition/examples/obama.jpg";
+  for (auto _ : state) benchmark::DoNotOptimize(metadata::ReadPhotoText(photo));
+}
+
 // --- matching -------------------------------------------------------------
 
 void BM_Match(benchmark::State& state) {
@@ -166,6 +206,8 @@ BENCHMARK(BM_Landmarks)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Align)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Embed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_AnalyzePhoto, two_people, std::string("two_people.jpg"))->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WritePersonTags)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ReadPhotoText)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Match)->Arg(1000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FolderPhotosPerSecond)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
