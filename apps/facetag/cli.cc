@@ -43,6 +43,26 @@ Result<ModelPack> Cli::LoadPack() const {
   return LoadModelPack(manifest, models);
 }
 
+Result<LoadedList> Cli::LoadList() const {
+  auto store = OpenStore();
+  if (!store) return tl::unexpected(store.error());
+  auto pack = LoadPack();
+  if (!pack) return tl::unexpected(pack.error());
+  auto recognizer = pipeline::Recognizer::Load(**store, *pack);
+  if (!recognizer) return tl::unexpected(recognizer.error());
+  return LoadedList{std::move(*store), std::move(*pack), std::move(*recognizer)};
+}
+
+Result<std::vector<std::filesystem::path>> Cli::ListInputs(const std::vector<std::string>& inputs) {
+  std::vector<std::filesystem::path> files;
+  for (const std::string& input : inputs) {
+    auto listed = pipeline::ListPhotoFiles(input);
+    if (!listed) return tl::unexpected(listed.error());
+    files.insert(files.end(), listed->begin(), listed->end());
+  }
+  return files;
+}
+
 nlohmann::json ErrorJson(const Error& error) {
   return {{"code", ErrorCodeName(error.code)}, {"message", error.message}};
 }

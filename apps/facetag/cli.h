@@ -12,6 +12,7 @@
 #include <string>
 
 #include "facetag/model_pack.h"
+#include "facetag/pipeline.h"
 #include "facetag/result.h"
 #include "facetag/store.h"
 #include "facetag/types.h"
@@ -41,6 +42,14 @@ int ExitCodeFor(ErrorCode code);
 // failure's own code when the only input failed; kExitPartial otherwise.
 int BatchExitCode(std::size_t inputs, std::size_t failed, std::optional<ErrorCode> first_error);
 
+// What commands that match faces need: the database, the model pack and
+// the list loaded from them.
+struct LoadedList {
+  std::unique_ptr<Store> store;
+  ModelPack pack;
+  pipeline::Recognizer recognizer;
+};
+
 // Global options and the command chosen on the command line.
 struct Cli {
   std::string db_path;       // --db, else $FACETAG_DB, else the default
@@ -52,6 +61,11 @@ struct Cli {
 
   Result<std::unique_ptr<Store>> OpenStore() const;
   Result<ModelPack> LoadPack() const;
+  Result<LoadedList> LoadList() const;
+
+  // The photo files named by `inputs`; folders are searched recursively.
+  static Result<std::vector<std::filesystem::path>> ListInputs(
+      const std::vector<std::string>& inputs);
 
   // Prints `error` (to stderr, or as JSON on stdout with --json) and returns
   // its exit code.

@@ -63,29 +63,22 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
                 "or 'unknown', the similarity. Exit 1 when some photos could not be read.");
     cmd->callback([&cli, inputs, jobs] {
       cli.run = [&cli, inputs, jobs] {
-        std::vector<std::filesystem::path> files;
-        for (const std::string& input : *inputs) {
-          auto listed = pipeline::ListPhotoFiles(input);
-          if (!listed) return cli.Report(listed.error());
-          files.insert(files.end(), listed->begin(), listed->end());
-        }
-        auto store = cli.OpenStore();
-        if (!store) return cli.Report(store.error());
-        auto pack = cli.LoadPack();
-        if (!pack) return cli.Report(pack.error());
-        auto recognizer = pipeline::Recognizer::Load(**store, *pack);
-        if (!recognizer) return cli.Report(recognizer.error());
+        auto files = Cli::ListInputs(*inputs);
+        if (!files) return cli.Report(files.error());
+        auto list = cli.LoadList();
+        if (!list) return cli.Report(list.error());
+        const pipeline::Recognizer& recognizer = list->recognizer;
 
-        Progress progress(files.size(), !cli.quiet);
+        Progress progress(files->size(), !cli.quiet);
         std::size_t done = 0, failed = 0;
         std::optional<ErrorCode> first_error;
         nlohmann::json results = nlohmann::json::array();
         // Results are kept in input order for the JSON output.
-        std::vector<nlohmann::json> ordered(files.size());
+        std::vector<nlohmann::json> ordered(files->size());
         auto ran = pipeline::AnalyzeFiles(
-            files, *jobs, *pack, {}, [&](std::size_t i, Result<PhotoFaces> photo) {
+            *files, *jobs, list->pack, {}, [&](std::size_t i, Result<PhotoFaces> photo) {
               ++done;
-              nlohmann::json item = {{"file", files[i].string()}};
+              nlohmann::json item = {{"file", (*files)[i].string()}};
               if (!photo) {
                 ++failed;
                 if (!first_error) first_error = photo.error().code;
@@ -95,14 +88,14 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
                             << photo.error().message << "\n";
                 }
               } else {
-                const auto faces = recognizer->Recognize(*photo);
+                const auto faces = recognizer.Recognize(*photo);
                 item["width"] = photo->width;
                 item["height"] = photo->height;
                 item["faces"] = nlohmann::json::array();
                 for (const auto& f : faces) item["faces"].push_back(FaceJson(f));
                 if (!cli.json) {
                   if (isatty(STDERR_FILENO) && !cli.quiet) std::cerr << "\r\033[K";
-                  PrintPhoto(files[i].string(), *photo, faces, *recognizer);
+                  PrintPhoto((*files)[i].string(), *photo, faces, recognizer);
                 }
               }
               ordered[i] = std::move(item);
@@ -113,7 +106,7 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
           for (auto& item : ordered) results.push_back(std::move(item));
           std::cout << results.dump(2) << "\n";
         }
-        return BatchExitCode(files.size(), failed, first_error);
+        return BatchExitCode(files->size(), failed, first_error);
       };
     });
   }

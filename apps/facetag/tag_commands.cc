@@ -154,52 +154,45 @@ void AddTagCommands(CLI::App& app, Cli& cli) {
     }
     cmd->callback([&cli, o, write] {
       cli.run = [&cli, o, write] {
-        std::vector<std::filesystem::path> files;
-        for (const std::string& input : o->inputs) {
-          auto listed = pipeline::ListPhotoFiles(input);
-          if (!listed) return cli.Report(listed.error());
-          files.insert(files.end(), listed->begin(), listed->end());
-        }
-        auto store = cli.OpenStore();
-        if (!store) return cli.Report(store.error());
-        auto pack = cli.LoadPack();
-        if (!pack) return cli.Report(pack.error());
-        auto list = pipeline::Recognizer::Load(**store, *pack);
+        auto files = Cli::ListInputs(o->inputs);
+        if (!files) return cli.Report(files.error());
+        auto list = cli.LoadList();
         if (!list) return cli.Report(list.error());
         metadata::WriteOptions write_options;
         write_options.target = o->sidecar ? metadata::WriteTarget::kSidecar
                                           : metadata::WriteTarget::kInPlace;
         write_options.dry_run = o->dry_run;
 
-        Progress progress(files.size(), !cli.quiet && write);
+        Progress progress(files->size(), !cli.quiet && write);
         std::mutex output;
         std::size_t done = 0, failed = 0;
         std::optional<ErrorCode> first_error;
-        std::vector<nlohmann::json> results(files.size());
+        std::vector<nlohmann::json> results(files->size());
         auto ran = pipeline::ForEachInParallel(
-            files.size(), write ? o->jobs : 1, *pack, {},
+            files->size(), write ? o->jobs : 1, list->pack, {},
             [&](vision::FaceAnalyzer& analyzer, std::size_t i) {
-              pipeline::Tagger tagger(*list, analyzer);
-              auto t = write ? tagger.Tag(files[i], write_options) : tagger.Inspect(files[i]);
+              pipeline::Tagger tagger(list->recognizer, analyzer);
+              const auto& file = (*files)[i];
+              auto t = write ? tagger.Tag(file, write_options) : tagger.Inspect(file);
               std::lock_guard lock(output);
               ++done;
               if (!t) {
                 ++failed;
                 if (!first_error) first_error = t.error().code;
-                results[i] = {{"file", files[i].string()}, {"error", ErrorJson(t.error())}};
+                results[i] = {{"file", file.string()}, {"error", ErrorJson(t.error())}};
                 if (!cli.json) std::cerr << "\r\033[Kfacetag: " << t.error().message << "\n";
               } else {
-                results[i] = TaggingJson(*t, *list);
+                results[i] = TaggingJson(*t, list->recognizer);
                 if (!cli.json) {
                   if (isatty(STDERR_FILENO) && !cli.quiet) std::cerr << "\r\033[K";
-                  PrintTagging(*t, *list, !write);
+                  PrintTagging(*t, list->recognizer, !write);
                 }
               }
               progress.Advance(done);
             });
         if (!ran) return cli.Report(ran.error());
         if (cli.json) std::cout << nlohmann::json(results).dump(2) << "\n";
-        return BatchExitCode(files.size(), failed, first_error);
+        return BatchExitCode(files->size(), failed, first_error);
       };
     });
   }

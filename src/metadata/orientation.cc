@@ -42,26 +42,17 @@ PointF StoredPointToDisplayed(PointF p, float w, float h, int orientation) {
   }
 }
 
-// Stored point of a displayed point; `w`, `h` are the stored size.
+// The orientation that undoes `orientation`: the quarter turns 6 and 8 undo
+// each other, every other orientation is its own inverse.
+int InverseOrientation(int orientation) {
+  return orientation == 6 ? 8 : orientation == 8 ? 6 : orientation;
+}
+
+// Stored point of a displayed point; `w`, `h` are the stored size. Undoing
+// an orientation is applying its inverse to the displayed image.
 PointF DisplayedPointToStored(PointF p, float w, float h, int orientation) {
-  switch (orientation) {
-    case 2:
-      return {w - p.x, p.y};
-    case 3:
-      return {w - p.x, h - p.y};
-    case 4:
-      return {p.x, h - p.y};
-    case 5:
-      return {p.y, p.x};
-    case 6:
-      return {p.y, h - p.x};
-    case 7:
-      return {w - p.y, h - p.x};
-    case 8:
-      return {w - p.y, p.x};
-    default:
-      return p;
-  }
+  const bool swap = SwapsAxes(orientation);
+  return StoredPointToDisplayed(p, swap ? h : w, swap ? w : h, InverseOrientation(orientation));
 }
 
 template <typename MapPoint>

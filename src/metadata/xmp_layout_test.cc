@@ -51,7 +51,14 @@ Exiv2::XmpData Foreign() {
   return xmp;
 }
 
-TEST(MetadataLayout, WritesEveryPartOfTheLayout) {
+// exiv2 must know facetag's and IPTC's prefixes before any XMP is built;
+// each test may run alone (ctest runs every test in its own process).
+class MetadataLayout : public ::testing::Test {
+ protected:
+  void SetUp() override { EnsureExiv2(); }
+};
+
+TEST_F(MetadataLayout, WritesEveryPartOfTheLayout) {
   EnsureExiv2();
   const Exiv2::XmpData xmp = Apply({}, TwoPeople());
   EXPECT_EQ(XmpItems(xmp, kPersonInImageKey),
@@ -82,7 +89,7 @@ TEST(MetadataLayout, WritesEveryPartOfTheLayout) {
   EXPECT_EQ(CanonicalForm(*reread), CanonicalForm(xmp));
 }
 
-TEST(MetadataLayout, SecondApplicationChangesNothing) {
+TEST_F(MetadataLayout, SecondApplicationChangesNothing) {
   const Exiv2::XmpData once = Apply(Foreign(), TwoPeople());
   auto packet = EncodeXmp(once, PacketStyle::kEmbedded);
   ASSERT_TRUE(packet);
@@ -91,7 +98,7 @@ TEST(MetadataLayout, SecondApplicationChangesNothing) {
   EXPECT_EQ(CanonicalForm(Apply(*reread, TwoPeople())), CanonicalForm(*reread));
 }
 
-TEST(MetadataLayout, OthersEntriesStayAndFacetagsGoWithAnEmptyTagSet) {
+TEST_F(MetadataLayout, OthersEntriesStayAndFacetagsGoWithAnEmptyTagSet) {
   const Exiv2::XmpData foreign = Foreign();
   const Exiv2::XmpData tagged = Apply(foreign, TwoPeople());
   EXPECT_EQ(XmpItems(tagged, kPersonInImageKey),
@@ -114,7 +121,7 @@ TEST(MetadataLayout, OthersEntriesStayAndFacetagsGoWithAnEmptyTagSet) {
   EXPECT_EQ(actual, expected);
 }
 
-TEST(MetadataLayout, RemovedPersonLeavesNoTrace) {
+TEST_F(MetadataLayout, RemovedPersonLeavesNoTrace) {
   const Exiv2::XmpData both = Apply({}, TwoPeople());
   TagSet obama_only = TwoPeople();
   obama_only.pictured.pop_back();
@@ -134,7 +141,7 @@ TEST(MetadataLayout, RemovedPersonLeavesNoTrace) {
   EXPECT_EQ(update->report.regions_written, 1);
 }
 
-TEST(MetadataLayout, NameTypedByHandIsNeitherDuplicatedNorRemoved) {
+TEST_F(MetadataLayout, NameTypedByHandIsNeitherDuplicatedNorRemoved) {
   EnsureExiv2();
   Exiv2::XmpData typed;
   AddBag(typed, kPersonInImageKey, {"Barack Obama"});
@@ -149,7 +156,7 @@ TEST(MetadataLayout, NameTypedByHandIsNeitherDuplicatedNorRemoved) {
             std::vector<std::string>{"Barack Obama"});
 }
 
-TEST(MetadataLayout, PersonInImageWrittenAsSeqStaysSeq) {
+TEST_F(MetadataLayout, PersonInImageWrittenAsSeqStaysSeq) {
   EnsureExiv2();
   Exiv2::XmpData seq;
   AddBag(seq, kPersonInImageKey, {"Someone Else"}, Exiv2::xmpSeq);
@@ -158,7 +165,7 @@ TEST(MetadataLayout, PersonInImageWrittenAsSeqStaysSeq) {
   EXPECT_EQ(CanonicalForm(Apply(tagged, TwoPeople())), CanonicalForm(tagged));
 }
 
-TEST(MetadataLayout, DuplicatedFacetagRegionIsCollapsed) {
+TEST_F(MetadataLayout, DuplicatedFacetagRegionIsCollapsed) {
   Exiv2::XmpData tagged = Apply({}, TwoPeople());
   // Another tool copied facetag's first MWG region (marker included).
   const auto items = ArrayItems(tagged, kMwgRegionListKey);
@@ -175,7 +182,7 @@ TEST(MetadataLayout, DuplicatedFacetagRegionIsCollapsed) {
   EXPECT_EQ(ArrayItems(Apply(tagged, TwoPeople()), kMwgRegionListKey).size(), 2u);
 }
 
-TEST(MetadataLayout, ReadsBackWhatItWroteInEveryOrientation) {
+TEST_F(MetadataLayout, ReadsBackWhatItWroteInEveryOrientation) {
   for (int orientation = 1; orientation <= 8; ++orientation) {
     TagSet tags = TwoPeople();
     tags.exif_orientation = orientation;
@@ -203,7 +210,7 @@ TEST(MetadataLayout, ReadsBackWhatItWroteInEveryOrientation) {
   }
 }
 
-TEST(MetadataLayout, PersonsNamedAnywhere) {
+TEST_F(MetadataLayout, PersonsNamedAnywhere) {
   Exiv2::XmpData xmp = Apply(Foreign(), TwoPeople());
   const auto persons = ReadNamedPersons(xmp);
   ASSERT_EQ(persons.size(), 3u);
@@ -217,7 +224,7 @@ TEST(MetadataLayout, PersonsNamedAnywhere) {
   EXPECT_EQ(persons[1].sources.size(), 4u);
 }
 
-TEST(MetadataLayout, ValidationClipsBoxesAndNamesTheBadValue) {
+TEST_F(MetadataLayout, ValidationClipsBoxesAndNamesTheBadValue) {
   TagSet tags = TwoPeople();
   tags.pictured[0].box = {-20, -10, 100, 100};  // cut by the frame
   auto valid = ValidateTagSet(tags);
@@ -255,7 +262,7 @@ TEST(MetadataLayout, ValidationClipsBoxesAndNamesTheBadValue) {
   expect_invalid(bad, "similarity");
 }
 
-TEST(MetadataLayout, NestedPrefixOfAnotherWriterIsNormalised) {
+TEST_F(MetadataLayout, NestedPrefixOfAnotherWriterIsNormalised) {
   EnsureExiv2();
   // A packet as exiv2 writes it in a process that registered "iptcExt" for
   // the IPTC Extension namespace (digiKam and earlier exiv2 users do).
