@@ -4,21 +4,10 @@
 #include <cmath>
 #include <cstdint>
 
+#include "facetag/text.h"
+
 namespace facetag::metadata::detail {
 namespace {
-
-void AppendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Windows-1252 code points of bytes 0x80-0x9F; 0 where the code page has none.
 constexpr std::uint16_t kCp1252High[32] = {
@@ -32,38 +21,6 @@ bool IsSpaceOrNul(char c) {
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    const std::uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
-}
 
 std::string Latin1ToUtf8(std::string_view text) {
   std::string out;
@@ -72,9 +29,9 @@ std::string Latin1ToUtf8(std::string_view text) {
     const auto c = static_cast<unsigned char>(ch);
     if (c >= 0x80 && c <= 0x9F) {
       const std::uint16_t cp = kCp1252High[c - 0x80];
-      AppendUtf8(out, cp != 0 ? cp : 0xFFFD);
+      text::AppendUtf8(cp != 0 ? cp : 0xFFFD, out);
     } else {
-      AppendUtf8(out, c);
+      text::AppendUtf8(c, out);
     }
   }
   return out;
@@ -99,7 +56,7 @@ std::string DecodeLegacyText(std::string_view bytes, DeclaredCharset charset) {
     bytes = bytes.substr(0, nul);
   }
   bytes = Trim(bytes);
-  if (charset != DeclaredCharset::kLatin1 && IsValidUtf8(bytes)) return std::string(bytes);
+  if (charset != DeclaredCharset::kLatin1 && text::IsValidUtf8(bytes)) return std::string(bytes);
   return Latin1ToUtf8(bytes);
 }
 
@@ -131,7 +88,7 @@ std::optional<double> ParseDecimal(std::string_view text) {
 }
 
 bool IsWritableText(std::string_view text) {
-  if (Trim(text).empty() || !IsValidUtf8(text)) return false;
+  if (Trim(text).empty() || !text::IsValidUtf8(text)) return false;
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c == 0x7F) return false;

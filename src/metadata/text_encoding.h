@@ -10,10 +10,6 @@
 
 namespace facetag::metadata::detail {
 
-// True when `text` is well-formed UTF-8 (no overlongs, surrogates or code
-// points above U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
 // Latin-1 bytes as UTF-8. Bytes 0x80-0x9F, control codes in Latin-1, are read
 // as Windows-1252 (curly quotes, dashes, euro sign), which is what they are in
 // practice; the five unassigned ones become U+FFFD.

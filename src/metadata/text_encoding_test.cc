@@ -32,14 +32,6 @@ TEST(MetadataText, IptcCharsetEscapes) {
   EXPECT_EQ(ParseIptcCharset(""), DeclaredCharset::kUnknown);
 }
 
-TEST(MetadataText, Utf8Validation) {
-  EXPECT_TRUE(IsValidUtf8("Müller 習近平 \xF0\x9F\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
-  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
-}
-
 TEST(MetadataText, DecimalsAreLocaleFreeAndShort) {
   EXPECT_EQ(FormatDecimal(0.25, 6), "0.25");
   EXPECT_EQ(FormatDecimal(1.0, 6), "1");
