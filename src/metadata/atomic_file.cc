@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -52,6 +53,10 @@ class TempFile {
   int fd_;
   fs::path path_;
 };
+
+// A writer runs for milliseconds; a temp file this old was left by a
+// process that died, and no running writer can still own it.
+constexpr std::chrono::seconds kStaleTempAge{15 * 60};
 
 // A new file beside `target`, hidden and named so that a leftover from a
 // killed process is recognisable: ".photo.jpg.facetag-1a2b3c4d".
@@ -108,8 +113,26 @@ Result<std::optional<FileStamp>> StampFile(const fs::path& path) {
   return std::optional<FileStamp>(StampOf(st));
 }
 
+void RemoveStaleTempFiles(const fs::path& target, std::chrono::seconds older_than) {
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = "." + target.filename().string() + ".facetag-";
+  const auto cutoff = fs::file_time_type::clock::now() - older_than;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool ours = name.size() == prefix.size() + 8 && name.compare(0, prefix.size(), prefix) == 0 &&
+                      name.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
+    std::error_code stat_error;
+    if (!ours || !it->is_regular_file(stat_error)) continue;
+    const auto modified = it->last_write_time(stat_error);
+    if (!stat_error && modified < cutoff) fs::remove(it->path(), stat_error);
+  }
+}
+
 Result<void> WriteFileAtomically(const fs::path& target, std::span<const unsigned char> bytes,
                                  const AtomicWriteOptions& options) {
+  // Best effort: what a killed writer left behind for this target goes.
+  RemoveStaleTempFiles(target, kStaleTempAge);
   fs::path temp_path;
   auto fd = CreateTemp(target, temp_path);
   if (!fd) return tl::unexpected(fd.error());

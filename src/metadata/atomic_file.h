@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -45,8 +46,14 @@ struct AtomicWriteOptions {
 };
 
 // Writes `bytes` to `target` atomically. On any failure the target is as it
-// was and the temp file is gone. Errors: kIo (with the failing step and the
+// was and the temp file is gone. Temp files of `target` that a killed writer
+// left behind (".name.facetag-XXXXXXXX", older than 15 minutes) are removed
+// first. Errors: kIo (with the failing step and the
 // system's reason), or the error of `before_rename`.
+// Removes `target`'s temp files last modified more than `older_than` ago;
+// errors are ignored (best effort).
+void RemoveStaleTempFiles(const std::filesystem::path& target, std::chrono::seconds older_than);
+
 Result<void> WriteFileAtomically(const std::filesystem::path& target,
                                  std::span<const unsigned char> bytes,
                                  const AtomicWriteOptions& options);

@@ -108,6 +108,26 @@ TEST(MetadataAtomicFile, NewFileMustNotAppearMeanwhile) {
   EXPECT_EQ(CountFiles(dir), 1);
 }
 
+TEST(MetadataAtomicFile, StaleTempFilesOfTheTargetAreSweptFreshOnesKept) {
+  const fs::path dir = testing::TempDir("atomic-stale");
+  WriteText(dir / "a.jpg", "old");
+  WriteText(dir / ".a.jpg.facetag-0123abcd", "left by a killed writer");
+  WriteText(dir / ".a.jpg.facetag-89abcdef", "a writer at work");
+  WriteText(dir / ".b.jpg.facetag-0123abcd", "another photo's");
+  const auto hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  fs::last_write_time(dir / ".a.jpg.facetag-0123abcd", hour_ago);
+  fs::last_write_time(dir / ".b.jpg.facetag-0123abcd", hour_ago);
+  auto stamp = StampFile(dir / "a.jpg");
+  ASSERT_TRUE(stamp && *stamp);
+  AtomicWriteOptions options;
+  options.expected = **stamp;
+  ASSERT_TRUE(WriteFileAtomically(dir / "a.jpg", AsBytes("new"), options));
+  EXPECT_FALSE(fs::exists(dir / ".a.jpg.facetag-0123abcd"));
+  EXPECT_TRUE(fs::exists(dir / ".a.jpg.facetag-89abcdef"));
+  EXPECT_TRUE(fs::exists(dir / ".b.jpg.facetag-0123abcd"));
+  EXPECT_EQ(ReadText(dir / "a.jpg"), "new");
+}
+
 TEST(MetadataAtomicFile, MissingFolderIsAnIoError) {
   const fs::path dir = testing::TempDir("atomic-missing");
   auto written = WriteFileAtomically(dir / "no" / "such" / "x.xmp", AsBytes("x"), {});
