@@ -11,9 +11,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
-
 #include <opencv2/imgcodecs.hpp>
+#include <random>
 
 #include "facetag/file_io.h"
 #include "facetag/gallery.h"
@@ -132,8 +131,8 @@ void BM_WritePersonTags(benchmark::State& state) {
   tags.width = faces->width;
   tags.height = faces->height;
   tags.exif_orientation = faces->exif_orientation;
-  tags.pictured.push_back({"Barack Obama", "urn:uuid:00000000-0000-4000-8000-000000000001",
-                           faces->faces[0].box, {}});
+  tags.pictured.push_back(
+      {"Barack Obama", "urn:uuid:00000000-0000-4000-8000-000000000001", faces->faces[0].box, {}});
   tags.mentioned.push_back({"Joe Biden", "urn:uuid:00000000-0000-4000-8000-000000000002"});
   int i = 0;
   for (auto _ : state) {
@@ -192,24 +191,33 @@ void BM_FolderPhotosPerSecond(benchmark::State& state) {
   }
   state.counters["photos/s"] = benchmark::Counter(
       static_cast<double>(files->size() * state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["faces/s"] = benchmark::Counter(
-      static_cast<double>(faces * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["faces/s"] = benchmark::Counter(static_cast<double>(faces * state.iterations()),
+                                                 benchmark::Counter::kIsRate);
   state.SetLabel(std::to_string(files->size()) + " photos, " + std::to_string(state.range(0)) +
                  " workers");
 }
 
-BENCHMARK_CAPTURE(BM_Decode, jpeg_1080p, std::string("obama-1080p.jpg"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Decode, jpeg_2000px, std::string("knn_examples/test/obama_and_biden.jpg"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Decode, jpeg_1080p, std::string("obama-1080p.jpg"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Decode, jpeg_2000px, std::string("knn_examples/test/obama_and_biden.jpg"))
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Detect, portrait, std::string("obama.jpg"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Detect, group_2000px, std::string("knn_examples/test/obama_and_biden.jpg"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Detect, group_2000px, std::string("knn_examples/test/obama_and_biden.jpg"))
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Landmarks)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Align)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Embed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_AnalyzePhoto, two_people, std::string("two_people.jpg"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_AnalyzePhoto, two_people, std::string("two_people.jpg"))
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WritePersonTags)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ReadPhotoText)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Match)->Arg(1000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_FolderPhotosPerSecond)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_FolderPhotosPerSecond)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace facetag

@@ -42,9 +42,9 @@ TEST(Cli, HelpListsEveryCommandAndEachCommandHasHelp) {
        {"person", "enroll", "recognize", "compare", "tag", "inspect", "bench", "Exit codes"}) {
     EXPECT_NE(help.out.find(command), std::string::npos) << command;
   }
-  for (const char* command : {"person add", "person list", "person show", "person remove",
-                              "enroll", "recognize", "compare", "tag", "inspect", "bench lfw",
-                              "bench mentions"}) {
+  for (const char* command :
+       {"person add", "person list", "person show", "person remove", "enroll", "recognize",
+        "compare", "tag", "inspect", "bench lfw", "bench mentions"}) {
     const CommandRun sub = Facetag(std::string(command) + " --help");
     EXPECT_EQ(sub.exit_code, 0) << command;
     EXPECT_NE(sub.out.find("Usage"), std::string::npos) << command;
@@ -55,14 +55,15 @@ TEST(Cli, HelpListsEveryCommandAndEachCommandHasHelp) {
 TEST(Cli, PersonLifecycleWithJsonAndExitCodes) {
   const auto db = testing::TempDir("cli") / "list.db";
   const std::string g = "--db " + Quote(db) + " --json ";
-  const CommandRun add = Facetag(g + "person add 'Mark Rutte' --alias Rutte --notes 'Prime minister'");
+  const CommandRun add =
+      Facetag(g + "person add 'Mark Rutte' --alias Rutte --notes 'Prime minister'");
   ASSERT_EQ(add.exit_code, 0) << add.out;
   const auto person = nlohmann::json::parse(add.out);
   EXPECT_EQ(person["name"], "Mark Rutte");
   EXPECT_EQ(person["uri"].get<std::string>().rfind("urn:uuid:", 0), 0u);
 
   EXPECT_EQ(Facetag(g + "person add 'mark rutte'").exit_code, 4);  // already listed
-  const CommandRun show = Facetag(g + "person show rutte");                 // by alias
+  const CommandRun show = Facetag(g + "person show rutte");        // by alias
   ASSERT_EQ(show.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(show.out)["uri"], person["uri"]);
   EXPECT_EQ(Facetag(g + "person show 'Nobody Known'").exit_code, 3);
@@ -86,8 +87,8 @@ TEST(Cli, EnrolRecogniseCompare) {
   EXPECT_EQ(Facetag(g + "enroll 'Barack Obama' " + Quote(examples / "two_people.jpg")).exit_code,
             4);  // two faces, none chosen
 
-  const CommandRun recognized = Facetag(g + "recognize " + Quote(examples / "two_people.jpg") + " " +
-                                 Quote(examples / "biden.jpg"));
+  const CommandRun recognized = Facetag(g + "recognize " + Quote(examples / "two_people.jpg") +
+                                        " " + Quote(examples / "biden.jpg"));
   ASSERT_EQ(recognized.exit_code, 0) << recognized.out;
   const auto photos = nlohmann::json::parse(recognized.out);
   ASSERT_EQ(photos.size(), 2u);
@@ -114,7 +115,10 @@ TEST(Cli, EnrolRecogniseCompare) {
   std::filesystem::permissions(tagged, std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::add);
   ASSERT_EQ(std::system(("exiftool -q -overwrite_original -IPTC:Caption-Abstract='Obama in "
-                         "Washington.' " + Quote(tagged)).c_str()), 0);
+                         "Washington.' " +
+                         Quote(tagged))
+                            .c_str()),
+            0);
   const CommandRun dry = Facetag(g + "tag --dry-run " + Quote(tagged));
   ASSERT_EQ(dry.exit_code, 0) << dry.out;
   const auto preview = nlohmann::json::parse(dry.out)[0];
@@ -132,11 +136,11 @@ TEST(Cli, EnrolRecogniseCompare) {
   EXPECT_EQ(Facetag(g + "tag " + Quote(folder / "b.jpg")).exit_code, 5);  // not a photo
 
   const CommandRun same = Facetag("--json compare " + Quote(examples / "obama.jpg") + " " +
-                           Quote(examples / "obama2.jpg"));
+                                  Quote(examples / "obama2.jpg"));
   ASSERT_EQ(same.exit_code, 0);
   EXPECT_TRUE(nlohmann::json::parse(same.out)["same"].get<bool>());
   const CommandRun different = Facetag("--json compare " + Quote(examples / "obama.jpg") + " " +
-                                Quote(examples / "biden.jpg"));
+                                       Quote(examples / "biden.jpg"));
   EXPECT_FALSE(nlohmann::json::parse(different.out)["same"].get<bool>());
 }
 

@@ -37,7 +37,8 @@ std::map<std::string, std::vector<HandBox>> ReadHandBoxes() {
     std::getline(fields, w, ',');
     std::getline(fields, h, ',');
     std::getline(fields, ignore, ',');
-    boxes[path].push_back({{std::stof(x), std::stof(y), std::stof(w), std::stof(h)}, ignore == "1"});
+    boxes[path].push_back(
+        {{std::stof(x), std::stof(y), std::stof(w), std::stof(h)}, ignore == "1"});
   }
   return boxes;
 }
@@ -78,7 +79,7 @@ TEST(DetectionGolden, DlibHandBoxes) {
   std::cout << "  recall " << found << "/" << truth << ", false positives " << false_positives
             << "\n";
   // Floors from the measurement in the issue note (no regressions below).
-  EXPECT_GE(found, 43);          // measured: 43 of 43
+  EXPECT_GE(found, 43);           // measured: 43 of 43
   EXPECT_LE(false_positives, 2);  // measured: 1
 }
 

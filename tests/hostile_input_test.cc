@@ -5,10 +5,9 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <random>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <random>
 
 #include "facetag/file_io.h"
 #include "facetag/vision.h"
@@ -33,10 +32,12 @@ class HostileInputTest : public ::testing::Test {
     delete dir_;
   }
 
-  static std::filesystem::path Write(const std::string& name, const std::vector<unsigned char>& bytes) {
+  static std::filesystem::path Write(const std::string& name,
+                                     const std::vector<unsigned char>& bytes) {
     const auto path = *dir_ / name;
     std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
     return path;
   }
 
@@ -127,7 +128,8 @@ TEST_F(HostileInputTest, JpegDeclaringHugeSizeIsRefusedBeforeDecoding) {
 }
 
 TEST_F(HostileInputTest, OneByOnePixelHasNoFace) {
-  const auto path = Write("tiny.png", vision::Encode(cv::Mat(1, 1, CV_8UC3, cv::Scalar::all(9)), ".png"));
+  const auto path =
+      Write("tiny.png", vision::Encode(cv::Mat(1, 1, CV_8UC3, cv::Scalar::all(9)), ".png"));
   auto result = analyzer_->AnalyzeFile(path);
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_TRUE(result->faces.empty());
@@ -164,14 +166,20 @@ TEST_F(HostileInputTest, EveryStillFormatFindsTheFace) {
 }
 
 TEST_F(HostileInputTest, AnimatedGifAndWebpAreRefusedClearly) {
-  const auto frame1 = Write("frame1.png", vision::Encode(cv::Mat(32, 32, CV_8UC3, cv::Scalar(0, 0, 255)), ".png"));
-  const auto frame2 = Write("frame2.png", vision::Encode(cv::Mat(32, 32, CV_8UC3, cv::Scalar(0, 255, 0)), ".png"));
+  const auto frame1 =
+      Write("frame1.png", vision::Encode(cv::Mat(32, 32, CV_8UC3, cv::Scalar(0, 0, 255)), ".png"));
+  const auto frame2 =
+      Write("frame2.png", vision::Encode(cv::Mat(32, 32, CV_8UC3, cv::Scalar(0, 255, 0)), ".png"));
   const auto gif = *dir_ / "animated.gif";
   const auto webp = *dir_ / "animated.webp";
   ASSERT_EQ(std::system(("convert -delay 20 '" + frame1.string() + "' '" + frame2.string() + "' '" +
-                         gif.string() + "'").c_str()), 0);
+                         gif.string() + "'")
+                            .c_str()),
+            0);
   ASSERT_EQ(std::system(("img2webp -loop 0 '" + frame1.string() + "' '" + frame2.string() +
-                         "' -o '" + webp.string() + "' >/dev/null 2>&1").c_str()), 0)
+                         "' -o '" + webp.string() + "' >/dev/null 2>&1")
+                            .c_str()),
+            0)
       << "img2webp (Debian webp, installed by scripts/setup.sh)";
   EXPECT_EQ(CodeOf(gif), ErrorCode::kUnsupportedFormat);
   EXPECT_EQ(CodeOf(webp), ErrorCode::kUnsupportedFormat);
@@ -181,8 +189,8 @@ TEST_F(HostileInputTest, AnimatedGifAndWebpAreRefusedClearly) {
 
 TEST_F(HostileInputTest, MultiPageTiffAnalysesTheFirstPage) {
   const auto path = *dir_ / "pages.tif";
-  ASSERT_TRUE(cv::imwritemulti(path.string(),
-                               std::vector<cv::Mat>{Obama(), cv::Mat(50, 50, CV_8UC3, cv::Scalar::all(0))}));
+  ASSERT_TRUE(cv::imwritemulti(
+      path.string(), std::vector<cv::Mat>{Obama(), cv::Mat(50, 50, CV_8UC3, cv::Scalar::all(0))}));
   ExpectSameFace(path);
 }
 

@@ -4,9 +4,8 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
-
 #include <opencv2/imgcodecs.hpp>
+#include <sstream>
 
 #include "facetag/pipeline.h"
 #include "test_data.h"
@@ -36,7 +35,7 @@ class RecognitionTest : public ::testing::Test {
   }
 
   Result<pipeline::EnrollOutcome> Enroll(const Person& person, const std::string& photo,
-                               std::optional<int> face = std::nullopt) {
+                                         std::optional<int> face = std::nullopt) {
     pipeline::Enroller enroller(*store_, *analyzer_, DefaultPack());
     pipeline::EnrollRequest request;
     request.photo = DataFile(photo);
@@ -157,7 +156,8 @@ TEST_F(RecognitionTest, BigBangTheoryGroupPhotosGetNoWrongName) {
                                std::to_string(i) + ".png";
       auto enrolled = Enroll(person, crop);
       // A crop may fail only for a stated reason; most must enrol.
-      if (!enrolled) std::cout << "  not enrolled " << crop << ": " << enrolled.error().message << "\n";
+      if (!enrolled)
+        std::cout << "  not enrolled " << crop << ": " << enrolled.error().message << "\n";
     }
     auto listed = store_->FindPerson(actor);
     ASSERT_TRUE(listed);

@@ -4,15 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "facetag/hash.h"
 #include "facetag/tagger.h"
-#include "test_data.h"
 #include "metadata/metadata_exiftool.h"
+#include "test_data.h"
 #include "vision/decoder.h"
 
 namespace facetag {
@@ -167,11 +167,12 @@ TEST_F(TaggingTest, RerunIsIdempotentAndRemovedPersonsDisappear) {
 
 TEST_F(TaggingTest, RichExistingMetadataAndImageDataSurvive) {
   const std::vector<std::string> rich = {
-      "-EXIF:Make=Canon",          "-EXIF:Model=EOS 5D Mark IV", "-EXIF:Copyright=(c) Agency",
-      "-EXIF:GPSLatitude=52.0799", "-EXIF:GPSLatitudeRef=N",     "-EXIF:GPSLongitude=4.3113",
-      "-EXIF:GPSLongitudeRef=E",   "-IPTC:Keywords=politics",    "-IPTC:Keywords=summit",
-      "-IPTC:Headline=Summit in The Hague", "-XMP-dc:Rights=(c) Agency",
-      "-XMP-dc:Subject=politics"};
+      "-EXIF:Make=Canon",           "-EXIF:Model=EOS 5D Mark IV",
+      "-EXIF:Copyright=(c) Agency", "-EXIF:GPSLatitude=52.0799",
+      "-EXIF:GPSLatitudeRef=N",     "-EXIF:GPSLongitude=4.3113",
+      "-EXIF:GPSLongitudeRef=E",    "-IPTC:Keywords=politics",
+      "-IPTC:Keywords=summit",      "-IPTC:Headline=Summit in The Hague",
+      "-XMP-dc:Rights=(c) Agency",  "-XMP-dc:Subject=politics"};
   const fs::path photo = Photo("obama.jpg", "Obama speaks.", rich);
   const auto before = ExifTool(photo, {"-EXIF:all", "-IPTC:all", "-XMP-dc:all"});
   const auto scan_before = ScanData(photo);
@@ -193,7 +194,8 @@ TEST_F(TaggingTest, RichExistingMetadataAndImageDataSurvive) {
 // stored-size mask, the mask is oriented like the pixels, and its box must
 // coincide with the face found in the upright photo.
 TEST_F(TaggingTest, RegionsLandOnTheFaceForAllEightOrientations) {
-  const cv::Mat upright = cv::imread(DataFile("photos/face_recognition/examples/obama.jpg").string());
+  const cv::Mat upright =
+      cv::imread(DataFile("photos/face_recognition/examples/obama.jpg").string());
   auto reference = analyzer_->AnalyzeFile(DataFile("photos/face_recognition/examples/obama.jpg"));
   ASSERT_TRUE(reference && reference->faces.size() == 1);
   const FaceBox face = reference->faces[0].box;
@@ -215,10 +217,11 @@ TEST_F(TaggingTest, RegionsLandOnTheFaceForAllEightOrientations) {
     EXPECT_EQ(mwg["AppliedToDimensions"]["H"], stored.rows) << o;
     const auto a = AsArray(mwg["RegionList"])[0]["Area"];
     cv::Mat mask(stored.size(), CV_8UC3, cv::Scalar::all(0));
-    const cv::Rect region(static_cast<int>((a["X"].get<double>() - a["W"].get<double>() / 2) * stored.cols),
-                          static_cast<int>((a["Y"].get<double>() - a["H"].get<double>() / 2) * stored.rows),
-                          static_cast<int>(a["W"].get<double>() * stored.cols),
-                          static_cast<int>(a["H"].get<double>() * stored.rows));
+    const cv::Rect region(
+        static_cast<int>((a["X"].get<double>() - a["W"].get<double>() / 2) * stored.cols),
+        static_cast<int>((a["Y"].get<double>() - a["H"].get<double>() / 2) * stored.rows),
+        static_cast<int>(a["W"].get<double>() * stored.cols),
+        static_cast<int>(a["H"].get<double>() * stored.rows));
     mask(region & cv::Rect(0, 0, mask.cols, mask.rows)).setTo(cv::Scalar::all(255));
     cv::Mat shown = vision::ApplyExifOrientation(mask, o), grey;
     cv::cvtColor(shown, grey, cv::COLOR_BGR2GRAY);

@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "cli.h"
+#include "facetag/captions.h"
 #include "facetag/evaluation.h"
 #include "facetag/file_io.h"
-#include "facetag/captions.h"
 #include "facetag/pipeline.h"
 
 namespace facetag::cli {
@@ -21,7 +21,7 @@ using evaluation::ScoredPair;
 
 struct Embedded {
   std::map<std::string, std::vector<float>> by_image;  // relative path -> embedding
-  std::size_t without_detection = 0;  // images where the fallback box was used
+  std::size_t without_detection = 0;                   // images where the fallback box was used
   std::size_t failed = 0;
   double seconds = 0;
 };
@@ -29,8 +29,9 @@ struct Embedded {
 // Embeds the central face of every image. LFW images are centred on the face;
 // when the detector finds none, the central region stands in for the box so
 // that every pair gets a score (the count is reported).
-Result<Embedded> EmbedImages(const std::filesystem::path& root, const std::vector<std::string>& images,
-                             const ModelPack& pack, int jobs, bool progress_enabled) {
+Result<Embedded> EmbedImages(const std::filesystem::path& root,
+                             const std::vector<std::string>& images, const ModelPack& pack,
+                             int jobs, bool progress_enabled) {
   std::vector<std::filesystem::path> files;
   for (const auto& image : images) files.push_back(root / image);
   Embedded out;
@@ -38,20 +39,21 @@ Result<Embedded> EmbedImages(const std::filesystem::path& root, const std::vecto
   Progress progress(files.size(), progress_enabled);
   std::size_t done = 0;
   const auto start = std::chrono::steady_clock::now();
-  auto ran = pipeline::AnalyzeFiles(files, jobs, pack, {}, [&](std::size_t i, Result<PhotoFaces> photo) {
-    progress.Advance(++done);
-    if (!photo) {
-      ++out.failed;
-      std::cerr << "\rfacetag: " << photo.error().message << "\n";
-      return;
-    }
-    auto main_face = vision::PickCentralFace(*photo);
-    if (!main_face) {
-      missing.push_back(i);
-      return;
-    }
-    out.by_image[images[i]] = std::move(photo->faces[*main_face].embedding.values);
-  });
+  auto ran =
+      pipeline::AnalyzeFiles(files, jobs, pack, {}, [&](std::size_t i, Result<PhotoFaces> photo) {
+        progress.Advance(++done);
+        if (!photo) {
+          ++out.failed;
+          std::cerr << "\rfacetag: " << photo.error().message << "\n";
+          return;
+        }
+        auto main_face = vision::PickCentralFace(*photo);
+        if (!main_face) {
+          missing.push_back(i);
+          return;
+        }
+        out.by_image[images[i]] = std::move(photo->faces[*main_face].embedding.values);
+      });
   if (!ran) return tl::unexpected(ran.error());
   if (!missing.empty()) {
     auto analyzer = vision::FaceAnalyzer::Create(pack);
@@ -157,7 +159,8 @@ nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) 
   // Each probe's two best persons, computed once for every rule below.
   auto rank = [&](const std::vector<float>& probe) {
     std::vector<captions::RankedCandidate> ranked;
-    for (const auto& c : matcher.Rank({pack.id, probe}, 2)) ranked.push_back({c.person, c.similarity});
+    for (const auto& c : matcher.Rank({pack.id, probe}, 2))
+      ranked.push_back({c.person, c.similarity});
     return ranked;
   };
   std::vector<std::vector<captions::RankedCandidate>> genuine_ranked, impostor_ranked;
@@ -176,8 +179,8 @@ nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) 
     rule.mention_floor = mention_floor;
     rule.margin = pack.thresholds.margin;
     auto named = [&](const std::vector<captions::RankedCandidate>& ranked, PersonId mentioned) {
-      const std::vector<PersonId> m = use_mentions && mentioned ? std::vector<PersonId>{mentioned}
-                                                                : std::vector<PersonId>{};
+      const std::vector<PersonId> m =
+          use_mentions && mentioned ? std::vector<PersonId>{mentioned} : std::vector<PersonId>{};
       return captions::NameFaces({ranked}, m, rule)[0].outcome.person;
     };
     std::size_t right = 0, wrong = 0, lookalike_named = 0, random_named = 0;
@@ -190,11 +193,12 @@ nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) 
       if (named(ranked, ranked.empty() ? 0 : ranked[0].person)) ++lookalike_named;
       if (named(ranked, random_mention[i])) ++random_named;
     }
-    return nlohmann::json{{"threshold_for_mentioned", captions::MentionedThreshold(list_threshold, mention_floor)},
-                          {"genuine_recognized", right / g},
-                          {"genuine_wrong_name", wrong / g},
-                          {"impostor_named_random_mention", random_named / im},
-                          {"impostor_named_lookalike_mention", lookalike_named / im}};
+    return nlohmann::json{
+        {"threshold_for_mentioned", captions::MentionedThreshold(list_threshold, mention_floor)},
+        {"genuine_recognized", right / g},
+        {"genuine_wrong_name", wrong / g},
+        {"impostor_named_random_mention", random_named / im},
+        {"impostor_named_lookalike_mention", lookalike_named / im}};
   };
   nlohmann::json floors = nlohmann::json::array();
   for (const FarPoint& point : pack.thresholds.far_curve) {
@@ -219,7 +223,8 @@ void AddBenchCommands(CLI::App& app, Cli& cli) {
     auto* cmd = bench->add_subcommand(
         "mentions", "measure what a caption mention does to recognition (open set)");
     auto images = std::make_shared<std::string>();
-    auto jobs = std::make_shared<int>(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    auto jobs =
+        std::make_shared<int>(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     cmd->add_option("--images", *images, "labelled image folder (Name/Name_NNNN.jpg)")->required();
     cmd->add_option("-j,--jobs", *jobs, "parallel workers")->check(CLI::Range(1, 256));
     cmd->callback([&cli, images, jobs] {
@@ -229,7 +234,8 @@ void AddBenchCommands(CLI::App& app, Cli& cli) {
         auto files = pipeline::ListPhotoFiles(*images);
         if (!files) return cli.Report(files.error());
         std::vector<std::string> relative;
-        for (const auto& f : *files) relative.push_back(std::filesystem::relative(f, *images).string());
+        for (const auto& f : *files)
+          relative.push_back(std::filesystem::relative(f, *images).string());
         auto embedded = EmbedImages(*images, relative, *pack, *jobs, !cli.quiet);
         if (!embedded) return cli.Report(embedded.error());
         const nlohmann::json out = MeasureMentions(*embedded, *pack);

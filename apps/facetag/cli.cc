@@ -9,19 +9,26 @@ namespace facetag::cli {
 
 int ExitCodeFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return kExitUsage;
-    case ErrorCode::kNotFound: return kExitNotFound;
+    case ErrorCode::kInvalidArgument:
+      return kExitUsage;
+    case ErrorCode::kNotFound:
+      return kExitNotFound;
     case ErrorCode::kAlreadyExists:
     case ErrorCode::kNoFace:
     case ErrorCode::kAmbiguousFace:
-    case ErrorCode::kRejected: return kExitRefused;
+    case ErrorCode::kRejected:
+      return kExitRefused;
     case ErrorCode::kUnsupportedFormat:
     case ErrorCode::kCorruptImage:
-    case ErrorCode::kImageTooLarge: return kExitBadImage;
-    case ErrorCode::kModel: return kExitSetup;
+    case ErrorCode::kImageTooLarge:
+      return kExitBadImage;
+    case ErrorCode::kModel:
+      return kExitSetup;
     case ErrorCode::kDatabase:
-    case ErrorCode::kIo: return kExitStorage;
-    case ErrorCode::kInternal: return kExitInternal;
+    case ErrorCode::kIo:
+      return kExitStorage;
+    case ErrorCode::kInternal:
+      return kExitInternal;
   }
   return kExitInternal;
 }
@@ -33,13 +40,16 @@ int BatchExitCode(std::size_t inputs, std::size_t failed, std::optional<ErrorCod
 }
 
 Result<std::unique_ptr<Store>> Cli::OpenStore() const {
-  const std::filesystem::path path = db_path.empty() ? DefaultDatabasePath() : std::filesystem::path(db_path);
+  const std::filesystem::path path =
+      db_path.empty() ? DefaultDatabasePath() : std::filesystem::path(db_path);
   return Store::OpenSqlite(path);
 }
 
 Result<ModelPack> Cli::LoadPack() const {
-  const std::filesystem::path manifest = pack_path.empty() ? DefaultPackManifest() : std::filesystem::path(pack_path);
-  const std::filesystem::path models = models_path.empty() ? DefaultModelDir() : std::filesystem::path(models_path);
+  const std::filesystem::path manifest =
+      pack_path.empty() ? DefaultPackManifest() : std::filesystem::path(pack_path);
+  const std::filesystem::path models =
+      models_path.empty() ? DefaultModelDir() : std::filesystem::path(models_path);
   return LoadModelPack(manifest, models);
 }
 

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "facetag/model_pack.h"
@@ -26,14 +26,14 @@ namespace facetag::cli {
 // Exit codes (docs/cli.md).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitPartial = 1,      // some inputs failed, the others were processed
-  kExitUsage = 2,        // bad command line or argument
-  kExitNotFound = 3,     // a named person or file does not exist
-  kExitRefused = 4,      // refused on purpose: no face, several faces, rejected profile, duplicate
-  kExitBadImage = 5,     // unreadable, corrupt or oversized image
-  kExitSetup = 6,        // model files missing or altered: run scripts/setup.sh
-  kExitStorage = 7,      // database or filesystem failure
-  kExitInternal = 70,    // a bug
+  kExitPartial = 1,    // some inputs failed, the others were processed
+  kExitUsage = 2,      // bad command line or argument
+  kExitNotFound = 3,   // a named person or file does not exist
+  kExitRefused = 4,    // refused on purpose: no face, several faces, rejected profile, duplicate
+  kExitBadImage = 5,   // unreadable, corrupt or oversized image
+  kExitSetup = 6,      // model files missing or altered: run scripts/setup.sh
+  kExitStorage = 7,    // database or filesystem failure
+  kExitInternal = 70,  // a bug
 };
 
 int ExitCodeFor(ErrorCode code);

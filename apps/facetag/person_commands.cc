@@ -10,9 +10,12 @@ namespace facetag::cli {
 namespace {
 
 nlohmann::json PersonJson(const Person& p) {
-  return {{"id", p.id},           {"uri", p.uri},
-          {"name", p.name},       {"aliases", p.aliases},
-          {"notes", p.notes},     {"created_at", p.created_at},
+  return {{"id", p.id},
+          {"uri", p.uri},
+          {"name", p.name},
+          {"aliases", p.aliases},
+          {"notes", p.notes},
+          {"created_at", p.created_at},
           {"profiles", p.profile_count}};
 }
 
@@ -97,9 +100,9 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
 
   // person show / remove
   for (const bool remove : {false, true}) {
-    auto* cmd = person->add_subcommand(remove ? "remove" : "show",
-                                       remove ? "remove a person and all their profiles"
-                                              : "show a person");
+    auto* cmd =
+        person->add_subcommand(remove ? "remove" : "show",
+                               remove ? "remove a person and all their profiles" : "show a person");
     auto name = std::make_shared<std::string>();
     cmd->add_option("name", *name, "name, alias or URI")->required();
     cmd->callback([&cli, name, remove] {
@@ -141,8 +144,9 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
     auto* box_opt = cmd->add_option("--box", *box, "the face as X,Y,W,H pixels (skips detection)");
     cmd->get_option("--face")->excludes(box_opt);
     cmd->add_flag("--force", *force, "enrol even a face that does not resemble the person");
-    cmd->footer("A photo with no face, with several faces and no --face/--box, a face already "
-                "enrolled, or a face unlike the person's other profiles is refused (exit 4).");
+    cmd->footer(
+        "A photo with no face, with several faces and no --face/--box, a face already "
+        "enrolled, or a face unlike the person's other profiles is refused (exit 4).");
     cmd->callback([&cli, name, photos, face, box, force] {
       cli.run = [&cli, name, photos, face, box, force] {
         auto store = cli.OpenStore();
@@ -170,7 +174,8 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
           nlohmann::json item = {{"photo", photo}};
           if (!outcome) {
             const int code = ExitCodeFor(outcome.error().code);
-            exit_code = photos->size() == 1 ? code : (exit_code == kExitOk ? kExitPartial : exit_code);
+            exit_code =
+                photos->size() == 1 ? code : (exit_code == kExitOk ? kExitPartial : exit_code);
             if (!cli.json) std::cerr << "facetag: " << outcome.error().message << "\n";
             item["error"] = ErrorJson(outcome.error());
           } else {
@@ -188,7 +193,9 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
           }
           results.push_back(item);
         }
-        if (cli.json) std::cout << nlohmann::json{{"person", person->name}, {"results", results}}.dump(2) << "\n";
+        if (cli.json)
+          std::cout << nlohmann::json{{"person", person->name}, {"results", results}}.dump(2)
+                    << "\n";
         return exit_code;
       };
     });

@@ -1,9 +1,9 @@
 // facetag recognize and facetag compare.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "cli.h"
 #include "facetag/file_io.h"
@@ -59,8 +59,9 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("photos", *inputs, "photos or folders (searched recursively)")->required();
     cmd->add_option("-j,--jobs", *jobs, "parallel workers (default: one per core)")
         ->check(CLI::Range(1, 256));
-    cmd->footer("Per face: the box (x,y width x height, pixels of the upright photo), the name "
-                "or 'unknown', the similarity. Exit 1 when some photos could not be read.");
+    cmd->footer(
+        "Per face: the box (x,y width x height, pixels of the upright photo), the name "
+        "or 'unknown', the similarity. Exit 1 when some photos could not be read.");
     cmd->callback([&cli, inputs, jobs] {
       cli.run = [&cli, inputs, jobs] {
         auto files = Cli::ListInputs(*inputs);
@@ -84,8 +85,8 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
                 if (!first_error) first_error = photo.error().code;
                 item["error"] = ErrorJson(photo.error());
                 if (!cli.json) {
-                  std::cerr << (cli.quiet ? "" : "\r\033[K") << "facetag: "
-                            << photo.error().message << "\n";
+                  std::cerr << (cli.quiet ? "" : "\r\033[K") << "facetag: " << photo.error().message
+                            << "\n";
                 }
               } else {
                 const auto faces = recognizer.Recognize(*photo);
@@ -117,8 +118,9 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
     auto second = std::make_shared<std::string>();
     cmd->add_option("first", *first, "a photo")->required();
     cmd->add_option("second", *second, "another photo")->required();
-    cmd->footer("Compares the largest, most central face of each photo. Exit 4 when a photo has "
-                "no face.");
+    cmd->footer(
+        "Compares the largest, most central face of each photo. Exit 4 when a photo has "
+        "no face.");
     cmd->callback([&cli, first, second] {
       cli.run = [&cli, first, second] {
         auto pack = cli.LoadPack();
@@ -142,13 +144,14 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
                                       {"threshold", threshold},
                                       {"same", same},
                                       {"first", {{"file", *first}, {"box", BoxJson(faces[0].box)}}},
-                                      {"second", {{"file", *second}, {"box", BoxJson(faces[1].box)}}}}
+                                      {"second",
+                                       {{"file", *second}, {"box", BoxJson(faces[1].box)}}}}
                            .dump(2)
                     << "\n";
         } else {
           std::cout << (same ? "same person" : "different people") << "  similarity "
-                    << FormatSimilarity(similarity) << " (threshold "
-                    << FormatSimilarity(threshold) << ")\n";
+                    << FormatSimilarity(similarity) << " (threshold " << FormatSimilarity(threshold)
+                    << ")\n";
         }
         return int{kExitOk};
       };

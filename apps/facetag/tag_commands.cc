@@ -61,9 +61,12 @@ nlohmann::json TaggingJson(const pipeline::PhotoTagging& t, const pipeline::Reco
   out["named_in_file"] = named;
   if (t.write) {
     const auto& w = *t.write;
-    out["write"] = {{"target", w.target.string()},       {"changed", w.changed},
-                    {"written", w.written},              {"names_added", w.names_added},
-                    {"names_removed", w.names_removed},  {"mentioned_added", w.mentioned_added},
+    out["write"] = {{"target", w.target.string()},
+                    {"changed", w.changed},
+                    {"written", w.written},
+                    {"names_added", w.names_added},
+                    {"names_removed", w.names_removed},
+                    {"mentioned_added", w.mentioned_added},
                     {"mentioned_removed", w.mentioned_removed},
                     {"regions_written", w.regions_written},
                     {"foreign_regions_kept", w.foreign_regions_kept}};
@@ -71,8 +74,7 @@ nlohmann::json TaggingJson(const pipeline::PhotoTagging& t, const pipeline::Reco
   return out;
 }
 
-void PrintTagging(const pipeline::PhotoTagging& t, const pipeline::Recognizer& list,
-                  bool details) {
+void PrintTagging(const pipeline::PhotoTagging& t, const pipeline::Recognizer& list, bool details) {
   std::cout << t.photo.string() << " (" << t.width << "x" << t.height << ")\n";
   if (!t.text.caption.empty()) {
     std::cout << "  caption (" << metadata::CaptionSourceName(t.text.caption_source)
@@ -98,15 +100,16 @@ void PrintTagging(const pipeline::PhotoTagging& t, const pipeline::Recognizer& l
       }
     }
     for (const auto& p : t.text.persons) {
-      std::cout << "  already in the file: " << p.name << (p.written_by_facetag ? " (by facetag)" : "")
-                << "\n";
+      std::cout << "  already in the file: " << p.name
+                << (p.written_by_facetag ? " (by facetag)" : "") << "\n";
     }
   }
   for (const auto& p : t.reconciliation.persons) {
     const Person* person = list.FindPerson(p.person);
     std::cout << "  " << (person ? person->name : "?") << ": "
               << captions::PresenceName(p.presence);
-    if (p.face) std::cout << " (face " << *p.face + 1 << ", " << FormatSimilarity(p.similarity) << ")";
+    if (p.face)
+      std::cout << " (face " << *p.face + 1 << ", " << FormatSimilarity(p.similarity) << ")";
     std::cout << "\n";
   }
   if (!t.reconciliation.unknown_faces.empty()) {
@@ -148,9 +151,10 @@ void AddTagCommands(CLI::App& app, Cli& cli) {
       cmd->add_flag("--sidecar", o->sidecar, "write photo.xmp beside the photo; never touch it");
       cmd->add_flag("--dry-run", o->dry_run, "show what would change, write nothing");
       cmd->add_option("-j,--jobs", o->jobs, "parallel workers")->check(CLI::Range(1, 256));
-      cmd->footer("Writes IPTC PersonInImage, PersonInImageWDetails, ImageRegion and MWG face "
-                  "regions; replaces only what facetag wrote before. Writes are atomic. "
-                  "Exit 1 when some photos failed.");
+      cmd->footer(
+          "Writes IPTC PersonInImage, PersonInImageWDetails, ImageRegion and MWG face "
+          "regions; replaces only what facetag wrote before. Writes are atomic. "
+          "Exit 1 when some photos failed.");
     }
     cmd->callback([&cli, o, write] {
       cli.run = [&cli, o, write] {
@@ -159,8 +163,8 @@ void AddTagCommands(CLI::App& app, Cli& cli) {
         auto list = cli.LoadList();
         if (!list) return cli.Report(list.error());
         metadata::WriteOptions write_options;
-        write_options.target = o->sidecar ? metadata::WriteTarget::kSidecar
-                                          : metadata::WriteTarget::kInPlace;
+        write_options.target =
+            o->sidecar ? metadata::WriteTarget::kSidecar : metadata::WriteTarget::kInPlace;
         write_options.dry_run = o->dry_run;
 
         Progress progress(files->size(), !cli.quiet && write);

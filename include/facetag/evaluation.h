@@ -13,7 +13,7 @@
 namespace facetag::evaluation {
 
 struct ImagePair {
-  std::string first;   // path relative to the image folder, e.g. "Name/Name_0001.jpg"
+  std::string first;  // path relative to the image folder, e.g. "Name/Name_0001.jpg"
   std::string second;
   bool same = false;
 };
@@ -41,8 +41,8 @@ float BestThreshold(const std::vector<ScoredPair>& pairs);
 double Accuracy(const std::vector<ScoredPair>& pairs, float threshold);
 
 struct TarAtFar {
-  double far = 0;        // achieved false-accept rate
-  double tar = 0;        // true-accept rate at that threshold
+  double far = 0;  // achieved false-accept rate
+  double tar = 0;  // true-accept rate at that threshold
   float threshold = 0;
 };
 

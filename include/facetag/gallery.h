@@ -86,7 +86,7 @@ class Matcher {
  private:
   std::string model_id_;
   int dimension_ = 0;
-  std::vector<float> rows_;            // profile_count x dimension, row-major
+  std::vector<float> rows_;  // profile_count x dimension, row-major
   std::vector<PersonId> person_of_row_;
   std::size_t person_count_ = 0;
   std::size_t skipped_ = 0;

@@ -39,16 +39,16 @@ struct PackThresholds {
 };
 
 struct ModelFile {
-  std::string role;    // "detector", "landmarker", "embedder"
+  std::string role;            // "detector", "landmarker", "embedder"
   std::filesystem::path path;  // absolute, resolved against the model dir
   std::string sha256;
 };
 
 struct ModelPack {
-  std::string id;           // carried by every embedding, e.g. "faceplugin-fr-v1"
+  std::string id;  // carried by every embedding, e.g. "faceplugin-fr-v1"
   std::string description;
   std::string licence;
-  std::string provenance;   // package, version, what is known of training data
+  std::string provenance;  // package, version, what is known of training data
   int embedding_size = 512;
   std::vector<ModelFile> files;
   PackThresholds thresholds;
@@ -62,8 +62,7 @@ struct ModelPack {
 // a missing file, a hash mismatch (message names the file and both hashes)
 // or a malformed manifest; kNotFound when the manifest itself is missing.
 Result<ModelPack> LoadModelPack(const std::filesystem::path& manifest,
-                                const std::filesystem::path& model_dir,
-                                bool verify_hashes = true);
+                                const std::filesystem::path& model_dir, bool verify_hashes = true);
 
 // Where facetag looks for the pack when not told: $FACETAG_PACK (manifest)
 // and $FACETAG_MODELS (model dir), else the paths configured at build time.

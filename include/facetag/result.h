@@ -51,8 +51,8 @@ inline tl::unexpected<Error> Fail(ErrorCode code, std::string message) {
 }  // namespace facetag
 
 // Propagates the error of a Result expression; otherwise yields nothing.
-#define FACETAG_RETURN_IF_ERROR(expr)                                    \
-  do {                                                                   \
-    auto facetag_status_ = (expr);                                       \
+#define FACETAG_RETURN_IF_ERROR(expr)                                     \
+  do {                                                                    \
+    auto facetag_status_ = (expr);                                        \
     if (!facetag_status_) return tl::unexpected(facetag_status_.error()); \
   } while (false)

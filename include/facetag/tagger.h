@@ -17,14 +17,14 @@ namespace facetag::pipeline {
 // Everything facetag concluded about one photo.
 struct PhotoTagging {
   std::filesystem::path photo;
-  metadata::PhotoText text;                   // caption and what the file names
-  int width = 0;                              // displayed size, pixels
+  metadata::PhotoText text;  // caption and what the file names
+  int width = 0;             // displayed size, pixels
   int height = 0;
-  std::vector<FaceRecognition> faces;         // left to right
-  std::vector<captions::Mention> mentions;    // listed persons in the caption
-  captions::Reconciliation reconciliation;    // pictured / mentioned per person
-  metadata::TagSet tags;                      // what facetag writes
-  std::optional<metadata::WriteReport> write; // set by Tag, not by Inspect
+  std::vector<FaceRecognition> faces;          // left to right
+  std::vector<captions::Mention> mentions;     // listed persons in the caption
+  captions::Reconciliation reconciliation;     // pictured / mentioned per person
+  metadata::TagSet tags;                       // what facetag writes
+  std::optional<metadata::WriteReport> write;  // set by Tag, not by Inspect
 };
 
 // Tags photos against a loaded list.

@@ -56,16 +56,16 @@ void NormalizeL2(std::vector<float>& values);
 
 // Everything the vision pipeline derives from one face.
 struct DetectedFace {
-  FaceBox box;               // pixels, displayed orientation
-  float detection_score = 0; // detector confidence in [0, 1]
-  Landmarks68 landmarks{};   // pixels, displayed orientation
+  FaceBox box;                // pixels, displayed orientation
+  float detection_score = 0;  // detector confidence in [0, 1]
+  Landmarks68 landmarks{};    // pixels, displayed orientation
   Embedding embedding;
 };
 
 // The faces of one photo and the facts about the photo they came from.
 struct PhotoFaces {
-  int width = 0;   // displayed width in pixels (after EXIF orientation)
-  int height = 0;  // displayed height in pixels
+  int width = 0;             // displayed width in pixels (after EXIF orientation)
+  int height = 0;            // displayed height in pixels
   int exif_orientation = 1;  // 1-8, as stored in the file
   std::vector<DetectedFace> faces;
 };

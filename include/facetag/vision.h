@@ -27,7 +27,7 @@ const char* ImageFormatName(ImageFormat format);
 // What a file's header says, read without decoding the pixels.
 struct ImageInfo {
   ImageFormat format = ImageFormat::kUnknown;
-  int stored_width = 0;   // pixels as stored, before EXIF orientation
+  int stored_width = 0;  // pixels as stored, before EXIF orientation
   int stored_height = 0;
   int exif_orientation = 1;  // 1-8; 1 when absent or invalid
   bool animated = false;     // an animation (GIF/WebP); only still images are analysed

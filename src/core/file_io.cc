@@ -20,9 +20,9 @@ Result<std::vector<unsigned char>> ReadFileBytes(const std::filesystem::path& pa
   const auto size = fs::file_size(path, ec);
   if (ec) return Fail(ErrorCode::kIo, "cannot stat " + path.string() + ": " + ec.message());
   if (size > max_bytes) {
-    return Fail(ErrorCode::kInvalidArgument,
-                path.string() + " is " + std::to_string(size) + " bytes, above the limit of " +
-                    std::to_string(max_bytes));
+    return Fail(ErrorCode::kInvalidArgument, path.string() + " is " + std::to_string(size) +
+                                                 " bytes, above the limit of " +
+                                                 std::to_string(max_bytes));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {

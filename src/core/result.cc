@@ -4,19 +4,32 @@ namespace facetag {
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kAlreadyExists: return "already_exists";
-    case ErrorCode::kUnsupportedFormat: return "unsupported_format";
-    case ErrorCode::kCorruptImage: return "corrupt_image";
-    case ErrorCode::kImageTooLarge: return "image_too_large";
-    case ErrorCode::kNoFace: return "no_face";
-    case ErrorCode::kAmbiguousFace: return "ambiguous_face";
-    case ErrorCode::kRejected: return "rejected";
-    case ErrorCode::kModel: return "model";
-    case ErrorCode::kDatabase: return "database";
-    case ErrorCode::kIo: return "io";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kAlreadyExists:
+      return "already_exists";
+    case ErrorCode::kUnsupportedFormat:
+      return "unsupported_format";
+    case ErrorCode::kCorruptImage:
+      return "corrupt_image";
+    case ErrorCode::kImageTooLarge:
+      return "image_too_large";
+    case ErrorCode::kNoFace:
+      return "no_face";
+    case ErrorCode::kAmbiguousFace:
+      return "ambiguous_face";
+    case ErrorCode::kRejected:
+      return "rejected";
+    case ErrorCode::kModel:
+      return "model";
+    case ErrorCode::kDatabase:
+      return "database";
+    case ErrorCode::kIo:
+      return "io";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "internal";
 }

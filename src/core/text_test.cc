@@ -21,14 +21,16 @@ TEST(DecodeUtf8, ReadsOneToFourBytes) {
 }
 
 TEST(DecodeUtf8, MalformedSequenceAdvancesOneByte) {
-  for (const std::string bad : {"\xFF", "\x80", "\xC3", "\xC0\xAF", "\xED\xA0\x80",
-                                "\xF4\x90\x80\x80", "\xE2\x82"}) {
+  for (const std::string bad :
+       {"\xFF", "\x80", "\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82"}) {
     std::size_t i = 0;
     EXPECT_FALSE(DecodeUtf8(bad, i).has_value()) << testing::PrintToString(bad);
     EXPECT_EQ(i, 1u);
   }
   // A lead byte followed by a non-continuation byte: the next byte is read anew.
-  const std::string text = "\xC3" "a";
+  const std::string text =
+      "\xC3"
+      "a";
   std::size_t i = 0;
   EXPECT_FALSE(DecodeUtf8(text, i).has_value());
   EXPECT_EQ(DecodeUtf8(text, i), U'a');
@@ -84,7 +86,10 @@ TEST(Fold, DecomposedInputMatchesComposed) {
 
 TEST(Fold, OtherScriptsWhitespaceAndInvalidBytesAreKept) {
   EXPECT_EQ(Fold("Владимир 習近平 a × b ÷"), "Владимир 習近平 a × b ÷");
-  EXPECT_EQ(Fold(" A\t\xC2\xA0" "B "), " a\t\xC2\xA0" "b ");
+  EXPECT_EQ(Fold(" A\t\xC2\xA0"
+                 "B "),
+            " a\t\xC2\xA0"
+            "b ");
   EXPECT_EQ(Fold("M\xFCller"), "m\xFCller");
   EXPECT_EQ(Fold(""), "");
 }

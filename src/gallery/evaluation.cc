@@ -97,8 +97,8 @@ TarAtFar TrueAcceptAtFalseAccept(const std::vector<ScoredPair>& pairs, double ta
   // Allowed number of accepted impostors; the threshold sits just above the
   // next one.
   const auto allowed = static_cast<std::size_t>(std::floor(target_far * impostors.size()));
-  result.threshold = allowed < impostors.size() ? std::nextafter(impostors[allowed], 2.0f)
-                                                : impostors.back();
+  result.threshold =
+      allowed < impostors.size() ? std::nextafter(impostors[allowed], 2.0f) : impostors.back();
   std::size_t accepted = 0;
   for (float s : impostors) accepted += s >= result.threshold;
   std::size_t hits = 0;

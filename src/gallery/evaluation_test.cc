@@ -44,8 +44,8 @@ TEST(BestThreshold, SeparatesSeparableScores) {
 }
 
 TEST(BestThreshold, MaximisesAccuracyWithOverlap) {
-  const std::vector<ScoredPair> pairs = {
-      {0.1f, false}, {0.3f, true}, {0.4f, false}, {0.5f, true}, {0.6f, true}, {0.2f, false}};
+  const std::vector<ScoredPair> pairs = {{0.1f, false}, {0.3f, true}, {0.4f, false},
+                                         {0.5f, true},  {0.6f, true}, {0.2f, false}};
   EXPECT_NEAR(Accuracy(pairs, BestThreshold(pairs)), 5.0 / 6.0, 1e-9);
 }
 

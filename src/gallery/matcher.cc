@@ -10,9 +10,12 @@ namespace facetag::gallery {
 
 const char* DecisionName(Decision decision) {
   switch (decision) {
-    case Decision::kRecognized: return "recognized";
-    case Decision::kUnknown: return "unknown";
-    case Decision::kAmbiguous: return "ambiguous";
+    case Decision::kRecognized:
+      return "recognized";
+    case Decision::kUnknown:
+      return "unknown";
+    case Decision::kAmbiguous:
+      return "ambiguous";
   }
   return "unknown";
 }
@@ -85,10 +88,9 @@ std::vector<Candidate> Matcher::Rank(const Embedding& probe, std::size_t k) cons
     }
   }
   const std::size_t keep = std::min(k, ranked.size());
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep),
-                    ranked.end(), [](const Candidate& a, const Candidate& b) {
-                      return a.similarity > b.similarity;
-                    });
+  std::partial_sort(
+      ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
+      [](const Candidate& a, const Candidate& b) { return a.similarity > b.similarity; });
   ranked.resize(keep);
   return ranked;
 }

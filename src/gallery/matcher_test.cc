@@ -37,7 +37,7 @@ TEST(SimilarityAtFalseAcceptRate, InterpolatesInLogSpaceAndClamps) {
   const PackThresholds t = Curve();
   EXPECT_FLOAT_EQ(SimilarityAtFalseAcceptRate(t, 1e-3), 0.35f);
   EXPECT_NEAR(SimilarityAtFalseAcceptRate(t, std::sqrt(1e-3 * 1e-4)), 0.385f, 1e-4);
-  EXPECT_FLOAT_EQ(SimilarityAtFalseAcceptRate(t, 0.5), 0.25f);  // never below the curve
+  EXPECT_FLOAT_EQ(SimilarityAtFalseAcceptRate(t, 0.5), 0.25f);     // never below the curve
   EXPECT_NEAR(SimilarityAtFalseAcceptRate(t, 1e-6), 0.56f, 1e-4);  // extrapolated
   EXPECT_LE(SimilarityAtFalseAcceptRate(t, 1e-30), 0.95f);
 }
@@ -55,7 +55,8 @@ TEST(Matcher, RankEqualsBruteForceMaximumPerPerson) {
   std::mt19937 rng(7);
   std::vector<Profile> profiles;
   for (PersonId person = 1; person <= 50; ++person) {
-    for (int k = 0; k < 1 + person % 4; ++k) profiles.push_back(MakeProfile(person, RandomUnit(rng)));
+    for (int k = 0; k < 1 + person % 4; ++k)
+      profiles.push_back(MakeProfile(person, RandomUnit(rng)));
   }
   std::shuffle(profiles.begin(), profiles.end(), rng);
   const Matcher matcher = Matcher::Build("m", kDim, profiles);

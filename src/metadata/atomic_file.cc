@@ -120,8 +120,9 @@ void RemoveStaleTempFiles(const fs::path& target, std::chrono::seconds older_tha
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    const bool ours = name.size() == prefix.size() + 8 && name.compare(0, prefix.size(), prefix) == 0 &&
-                      name.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
+    const bool ours =
+        name.size() == prefix.size() + 8 && name.compare(0, prefix.size(), prefix) == 0 &&
+        name.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
     std::error_code stat_error;
     if (!ours || !it->is_regular_file(stat_error)) continue;
     const auto modified = it->last_write_time(stat_error);

@@ -21,7 +21,6 @@ bool IsSpaceOrNul(char c) {
 
 }  // namespace
 
-
 std::string Latin1ToUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 4);

@@ -15,7 +15,7 @@ Result<std::vector<std::filesystem::path>> ListPhotoFiles(const std::filesystem:
   const auto status = fs::status(root, ec);
   if (ec || !fs::exists(status)) return Fail(ErrorCode::kNotFound, "not found: " + root.string());
   if (!fs::is_directory(status)) return std::vector<fs::path>{root};
-  static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".tif",
+  static const std::set<std::string> kExtensions = {".jpg",  ".jpeg", ".png", ".tif",
                                                     ".tiff", ".webp", ".bmp"};
   std::vector<fs::path> files;
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);

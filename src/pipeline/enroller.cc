@@ -41,9 +41,9 @@ Result<EnrollOutcome> Enroller::Enroll(const Person& person, const EnrollRequest
     if (request.face_number) {
       const int n = *request.face_number;
       if (n < 1 || n > static_cast<int>(faces.size())) {
-        return Fail(ErrorCode::kInvalidArgument,
-                    name + ": face " + std::to_string(n) + " does not exist; the photo has " +
-                        std::to_string(faces.size()) + " face(s)");
+        return Fail(ErrorCode::kInvalidArgument, name + ": face " + std::to_string(n) +
+                                                     " does not exist; the photo has " +
+                                                     std::to_string(faces.size()) + " face(s)");
       }
       face = faces[n - 1];
     } else if (faces.size() > 1) {

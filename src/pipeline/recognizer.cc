@@ -53,15 +53,22 @@ std::vector<FaceRecognition> Recognizer::Recognize(const PhotoFaces& photo,
     FaceRecognition r;
     r.face = photo.faces[i];
     r.match.threshold = naming.threshold;
-    if (!candidates[i].empty()) r.match.best = {candidates[i][0].person, candidates[i][0].similarity};
+    if (!candidates[i].empty())
+      r.match.best = {candidates[i][0].person, candidates[i][0].similarity};
     if (candidates[i].size() > 1) {
       r.match.second = {candidates[i][1].person, candidates[i][1].similarity};
     }
     switch (naming.verdict) {
-      case captions::FaceVerdict::kNamed: r.match.decision = gallery::Decision::kRecognized; break;
-      case captions::FaceVerdict::kUnknown: r.match.decision = gallery::Decision::kUnknown; break;
+      case captions::FaceVerdict::kNamed:
+        r.match.decision = gallery::Decision::kRecognized;
+        break;
+      case captions::FaceVerdict::kUnknown:
+        r.match.decision = gallery::Decision::kUnknown;
+        break;
       case captions::FaceVerdict::kAmbiguous:
-      case captions::FaceVerdict::kDuplicate: r.match.decision = gallery::Decision::kAmbiguous; break;
+      case captions::FaceVerdict::kDuplicate:
+        r.match.decision = gallery::Decision::kAmbiguous;
+        break;
     }
     if (naming.outcome.person) {
       if (const Person* p = FindPerson(*naming.outcome.person)) r.person = *p;

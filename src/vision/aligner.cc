@@ -1,7 +1,6 @@
 #include "vision/aligner.h"
 
 #include <cmath>
-
 #include <opencv2/imgproc.hpp>
 
 #include "vision/landmarker.h"
@@ -53,8 +52,8 @@ cv::Mat AlignFace(const cv::Mat& bgr, const Landmarks5& points) {
   // scale, and warp that with the correspondingly adjusted transform.
   cv::Mat inverse;
   cv::invertAffineTransform(m, inverse);
-  std::vector<cv::Point2f> corners = {{0, 0}, {kChipSize, 0}, {0, kChipSize},
-                                      {kChipSize, kChipSize}};
+  std::vector<cv::Point2f> corners = {
+      {0, 0}, {kChipSize, 0}, {0, kChipSize}, {kChipSize, kChipSize}};
   std::vector<cv::Point2f> source;
   cv::transform(corners, source, inverse);
   const cv::Rect region = cv::boundingRect(source) + cv::Size(2, 2);
@@ -71,8 +70,10 @@ cv::Mat AlignFace(const cv::Mat& bgr, const Landmarks5& points) {
   adjusted.at<double>(0, 1) = m.at<double>(0, 1) / sy;
   adjusted.at<double>(1, 0) = m.at<double>(1, 0) / sx;
   adjusted.at<double>(1, 1) = m.at<double>(1, 1) / sy;
-  adjusted.at<double>(0, 2) = m.at<double>(0, 0) * ox + m.at<double>(0, 1) * oy + m.at<double>(0, 2);
-  adjusted.at<double>(1, 2) = m.at<double>(1, 0) * ox + m.at<double>(1, 1) * oy + m.at<double>(1, 2);
+  adjusted.at<double>(0, 2) =
+      m.at<double>(0, 0) * ox + m.at<double>(0, 1) * oy + m.at<double>(0, 2);
+  adjusted.at<double>(1, 2) =
+      m.at<double>(1, 0) * ox + m.at<double>(1, 1) * oy + m.at<double>(1, 2);
   cv::warpAffine(small, chip, adjusted, cv::Size(kChipSize, kChipSize), cv::INTER_LINEAR,
                  cv::BORDER_CONSTANT);
   return chip;

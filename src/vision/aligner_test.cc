@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-
 #include <opencv2/imgproc.hpp>
 
 namespace facetag::vision {
@@ -30,7 +29,8 @@ TEST(EstimateSimilarity, NeverReflects) {
   std::array<PointF, 5> mirrored = kArcFaceTemplate;
   for (auto& p : mirrored) p.x = 112 - p.x;
   const cv::Mat m = EstimateSimilarity(mirrored, kArcFaceTemplate);
-  const double det = m.at<double>(0, 0) * m.at<double>(1, 1) - m.at<double>(0, 1) * m.at<double>(1, 0);
+  const double det =
+      m.at<double>(0, 0) * m.at<double>(1, 1) - m.at<double>(0, 1) * m.at<double>(1, 0);
   EXPECT_GE(det, 0);
 }
 

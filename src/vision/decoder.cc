@@ -8,15 +8,31 @@ namespace facetag::vision {
 cv::Mat ApplyExifOrientation(const cv::Mat& stored, int orientation) {
   cv::Mat out;
   switch (orientation) {
-    case 2: cv::flip(stored, out, 1); break;                             // mirror horizontal
-    case 3: cv::rotate(stored, out, cv::ROTATE_180); break;
-    case 4: cv::flip(stored, out, 0); break;                             // mirror vertical
-    case 5: cv::transpose(stored, out); break;                           // mirror + rotate 270 CW
-    case 6: cv::rotate(stored, out, cv::ROTATE_90_CLOCKWISE); break;
-    case 7: cv::rotate(stored, out, cv::ROTATE_90_COUNTERCLOCKWISE);     // mirror + rotate 90 CW
-            cv::flip(out, out, 1); break;
-    case 8: cv::rotate(stored, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-    default: out = stored; break;
+    case 2:
+      cv::flip(stored, out, 1);
+      break;  // mirror horizontal
+    case 3:
+      cv::rotate(stored, out, cv::ROTATE_180);
+      break;
+    case 4:
+      cv::flip(stored, out, 0);
+      break;  // mirror vertical
+    case 5:
+      cv::transpose(stored, out);
+      break;  // mirror + rotate 270 CW
+    case 6:
+      cv::rotate(stored, out, cv::ROTATE_90_CLOCKWISE);
+      break;
+    case 7:
+      cv::rotate(stored, out, cv::ROTATE_90_COUNTERCLOCKWISE);  // mirror + rotate 90 CW
+      cv::flip(out, out, 1);
+      break;
+    case 8:
+      cv::rotate(stored, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+      break;
+    default:
+      out = stored;
+      break;
   }
   return out;
 }

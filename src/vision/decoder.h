@@ -17,7 +17,8 @@ struct DecodedImage {
 // applies the EXIF orientation. 16-bit, grey, CMYK and alpha images come out
 // as 8-bit BGR. Errors: kUnsupportedFormat (including animations and GIF),
 // kImageTooLarge, kCorruptImage.
-Result<DecodedImage> DecodeImage(std::span<const unsigned char> bytes, const DecodeOptions& options);
+Result<DecodedImage> DecodeImage(std::span<const unsigned char> bytes,
+                                 const DecodeOptions& options);
 
 // Rotates/flips stored pixels into displayed orientation (EXIF 1-8).
 cv::Mat ApplyExifOrientation(const cv::Mat& stored, int orientation);

@@ -22,10 +22,17 @@ cv::Mat Marked() {
 cv::Point ExpectedCorner(int orientation, cv::Size displayed) {
   const int r = displayed.width - 3, b = displayed.height - 3;
   switch (orientation) {
-    case 2: case 6: return {r, 2};
-    case 3: case 7: return {r, b};
-    case 4: case 8: return {2, b};
-    default: return {2, 2};
+    case 2:
+    case 6:
+      return {r, 2};
+    case 3:
+    case 7:
+      return {r, b};
+    case 4:
+    case 8:
+      return {2, b};
+    default:
+      return {2, 2};
   }
 }
 

@@ -3,10 +3,9 @@
 
 #include <filesystem>
 #include <memory>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+#include <vector>
 
 #include "facetag/result.h"
 

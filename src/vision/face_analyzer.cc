@@ -58,8 +58,9 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
     const cv::Rect frame(0, 0, image->bgr.cols, image->bgr.rows);
     const cv::Rect2f r(box.x, box.y, box.width, box.height);
     if (!(box.width >= 8 && box.height >= 8) || (cv::Rect(r) & frame).area() <= 0) {
-      return Fail(ErrorCode::kInvalidArgument, "the face box lies outside the photo or is smaller "
-                                               "than 8 pixels");
+      return Fail(ErrorCode::kInvalidArgument,
+                  "the face box lies outside the photo or is smaller "
+                  "than 8 pixels");
     }
     return Describe(image->bgr, box, 1.0f);
   }
@@ -115,12 +116,11 @@ Result<std::unique_ptr<FaceAnalyzer>> FaceAnalyzer::Create(const ModelPack& pack
   if (!detector) return tl::unexpected(detector.error());
   auto landmarker = Landmarker::Create(pack.FileFor("landmarker"));
   if (!landmarker) return tl::unexpected(landmarker.error());
-  auto embedder = Embedder::Create(pack.FileFor("embedder"), pack.embedding_size,
-                                   options.flip_augment);
+  auto embedder =
+      Embedder::Create(pack.FileFor("embedder"), pack.embedding_size, options.flip_augment);
   if (!embedder) return tl::unexpected(embedder.error());
-  return std::unique_ptr<FaceAnalyzer>(
-      new FaceAnalyzerImpl(pack.id, options, std::move(*detector), std::move(*landmarker),
-                           std::move(*embedder)));
+  return std::unique_ptr<FaceAnalyzer>(new FaceAnalyzerImpl(
+      pack.id, options, std::move(*detector), std::move(*landmarker), std::move(*embedder)));
 }
 
 std::optional<std::size_t> PickMainFace(const PhotoFaces& photo) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-
 #include <opencv2/imgproc.hpp>
 
 namespace facetag::vision {
@@ -68,8 +67,10 @@ bool FaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float thre
   // step, without materialising the padded full-resolution image.
   cv::Mat canvas(in_h, in_w, CV_8UC3, cv::Scalar::all(0));
   const int off = static_cast<int>(std::lround(pad * scale));
-  const int img_w = std::min(in_w - off, std::max(1, static_cast<int>(std::lround(bgr.cols * scale))));
-  const int img_h = std::min(in_h - off, std::max(1, static_cast<int>(std::lround(bgr.rows * scale))));
+  const int img_w =
+      std::min(in_w - off, std::max(1, static_cast<int>(std::lround(bgr.cols * scale))));
+  const int img_h =
+      std::min(in_h - off, std::max(1, static_cast<int>(std::lround(bgr.rows * scale))));
   cv::resize(bgr, canvas(cv::Rect(off, off, img_w, img_h)), cv::Size(img_w, img_h), 0, 0,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
 
@@ -149,8 +150,9 @@ Result<std::vector<Detection>> FaceDetector::Detect(const cv::Mat& bgr) {
       ok = ok && RunPass(bgr, 0, fine_scale, fine_threshold, candidates);
     }
     if (!ok) {
-      return Fail(ErrorCode::kModel,
-                  "detector outputs do not match the prepared UltraFace graph (run scripts/setup.sh)");
+      return Fail(
+          ErrorCode::kModel,
+          "detector outputs do not match the prepared UltraFace graph (run scripts/setup.sh)");
     }
   } catch (const cv::Exception& e) {
     return Fail(ErrorCode::kModel, std::string("face detector failed: ") + e.what());

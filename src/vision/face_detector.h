@@ -3,10 +3,9 @@
 
 #include <filesystem>
 #include <memory>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+#include <vector>
 
 #include "facetag/result.h"
 #include "facetag/types.h"
@@ -14,11 +13,11 @@
 namespace facetag::vision {
 
 struct DetectorOptions {
-  int long_side = 640;          // network input long side after padding
-  float pad_fraction = 0.25f;   // border per side, fraction of the longer side
+  int long_side = 640;         // network input long side after padding
+  float pad_fraction = 0.25f;  // border per side, fraction of the longer side
   float score_threshold = 0.8f;
   float nms_iou = 0.3f;
-  bool second_scale = true;     // extra unpadded pass at higher resolution for large photos
+  bool second_scale = true;  // extra unpadded pass at higher resolution for large photos
 };
 
 struct Detection {

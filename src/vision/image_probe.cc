@@ -189,13 +189,20 @@ Result<ImageInfo> ProbeTiff(Bytes b) {
 
 const char* ImageFormatName(ImageFormat format) {
   switch (format) {
-    case ImageFormat::kJpeg: return "JPEG";
-    case ImageFormat::kPng: return "PNG";
-    case ImageFormat::kTiff: return "TIFF";
-    case ImageFormat::kWebp: return "WebP";
-    case ImageFormat::kBmp: return "BMP";
-    case ImageFormat::kGif: return "GIF";
-    case ImageFormat::kUnknown: break;
+    case ImageFormat::kJpeg:
+      return "JPEG";
+    case ImageFormat::kPng:
+      return "PNG";
+    case ImageFormat::kTiff:
+      return "TIFF";
+    case ImageFormat::kWebp:
+      return "WebP";
+    case ImageFormat::kBmp:
+      return "BMP";
+    case ImageFormat::kGif:
+      return "GIF";
+    case ImageFormat::kUnknown:
+      break;
   }
   return "unknown";
 }
@@ -230,8 +237,8 @@ Result<ImageInfo> ProbeImage(std::span<const unsigned char> b) {
                 "not an image facetag can read (JPEG, PNG, TIFF, WebP or BMP expected)");
   }
   if (info && (info->stored_width <= 0 || info->stored_height <= 0)) {
-    return Fail(ErrorCode::kCorruptImage, std::string(ImageFormatName(info->format)) +
-                                              " header declares an empty image");
+    return Fail(ErrorCode::kCorruptImage,
+                std::string(ImageFormatName(info->format)) + " header declares an empty image");
   }
   return info;
 }

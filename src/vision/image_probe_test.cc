@@ -10,12 +10,12 @@ namespace {
 
 TEST(ProbeImage, ReadsDimensionsOfEveryFormat) {
   const cv::Mat image(30, 50, CV_8UC3, cv::Scalar(10, 20, 30));
-  for (const auto& [ext, format] : std::vector<std::pair<std::string, ImageFormat>>{
-           {".jpg", ImageFormat::kJpeg},
-           {".png", ImageFormat::kPng},
-           {".tif", ImageFormat::kTiff},
-           {".webp", ImageFormat::kWebp},
-           {".bmp", ImageFormat::kBmp}}) {
+  for (const auto& [ext, format] :
+       std::vector<std::pair<std::string, ImageFormat>>{{".jpg", ImageFormat::kJpeg},
+                                                        {".png", ImageFormat::kPng},
+                                                        {".tif", ImageFormat::kTiff},
+                                                        {".webp", ImageFormat::kWebp},
+                                                        {".bmp", ImageFormat::kBmp}}) {
     const auto bytes = Encode(image, ext);
     auto info = ProbeImage(bytes);
     ASSERT_TRUE(info) << ext << ": " << info.error().message;

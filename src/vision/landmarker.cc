@@ -1,7 +1,6 @@
 #include "vision/landmarker.h"
 
 #include <cmath>
-
 #include <opencv2/imgproc.hpp>
 
 namespace facetag::vision {
@@ -13,8 +12,8 @@ cv::Mat CropWithBorder(const cv::Mat& image, const cv::Rect& rect) {
   cv::Mat out(rect.size(), image.type(), cv::Scalar::all(0));
   const cv::Rect inside = rect & cv::Rect(0, 0, image.cols, image.rows);
   if (inside.area() > 0) {
-    image(inside).copyTo(out(cv::Rect(inside.x - rect.x, inside.y - rect.y, inside.width,
-                                      inside.height)));
+    image(inside).copyTo(
+        out(cv::Rect(inside.x - rect.x, inside.y - rect.y, inside.width, inside.height)));
   }
   return out;
 }

@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <memory>
-
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 

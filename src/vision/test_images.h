@@ -2,10 +2,9 @@
 #pragma once
 
 #include <cstring>
+#include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/imgcodecs.hpp>
 
 namespace facetag::vision {
 
@@ -19,11 +18,32 @@ inline std::vector<unsigned char> Encode(const cv::Mat& image, const std::string
 // TIFF with one IFD entry), inserted right after SOI.
 inline std::vector<unsigned char> JpegWithOrientation(const cv::Mat& image, int orientation) {
   auto jpeg = Encode(image, ".jpg");
-  const unsigned char tiff[] = {'I', 'I', 42, 0, 8, 0, 0, 0,  // header, IFD at 8
-                                1, 0,                         // one entry
-                                0x12, 0x01, 3, 0, 1, 0, 0, 0,  // Orientation, SHORT, 1
-                                static_cast<unsigned char>(orientation), 0, 0, 0,
-                                0, 0, 0, 0};  // no next IFD
+  const unsigned char tiff[] = {'I',
+                                'I',
+                                42,
+                                0,
+                                8,
+                                0,
+                                0,
+                                0,  // header, IFD at 8
+                                1,
+                                0,  // one entry
+                                0x12,
+                                0x01,
+                                3,
+                                0,
+                                1,
+                                0,
+                                0,
+                                0,  // Orientation, SHORT, 1
+                                static_cast<unsigned char>(orientation),
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0};  // no next IFD
   std::vector<unsigned char> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
   app1.insert(app1.end(), std::begin(tiff), std::end(tiff));
   const std::size_t length = app1.size() - 2;
