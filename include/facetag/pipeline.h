@@ -100,9 +100,16 @@ class Enroller {
   Result<EnrollOutcome> Enroll(const Person& person, const EnrollRequest& request);
 
  private:
+  // The list as the look-alike check sees it. Loaded once for a series of
+  // photos of one person: their own new profiles do not matter to the check
+  // (it skips the person), so only enrolling someone else reloads it.
+  Result<const Recognizer*> ListFor(const Person& person);
+
   Store& store_;
   vision::FaceAnalyzer& analyzer_;
   const ModelPack& pack_;
+  std::optional<Recognizer> list_;
+  PersonId list_loaded_for_ = 0;
 };
 
 // The image files under `root` (recursively, sorted; by extension: jpg, jpeg,

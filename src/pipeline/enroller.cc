@@ -22,6 +22,16 @@ std::string Similarity(float s) {
 
 }  // namespace
 
+Result<const Recognizer*> Enroller::ListFor(const Person& person) {
+  if (!list_ || list_loaded_for_ != person.id) {
+    auto loaded = Recognizer::Load(store_, pack_);
+    if (!loaded) return tl::unexpected(loaded.error());
+    list_ = std::move(*loaded);
+    list_loaded_for_ = person.id;
+  }
+  return &*list_;
+}
+
 Result<EnrollOutcome> Enroller::Enroll(const Person& person, const EnrollRequest& request) {
   const std::string name = request.photo.string();
   auto bytes = ReadFileBytes(request.photo, 512ull << 20);
@@ -85,12 +95,12 @@ Result<EnrollOutcome> Enroller::Enroll(const Person& person, const EnrollRequest
                       "); likely a wrong photo (use --force to enrol anyway)");
     }
     // A face that the list would already name as somebody else.
-    auto recognizer = Recognizer::Load(store_, pack_);
+    auto recognizer = ListFor(person);
     if (!recognizer) return tl::unexpected(recognizer.error());
-    for (const gallery::Candidate& c : recognizer->matcher().Rank(face.embedding, 3)) {
-      if (c.person == person.id || c.similarity < recognizer->threshold()) continue;
+    for (const gallery::Candidate& c : (*recognizer)->matcher().Rank(face.embedding, 3)) {
+      if (c.person == person.id || c.similarity < (*recognizer)->threshold()) continue;
       if (outcome.resemblance && *outcome.resemblance >= c.similarity) continue;
-      const Person* other = recognizer->FindPerson(c.person);
+      const Person* other = (*recognizer)->FindPerson(c.person);
       return Fail(ErrorCode::kRejected,
                   name + ": the face looks like " + (other ? other->name : "another person") +
                       " (similarity " + Similarity(c.similarity) + "), who is on the list; " +
