@@ -1,4 +1,5 @@
-// Store: facetag's database (the list, profiles; later photos, tags, audit).
+// Store: facetag's database: the list and profiles here, the photo archive
+// (photos, faces, tags, mentions, audit log) through archive().
 //
 // SQLite is the embedded default: one file, WAL mode, foreign keys on,
 // versioned migrations applied on open. The interface is free of SQL so a
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "facetag/archive.h"
 #include "facetag/person.h"
 #include "facetag/result.h"
 
@@ -54,7 +56,9 @@ class Store {
   virtual Result<std::vector<Person>> ListPersons() = 0;
   // Adds an alias. kAlreadyExists when it names someone else already.
   virtual Result<void> AddAlias(PersonId id, const std::string& alias) = 0;
-  // Removes the person and all their profiles. kNotFound if absent.
+  // Removes the person and all their profiles, aliases, caption mentions
+  // and rejections; archive faces that named them name nobody (kUnknown,
+  // automatic). kNotFound if absent.
   virtual Result<void> RemovePerson(PersonId id) = 0;
 
   // --- profiles ----------------------------------------------------------
@@ -66,6 +70,11 @@ class Store {
   // Every profile computed by `model_id`, for building a matcher.
   virtual Result<std::vector<Profile>> ProfilesForModel(const std::string& model_id) = 0;
   virtual Result<void> RemoveProfile(ProfileId id) = 0;
+
+  // --- archive -------------------------------------------------------------
+  // The photo archive in the same database (facetag/archive.h). The
+  // reference is valid as long as this Store; it is thread-safe like it.
+  virtual Archive& archive() = 0;
 };
 
 // The database used when no --db is given: $FACETAG_DB, else

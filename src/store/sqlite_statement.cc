@@ -96,6 +96,19 @@ Statement& Statement::BindBlob(int index, std::span<const unsigned char> bytes) 
   return *this;
 }
 
+Statement& Statement::BindNull(int index) {
+  RecordBind(sqlite3_bind_null(stmt_, index), index);
+  return *this;
+}
+
+void Statement::Reset() {
+  // sqlite3_reset repeats the last step's error, which Step() has reported.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_rc_ = SQLITE_OK;
+  bind_index_ = 0;
+}
+
 Result<bool> Statement::Step() {
   if (bind_rc_ != SQLITE_OK) {
     return tl::unexpected(SqliteError(db_, bind_rc_,
@@ -125,6 +138,10 @@ std::string Statement::ColumnText(int column) const {
   if (text == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(text),
                      static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+bool Statement::ColumnIsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
 std::span<const unsigned char> Statement::ColumnBlob(int column) const {

@@ -39,6 +39,11 @@ class Statement {
   Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view text);
   Statement& BindBlob(int index, std::span<const unsigned char> bytes);
+  Statement& BindNull(int index);
+
+  // Makes the statement ready to run again with new bindings (all previous
+  // bindings are cleared), so a loop can reuse one prepared statement.
+  void Reset();
 
   // Advances: true when a row is ready to read, false when done.
   Result<bool> Step();
@@ -49,6 +54,7 @@ class Statement {
   std::int64_t ColumnInt64(int column) const;
   double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;
+  bool ColumnIsNull(int column) const;
   // Valid until the next Step() or destruction.
   std::span<const unsigned char> ColumnBlob(int column) const;
 

@@ -24,6 +24,8 @@
 
 #include "facetag/store.h"
 #include "name_key.h"
+#include "sqlite_archive.h"
+#include "sqlite_common.h"
 #include "sqlite_migrations.h"
 #include "sqlite_statement.h"
 
@@ -31,8 +33,13 @@ namespace facetag {
 namespace {
 
 namespace fs = std::filesystem;
+using store::AsciiLower;
+using store::Fenced;
+using store::IsHexSha256;
+using store::ReadInt;
 using store::Statement;
 using store::Transaction;
+using store::UtcNowIso8601;
 
 struct SqliteCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -59,49 +66,9 @@ std::string NewPersonUri() {
   return uri;
 }
 
-std::string UtcNowIso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  std::array<char, 32> text{};
-  const std::size_t size = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(text.data(), size);
-}
-
-std::string AsciiLower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
-}
-
 bool StartsWithUriPrefix(std::string_view text) {
   return text.size() >= kUriPrefix.size() &&
          AsciiLower(text.substr(0, kUriPrefix.size())) == kUriPrefix;
-}
-
-// Embeddings are stored as float32 little-endian whatever the host, so a
-// database file can move between machines; bit_cast keeps every bit.
-std::vector<unsigned char> EncodeEmbedding(const std::vector<float>& values) {
-  std::vector<unsigned char> bytes(values.size() * 4);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const auto bits = std::bit_cast<std::uint32_t>(values[i]);
-    for (std::size_t k = 0; k < 4; ++k) {
-      bytes[4 * i + k] = static_cast<unsigned char>(bits >> (8 * k));
-    }
-  }
-  return bytes;
-}
-
-std::vector<float> DecodeEmbedding(std::span<const unsigned char> bytes) {
-  std::vector<float> values(bytes.size() / 4);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    std::uint32_t bits = 0;
-    for (std::size_t k = 0; k < 4; ++k) bits |= std::uint32_t{bytes[4 * i + k]} << (8 * k);
-    values[i] = std::bit_cast<float>(bits);
-  }
-  return values;
 }
 
 // A name or alias as it will be stored (trimmed) and its comparison key.
@@ -136,38 +103,6 @@ Result<CheckedName> CheckName(std::string_view raw, std::string_view what) {
                 std::string(what) + " \"" + std::string(text) + "\" has no letters to compare");
   }
   return CheckedName{std::string(text), std::move(key)};
-}
-
-bool IsHexSha256(std::string_view text) {
-  if (text.size() != 64) return false;
-  for (const char c : text) {
-    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (!hex) return false;
-  }
-  return true;
-}
-
-// The Store contract is that no exception crosses it; SQLite never throws,
-// but the standard library may (allocation), so each call is fenced.
-template <typename Body>
-auto Fenced(const char* operation, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    return Fail(ErrorCode::kInternal, std::string(operation) + ": " + e.what());
-  } catch (...) {
-    return Fail(ErrorCode::kInternal, std::string(operation) + ": unknown exception");
-  }
-}
-
-// The first column of the first row of `sql`.
-Result<std::int64_t> ReadInt(sqlite3* db, std::string_view sql) {
-  auto statement = Statement::Prepare(db, sql);
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kDatabase, "\"" + std::string(sql) + "\" returned no row");
-  return statement->ColumnInt64(0);
 }
 
 // Person columns in the order ReadPerson expects.
@@ -209,7 +144,7 @@ Result<std::vector<Profile>> ReadProfiles(Statement& statement) {
                                             std::to_string(blob.size()) + " bytes for " +
                                             std::to_string(dimension) + " values)");
     }
-    profile.embedding.values = DecodeEmbedding(blob);
+    profile.embedding.values = store::DecodeFloats(blob);
     profile.photo_sha256 = statement.ColumnText(5);
     profile.box.x = static_cast<float>(statement.ColumnDouble(6));
     profile.box.y = static_cast<float>(statement.ColumnDouble(7));
@@ -231,9 +166,15 @@ struct KeyOwner {
 class SqliteStore final : public Store {
  public:
   SqliteStore(SqliteHandle db, fs::path path, int version, bool read_only)
-      : db_(std::move(db)), path_(std::move(path)), version_(version), read_only_(read_only) {}
+      : db_(std::move(db)),
+        path_(std::move(path)),
+        version_(version),
+        read_only_(read_only),
+        archive_(db_.get(), mutex_, path_.string(), read_only) {}
 
   int SchemaVersion() const override { return version_; }
+
+  Archive& archive() override { return archive_; }
 
   Result<Person> AddPerson(const NewPerson& person) override {
     return Fenced("AddPerson", [&]() -> Result<Person> {
@@ -276,7 +217,8 @@ class SqliteStore final : public Store {
     return Fenced("RemovePerson", [&]() -> Result<void> {
       std::lock_guard lock(mutex_);
       FACETAG_RETURN_IF_ERROR(CheckWritable());
-      // Aliases and profiles go with the person: ON DELETE CASCADE.
+      // Aliases, profiles, mentions and rejections go with the person (ON
+      // DELETE CASCADE); the trigger persons_untag_faces untags their faces.
       return DeleteById("DELETE FROM persons WHERE id = ?1", id, "person");
     });
   }
@@ -563,7 +505,7 @@ class SqliteStore final : public Store {
         " box_x, box_y, box_width, box_height, created_at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!insert) return tl::unexpected(insert.error());
-    const std::vector<unsigned char> blob = EncodeEmbedding(embedding.values);
+    const std::vector<unsigned char> blob = store::EncodeFloats(embedding.values);
     const std::string created_at = UtcNowIso8601();
     insert->Bind(1, std::int64_t{profile.person_id})
         .Bind(2, std::string_view(embedding.model_id))
@@ -608,6 +550,9 @@ class SqliteStore final : public Store {
   const fs::path path_;
   const int version_;
   const bool read_only_;
+  // Shares the connection and `mutex_`; declared after them so it is built
+  // after and destroyed before them.
+  store::SqliteArchive archive_;
 };
 
 // Brings the schema to the newest version, one migration per transaction.

@@ -1,0 +1,1313 @@
+// Tests of the SQLite archive (facetag/archive.h) on real database files in
+// a temporary folder.
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "facetag/archive.h"
+#include "facetag/store.h"
+#include "sqlite_migrations.h"
+
+namespace facetag {
+namespace {
+
+namespace fs = std::filesystem;
+
+const int kLatestVersion = static_cast<int>(store::SqliteMigrations().size());
+constexpr char kModel[] = "test-model";
+
+// A distinct, valid SHA-256 text per number.
+std::string Sha(int n) {
+  char text[65];
+  std::snprintf(text, sizeof(text), "%064x", n);
+  return text;
+}
+
+// A deterministic unit-free vector; `seed` makes it differ between faces.
+std::vector<float> Values(int seed, int dimension = 4) {
+  std::vector<float> values(static_cast<std::size_t>(dimension));
+  for (int i = 0; i < dimension; ++i) {
+    values[static_cast<std::size_t>(i)] = std::sin(static_cast<float>(seed * 31 + i)) + 0.25f;
+  }
+  return values;
+}
+
+FaceTag Named(PersonId person, float similarity, bool by_mention = false) {
+  return FaceTag{person, similarity, FaceDecision::kRecognized, by_mention};
+}
+
+FaceTag Unknown(std::optional<float> similarity = std::nullopt) {
+  return FaceTag{std::nullopt, similarity, FaceDecision::kUnknown, false};
+}
+
+NewFace MakeFace(FaceBox box, FaceTag tag = Unknown(), int seed = 1, int dimension = 4) {
+  NewFace face;
+  face.detected.box = box;
+  face.detected.detection_score = 0.9f;
+  for (std::size_t i = 0; i < face.detected.landmarks.size(); ++i) {
+    face.detected.landmarks[i] = {box.x + static_cast<float>(i) * 0.5f,
+                                  box.y + static_cast<float>(i) * 0.25f};
+  }
+  face.detected.embedding = {kModel, Values(seed, dimension)};
+  face.tag = tag;
+  return face;
+}
+
+NewPhoto MakePhoto(int n, std::string caption = "", std::string date_created = "") {
+  NewPhoto photo;
+  photo.info.sha256 = Sha(n);
+  photo.info.location = "/archive/photo_" + std::to_string(n) + ".jpg";
+  photo.info.size_bytes = 1000u + static_cast<std::uint64_t>(n);
+  photo.info.width = 1024;
+  photo.info.height = 768;
+  photo.info.caption = std::move(caption);
+  photo.info.caption_source = photo.info.caption.empty() ? "none" : "iptc";
+  photo.info.date_created = std::move(date_created);
+  return photo;
+}
+
+// The mention of `name` at its first occurrence in the photo's caption.
+PhotoMention MentionOf(const NewPhoto& photo, PersonId person, const std::string& name) {
+  const std::size_t begin = photo.info.caption.find(name);
+  EXPECT_NE(begin, std::string::npos) << name;
+  return PhotoMention{person, begin, begin + name.size(), name, "full_name"};
+}
+
+class ArchiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(sodium_init(), 0);
+    dir_ = fs::temp_directory_path() /
+           ("facetag_archive_test_" + std::to_string(randombytes_random()));
+    fs::create_directories(dir_);
+    path_ = dir_ / "facetag.db";
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  Archive& OpenArchive() {
+    auto store = Store::OpenSqlite(path_);
+    EXPECT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    return store_->archive();
+  }
+
+  PersonId AddPerson(const std::string& name, std::vector<std::string> aliases = {}) {
+    auto person = store_->AddPerson({name, std::move(aliases), ""});
+    EXPECT_TRUE(person) << person.error().message;
+    return person ? person->id : 0;
+  }
+
+  // Runs `sql` with SQLite itself on its own connection; returns the result
+  // code and the first column of the first row.
+  std::pair<int, std::string> Raw(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    std::string first;
+    const int rc = sqlite3_exec(
+        db, sql.c_str(),
+        [](void* out, int columns, char** values, char**) {
+          auto* text = static_cast<std::string*>(out);
+          if (text->empty() && columns > 0 && values[0] != nullptr) *text = values[0];
+          return 0;
+        },
+        &first, nullptr);
+    sqlite3_close(db);
+    return {rc, first};
+  }
+
+  std::string RawSql(const std::string& sql) {
+    auto [rc, first] = Raw(sql);
+    EXPECT_EQ(rc, SQLITE_OK) << sql;
+    return first;
+  }
+
+  // The full-text index holds exactly what the photos table says (the
+  // rank-1 form compares the index with the external content).
+  void ExpectTextIndexConsistent() {
+    auto [rc, ignored] =
+        Raw("INSERT INTO photo_text(photo_text, rank) VALUES ('integrity-check', 1)");
+    EXPECT_EQ(rc, SQLITE_OK) << "photo_text does not match photos";
+  }
+
+  std::vector<PhotoId> SearchIds(Archive& archive, const SearchQuery& query) {
+    auto hits = archive.Search(query);
+    EXPECT_TRUE(hits) << hits.error().message;
+    std::vector<PhotoId> ids;
+    if (hits) {
+      for (const SearchHit& hit : *hits) ids.push_back(hit.photo);
+    }
+    return ids;
+  }
+
+  std::vector<PhotoId> TextSearch(Archive& archive, const std::string& text) {
+    SearchQuery query;
+    query.text = text;
+    return SearchIds(archive, query);
+  }
+
+  PhotoId Add(Archive& archive, const NewPhoto& photo) {
+    auto id = archive.AddPhoto(photo);
+    EXPECT_TRUE(id) << id.error().message;
+    return id ? *id : 0;
+  }
+
+  StoredPhoto Get(Archive& archive, PhotoId id) {
+    auto photo = archive.GetPhoto(id);
+    EXPECT_TRUE(photo) << photo.error().message;
+    return photo ? *photo : StoredPhoto{};
+  }
+
+  fs::path dir_;
+  fs::path path_;
+  std::unique_ptr<Store> store_;
+};
+
+// ---------------------------------------------------------------------------
+// Migration
+
+TEST_F(ArchiveTest, MigratesAVersionOneDatabaseAndKeepsPersonsAndProfiles) {
+  // A database as the build with only migration 1 left it, with data.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    const std::string v1 =
+        std::string("BEGIN;") + store::SqliteMigrations()[0].sql +
+        "PRAGMA application_id = " + std::to_string(store::kFacetagApplicationId) +
+        "; PRAGMA user_version = 1;"
+        "INSERT INTO persons (uri, name, name_key, notes, created_at) VALUES"
+        " ('urn:uuid:00000000-0000-4000-8000-000000000001', 'Thomas Müller',"
+        "  'thomas muller', 'footballer', '2024-01-01T00:00:00Z');"
+        "INSERT INTO person_aliases (person_id, alias, alias_key)"
+        " VALUES (1, 'Raumdeuter', 'raumdeuter');"
+        "INSERT INTO profiles (person_id, model_id, dimension, embedding,"
+        " photo_sha256, box_x, box_y, box_width, box_height, created_at)"
+        " VALUES (1, 'test-model', 2, x'0000803f000000bf', '', 1, 2, 3, 4,"
+        " '2024-01-01T00:00:00Z');"
+        "COMMIT;";
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+        << (error ? error : "");
+    sqlite3_close(db);
+  }
+  ASSERT_EQ(RawSql("PRAGMA user_version"), "1");
+
+  Archive& archive = OpenArchive();
+  EXPECT_EQ(store_->SchemaVersion(), kLatestVersion);
+  EXPECT_GE(kLatestVersion, 2);
+  EXPECT_EQ(RawSql("PRAGMA user_version"), std::to_string(kLatestVersion));
+  auto person = store_->FindPerson("raumdeuter");
+  ASSERT_TRUE(person) << person.error().message;
+  EXPECT_EQ(person->name, "Thomas Müller");
+  EXPECT_EQ(person->uri, "urn:uuid:00000000-0000-4000-8000-000000000001");
+  EXPECT_EQ(person->notes, "footballer");
+  auto profiles = store_->ProfilesOf(person->id);
+  ASSERT_TRUE(profiles);
+  ASSERT_EQ(profiles->size(), 1u);
+  EXPECT_EQ((*profiles)[0].embedding.values, (std::vector<float>{1.0f, -0.5f}));
+
+  // The archive works on the migrated file, and its embeddings must agree
+  // in length with the profiles already stored for the model.
+  NewPhoto photo = MakePhoto(1, "Thomas Müller scores");
+  photo.faces.push_back(MakeFace({10, 10, 50, 50}, Named(person->id, 0.7f), 1, 2));
+  const PhotoId id = Add(archive, photo);
+  EXPECT_EQ(Get(archive, id).faces.size(), 1u);
+  NewPhoto longer = MakePhoto(2);
+  longer.faces.push_back(MakeFace({10, 10, 50, 50}, Unknown(), 1, 3));
+  auto refused = archive.AddPhoto(longer);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(TextSearch(archive, "raumdeuter"), std::vector<PhotoId>{id});
+  ExpectTextIndexConsistent();
+}
+
+// ---------------------------------------------------------------------------
+// Photos
+
+TEST_F(ArchiveTest, AddPhotoStoresEverythingAndGetPhotoReadsItBack) {
+  Archive& archive = OpenArchive();
+  const PersonId rutte = AddPerson("Mark Rutte");
+  const PersonId macron = AddPerson("Emmanuel Macron");
+
+  NewPhoto photo =
+      MakePhoto(7, "Mark Rutte meets Emmanuel Macron in The Hague", "2023-06-01T10:15:00+02:00");
+  photo.info.sha256 = std::string(64, 'A');  // upper case is accepted, stored lower
+  photo.info.exif_orientation = 6;
+  photo.info.headline = "Élysée talks";
+  photo.info.keywords = {"politics", "Den Haag", "Zürich \"quoted\""};
+  photo.faces.push_back(MakeFace({100.5f, 50.25f, 80, 96}, Named(rutte, 0.71f), 1, 8));
+  photo.faces.push_back(MakeFace({400, 60, 70, 90}, Unknown(0.31f), 2, 8));
+  photo.faces.push_back(MakeFace(
+      {600, 60, 70, 90}, FaceTag{std::nullopt, 0.5f, FaceDecision::kAmbiguous, false}, 3, 8));
+  photo.faces[0].detected.embedding.values[3] = -0.0f;  // bit-exact round trip
+  photo.mentions.push_back(MentionOf(photo, rutte, "Mark Rutte"));
+  photo.mentions.push_back(MentionOf(photo, macron, "Emmanuel Macron"));
+  const PhotoId id = Add(archive, photo);
+  ASSERT_GT(id, 0);
+
+  const StoredPhoto stored = Get(archive, id);
+  EXPECT_EQ(stored.id, id);
+  EXPECT_EQ(stored.info.sha256, std::string(64, 'a'));
+  EXPECT_EQ(stored.info.location, photo.info.location);
+  EXPECT_EQ(stored.info.size_bytes, photo.info.size_bytes);
+  EXPECT_EQ(stored.info.width, 1024);
+  EXPECT_EQ(stored.info.height, 768);
+  EXPECT_EQ(stored.info.exif_orientation, 6);
+  EXPECT_EQ(stored.info.caption, photo.info.caption);
+  EXPECT_EQ(stored.info.caption_source, "iptc");
+  EXPECT_EQ(stored.info.headline, "Élysée talks");
+  EXPECT_EQ(stored.info.keywords, photo.info.keywords);
+  EXPECT_EQ(stored.info.date_created, "2023-06-01T10:15:00+02:00");
+  EXPECT_FALSE(stored.info.failure);
+  EXPECT_FALSE(stored.ingested_at.empty());
+
+  ASSERT_EQ(stored.faces.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const StoredFace& face = stored.faces[i];
+    const NewFace& given = photo.faces[i];
+    EXPECT_GT(face.id, 0);
+    EXPECT_EQ(face.photo, id);
+    EXPECT_EQ(face.detected.box.x, given.detected.box.x);
+    EXPECT_EQ(face.detected.box.width, given.detected.box.width);
+    EXPECT_EQ(face.detected.detection_score, given.detected.detection_score);
+    EXPECT_EQ(face.detected.landmarks[67].x, given.detected.landmarks[67].x);
+    EXPECT_EQ(face.detected.landmarks[67].y, given.detected.landmarks[67].y);
+    EXPECT_EQ(face.detected.embedding.model_id, kModel);
+    ASSERT_EQ(face.detected.embedding.values.size(), given.detected.embedding.values.size());
+    EXPECT_EQ(
+        std::memcmp(face.detected.embedding.values.data(), given.detected.embedding.values.data(),
+                    given.detected.embedding.values.size() * sizeof(float)),
+        0);
+    EXPECT_EQ(face.tag.person, given.tag.person);
+    EXPECT_EQ(face.tag.similarity, given.tag.similarity);
+    EXPECT_EQ(face.tag.decision, given.tag.decision);
+    EXPECT_EQ(face.status, TagStatus::kAutomatic);
+    EXPECT_TRUE(face.rejected.empty());
+  }
+  EXPECT_TRUE(std::signbit(stored.faces[0].detected.embedding.values[3]));
+  ASSERT_EQ(stored.mentions.size(), 2u);
+  EXPECT_EQ(stored.mentions[0].person, rutte);
+  EXPECT_EQ(stored.mentions[0].begin, 0u);
+  EXPECT_EQ(stored.mentions[0].text, "Mark Rutte");
+  EXPECT_EQ(stored.mentions[1].person, macron);
+  EXPECT_EQ(stored.mentions[1].kind, "full_name");
+
+  auto has = archive.HasPhoto(std::string(64, 'a'));
+  ASSERT_TRUE(has);
+  EXPECT_TRUE(*has);
+  auto has_not = archive.HasPhoto(Sha(8));
+  ASSERT_TRUE(has_not);
+  EXPECT_FALSE(*has_not);
+  auto state = archive.FindPhoto(std::string(64, 'A'));
+  ASSERT_TRUE(state && *state);
+  EXPECT_EQ((*state)->id, id);
+  EXPECT_FALSE((*state)->failure);
+  EXPECT_EQ(archive.HasPhoto("not a hash").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(archive.GetPhoto(id + 100).error().code, ErrorCode::kNotFound);
+
+  auto count = archive.CountPhotos();
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 1);
+  auto counts = archive.Counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->photos, 1);
+  EXPECT_EQ(counts->failed_photos, 0);
+  EXPECT_EQ(counts->faces, 3);
+  EXPECT_EQ(counts->tagged_faces, 1);
+  EXPECT_EQ(counts->mentions, 2);
+  ExpectTextIndexConsistent();
+}
+
+// HasPhoto on a million photos must be an index search, not a scan.
+TEST_F(ArchiveTest, HashLookupUsesTheUniqueIndex) {
+  OpenArchive();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  std::string plan;
+  sqlite3_exec(
+      db, "EXPLAIN QUERY PLAN SELECT id FROM photos WHERE sha256 = 'x'",
+      [](void* out, int columns, char** values, char**) {
+        *static_cast<std::string*>(out) += values[columns - 1];
+        return 0;
+      },
+      &plan, nullptr);
+  sqlite3_close(db);
+  EXPECT_NE(plan.find("INDEX"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("(sha256=?)"), std::string::npos) << plan;
+}
+
+TEST_F(ArchiveTest, DuplicateHashIsAlreadyExistsAndChangesNothing) {
+  Archive& archive = OpenArchive();
+  const PhotoId id = Add(archive, MakePhoto(1, "first"));
+  NewPhoto again = MakePhoto(1, "second caption");
+  again.info.location = "/elsewhere/copy.jpg";
+  again.faces.push_back(MakeFace({1, 1, 10, 10}));
+  auto duplicate = archive.AddPhoto(again);
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_NE(duplicate.error().message.find(Sha(1)), std::string::npos);
+  const StoredPhoto stored = Get(archive, id);
+  EXPECT_EQ(stored.info.caption, "first");
+  EXPECT_TRUE(stored.faces.empty());
+  EXPECT_EQ(*archive.CountPhotos(), 1);
+}
+
+TEST_F(ArchiveTest, FailedPhotoIsRememberedWithItsErrorAndNeverFound) {
+  Archive& archive = OpenArchive();
+  NewPhoto bad = MakePhoto(3, "a caption that was read before decoding failed");
+  bad.info.failure = Error{ErrorCode::kCorruptImage, "JPEG data ends after 1200 of 52000 bytes"};
+  const PhotoId id = Add(archive, bad);
+  auto state = archive.FindPhoto(Sha(3));
+  ASSERT_TRUE(state && *state);
+  ASSERT_TRUE((*state)->failure);
+  EXPECT_EQ((*state)->failure->code, ErrorCode::kCorruptImage);
+  EXPECT_EQ((*state)->failure->message, "JPEG data ends after 1200 of 52000 bytes");
+  EXPECT_TRUE(*archive.HasPhoto(Sha(3)));
+  EXPECT_EQ(archive.Counts()->failed_photos, 1);
+  EXPECT_TRUE(Get(archive, id).info.failure);
+  EXPECT_TRUE(TextSearch(archive, "caption").empty());
+
+  NewPhoto with_faces = MakePhoto(4);
+  with_faces.info.failure = Error{ErrorCode::kCorruptImage, "bad"};
+  with_faces.faces.push_back(MakeFace({1, 1, 10, 10}));
+  EXPECT_EQ(archive.AddPhoto(with_faces).error().code, ErrorCode::kInvalidArgument);
+
+  // --force retries it: the same row becomes a processed photo.
+  NewPhoto good = MakePhoto(3, "a caption");
+  good.faces.push_back(MakeFace({1, 1, 10, 10}));
+  auto replaced = archive.ReplacePhoto(good, "ingest --force");
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  EXPECT_EQ(replaced->id, id);
+  EXPECT_FALSE(replaced->added);
+  EXPECT_FALSE((*archive.FindPhoto(Sha(3)))->failure);
+  EXPECT_EQ(TextSearch(archive, "caption"), std::vector<PhotoId>{id});
+}
+
+TEST_F(ArchiveTest, AddPhotoFailingMidwayLeavesNothing) {
+  Archive& archive = OpenArchive();
+  const PersonId rutte = AddPerson("Mark Rutte");
+  NewPhoto photo = MakePhoto(1, "Mark Rutte in Brussels");
+  photo.faces.push_back(MakeFace({0, 0, 10, 10}, Named(rutte, 0.8f), 1));
+  photo.faces.push_back(MakeFace({20, 0, 10, 10}, Unknown(), 2));
+  photo.faces.push_back(MakeFace({40, 0, 10, 10}, Unknown(), 3));
+  photo.mentions.push_back(MentionOf(photo, rutte, "Mark Rutte"));
+
+  // The database fails at the third face, after the photo row, the first
+  // two faces and their full-text entries were written.
+  RawSql(
+      "CREATE TRIGGER fail_third_face BEFORE INSERT ON faces WHEN NEW.position = 2"
+      " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  auto failed = archive.AddPhoto(photo);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kDatabase);
+  EXPECT_NE(failed.error().message.find("injected failure"), std::string::npos);
+  EXPECT_EQ(RawSql("SELECT count(*) FROM photos"), "0");
+  EXPECT_EQ(RawSql("SELECT count(*) FROM faces"), "0");
+  EXPECT_EQ(RawSql("SELECT count(*) FROM mentions"), "0");
+  EXPECT_FALSE(*archive.HasPhoto(Sha(1)));
+  EXPECT_TRUE(TextSearch(archive, "Brussels").empty());
+  EXPECT_TRUE(TextSearch(archive, "Rutte").empty());
+  ExpectTextIndexConsistent();
+
+  // A person missing from the list fails before anything is written.
+  NewPhoto orphan = photo;
+  orphan.mentions[0].person = rutte + 99;
+  RawSql("DROP TRIGGER fail_third_face");
+  auto missing = archive.AddPhoto(orphan);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(RawSql("SELECT count(*) FROM photos"), "0");
+
+  // The retry of the interrupted photo succeeds: nothing half-written blocks it.
+  const PhotoId id = Add(archive, photo);
+  EXPECT_EQ(Get(archive, id).faces.size(), 3u);
+  EXPECT_EQ(TextSearch(archive, "Brussels"), std::vector<PhotoId>{id});
+  ExpectTextIndexConsistent();
+}
+
+TEST_F(ArchiveTest, AddPhotoRefusesBadValues) {
+  Archive& archive = OpenArchive();
+  const PersonId rutte = AddPerson("Mark Rutte");
+  Add(archive, [] {
+    NewPhoto photo = MakePhoto(100);
+    photo.faces.push_back(MakeFace({0, 0, 10, 10}, Unknown(), 1, 4));
+    return photo;
+  }());
+
+  struct Case {
+    const char* name;
+    std::function<void(NewPhoto&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"short hash", [](NewPhoto& p) { p.info.sha256 = "abc"; }},
+      {"non-hex hash", [](NewPhoto& p) { p.info.sha256 = std::string(64, 'g'); }},
+      {"empty location", [](NewPhoto& p) { p.info.location.clear(); }},
+      {"orientation 9", [](NewPhoto& p) { p.info.exif_orientation = 9; }},
+      {"negative width", [](NewPhoto& p) { p.info.width = -1; }},
+      {"caption not UTF-8", [](NewPhoto& p) { p.info.caption = "caf\xE9"; }},
+      {"keyword not UTF-8",
+       [](NewPhoto& p) {
+         p.info.keywords = {"ok", "\xFF"};
+       }},
+      {"NaN box", [](NewPhoto& p) { p.faces[0].detected.box.x = std::nanf(""); }},
+      {"negative box", [](NewPhoto& p) { p.faces[0].detected.box.width = -5; }},
+      {"infinite landmark", [](NewPhoto& p) { p.faces[0].detected.landmarks[5].y = INFINITY; }},
+      {"empty embedding", [](NewPhoto& p) { p.faces[0].detected.embedding.values.clear(); }},
+      {"no model id", [](NewPhoto& p) { p.faces[0].detected.embedding.model_id.clear(); }},
+      {"NaN embedding",
+       [](NewPhoto& p) { p.faces[0].detected.embedding.values[1] = std::nanf(""); }},
+      {"length differs from the model's stored faces",
+       [](NewPhoto& p) { p.faces[0].detected.embedding.values.push_back(1); }},
+      {"lengths differ within the photo",
+       [](NewPhoto& p) {
+         p.faces.push_back(p.faces[0]);
+         p.faces[1].detected.embedding.values.pop_back();
+       }},
+      {"recognized without person",
+       [](NewPhoto& p) { p.faces[0].tag.decision = FaceDecision::kRecognized; }},
+      {"person without recognized",
+       [rutte](NewPhoto& p) {
+         p.faces[0].tag = FaceTag{rutte, 0.9f, FaceDecision::kAmbiguous};
+       }},
+      {"NaN similarity", [](NewPhoto& p) { p.faces[0].tag.similarity = std::nanf(""); }},
+      {"mention outside the caption",
+       [rutte](NewPhoto& p) {
+         p.mentions = {{rutte, 5, 99, "Rutte", "surname"}};
+       }},
+      {"mention text differs",
+       [rutte](NewPhoto& p) {
+         p.mentions = {{rutte, 0, 4, "Rutt", "full_name"}};
+       }},
+      {"mention without kind",
+       [rutte](NewPhoto& p) {
+         p.mentions = {{rutte, 0, 10, "Mark Rutte", ""}};
+       }},
+  };
+  NewPhoto valid = MakePhoto(1, "Mark Rutte speaks");
+  valid.faces.push_back(MakeFace({0, 0, 10, 10}, Unknown(), 1, 4));
+  valid.mentions.push_back(MentionOf(valid, rutte, "Mark Rutte"));
+  Add(archive, valid);
+  for (const Case& c : cases) {
+    NewPhoto photo = valid;
+    photo.info.sha256 = Sha(2);
+    c.spoil(photo);
+    auto result = archive.AddPhoto(photo);
+    ASSERT_FALSE(result) << c.name;
+    EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument)
+        << c.name << ": " << result.error().message;
+  }
+  EXPECT_EQ(*archive.CountPhotos(), 2);  // photo 100 and the valid photo
+}
+
+// ---------------------------------------------------------------------------
+// Replacing a photo (--force)
+
+TEST_F(ArchiveTest, ReplacePhotoKeepsConfirmedAndRejectedDecisionsOfMatchingFaces) {
+  Archive& archive = OpenArchive();
+  const PersonId rutte = AddPerson("Mark Rutte");
+  const PersonId macron = AddPerson("Emmanuel Macron");
+  const PersonId scholz = AddPerson("Olaf Scholz");
+  NewPhoto photo = MakePhoto(1, "Rutte, Macron and Scholz");
+  photo.faces.push_back(MakeFace({100, 100, 100, 100}, Named(rutte, 0.6f), 1));   // confirmed
+  photo.faces.push_back(MakeFace({300, 100, 100, 100}, Named(macron, 0.5f), 2));  // rejected
+  photo.faces.push_back(MakeFace({500, 100, 100, 100}, Named(scholz, 0.7f), 3));  // confirmed, lost
+  photo.faces.push_back(MakeFace({700, 100, 100, 100}, Unknown(0.2f), 4));        // automatic
+  const PhotoId id = Add(archive, photo);
+  const StoredPhoto before = Get(archive, id);
+  ASSERT_TRUE(archive.ConfirmTag(before.faces[0].id, rutte, "editor"));
+  ASSERT_TRUE(archive.RejectTag(before.faces[1].id, macron, "editor"));
+  ASSERT_TRUE(archive.ConfirmTag(before.faces[2].id, scholz, "editor"));
+
+  // Re-detection: boxes moved a little (IoU >= 0.5), except the third face,
+  // which the new detector misses; a new face appears; the matcher now
+  // thinks face 0 is Macron and face 1 is Macron again.
+  NewPhoto again = MakePhoto(1, "Rutte, Macron and Scholz (re-read)");
+  again.faces.push_back(MakeFace({305, 105, 100, 100}, Named(macron, 0.55f), 12));
+  again.faces.push_back(MakeFace({110, 95, 100, 100}, Named(macron, 0.45f), 11));
+  again.faces.push_back(MakeFace({900, 100, 100, 100}, Unknown(0.1f), 15));
+  again.faces.push_back(MakeFace({690, 100, 100, 100}, Named(scholz, 0.65f), 14));
+  auto outcome = archive.ReplacePhoto(again, "ingest --force");
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->id, id);
+  EXPECT_FALSE(outcome->added);
+  EXPECT_EQ(outcome->kept_decisions, 2);
+  EXPECT_EQ(outcome->dropped_decisions, 1);
+
+  const StoredPhoto after = Get(archive, id);
+  EXPECT_EQ(after.info.caption, "Rutte, Macron and Scholz (re-read)");
+  ASSERT_EQ(after.faces.size(), 4u);  // in the new detection order
+  // New face 0 is the old rejected face: same id, Macron still refused.
+  EXPECT_EQ(after.faces[0].id, before.faces[1].id);
+  EXPECT_EQ(after.faces[0].detected.box.x, 305);
+  EXPECT_FALSE(after.faces[0].tag.person);
+  EXPECT_EQ(after.faces[0].status, TagStatus::kRejected);
+  EXPECT_EQ(after.faces[0].rejected, std::vector<PersonId>{macron});
+  // New face 1 is the old confirmed Rutte: stays Rutte, confirmed, with the
+  // similarity measured for Rutte.
+  EXPECT_EQ(after.faces[1].id, before.faces[0].id);
+  EXPECT_EQ(after.faces[1].tag.person, rutte);
+  EXPECT_EQ(after.faces[1].status, TagStatus::kConfirmed);
+  EXPECT_EQ(after.faces[1].tag.similarity, 0.6f);
+  EXPECT_EQ(after.faces[1].detected.embedding.values, Values(11));
+  // A new face, and the old automatic face with a new automatic decision.
+  EXPECT_FALSE(after.faces[2].tag.person);
+  EXPECT_EQ(after.faces[3].id, before.faces[3].id);
+  EXPECT_EQ(after.faces[3].tag.person, scholz);
+  EXPECT_EQ(after.faces[3].status, TagStatus::kAutomatic);
+  // The confirmed Scholz face found no partner and is gone.
+  EXPECT_EQ(RawSql("SELECT count(*) FROM faces WHERE id = " + std::to_string(before.faces[2].id)),
+            "0");
+
+  AuditQuery query;
+  query.action = "photo.replace";
+  auto entries = archive.ListAudit(query);
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].record.actor, "ingest --force");
+  EXPECT_EQ((*entries)[0].record.subject, "photo:" + std::to_string(id));
+  const auto details = nlohmann::json::parse((*entries)[0].record.details);
+  EXPECT_EQ(details["dropped_decisions"], 1);
+  EXPECT_EQ(details["dropped"][0]["face"], before.faces[2].id);
+  EXPECT_EQ(details["dropped"][0]["person"], scholz);
+
+  // A photo not stored yet is added.
+  auto added = archive.ReplacePhoto(MakePhoto(2, "new"), "ingest --force");
+  ASSERT_TRUE(added) << added.error().message;
+  EXPECT_TRUE(added->added);
+  EXPECT_EQ(*archive.CountPhotos(), 2);
+  EXPECT_EQ(archive.ReplacePhoto(MakePhoto(2), "").error().code, ErrorCode::kInvalidArgument);
+  ExpectTextIndexConsistent();
+}
+
+// ---------------------------------------------------------------------------
+// Re-matching
+
+TEST_F(ArchiveTest, ApplyDecisionsHonoursRejectionsAndConfirmations) {
+  Archive& archive = OpenArchive();
+  const PersonId rutte = AddPerson("Mark Rutte");
+  const PersonId macron = AddPerson("Emmanuel Macron");
+  NewPhoto one = MakePhoto(1);
+  one.faces.push_back(MakeFace({0, 0, 10, 10}, Unknown(0.2f), 1));         // 0: unknown
+  one.faces.push_back(MakeFace({20, 0, 10, 10}, Named(rutte, 0.6f), 2));   // 1: confirmed
+  one.faces.push_back(MakeFace({40, 0, 10, 10}, Named(macron, 0.5f), 3));  // 2: rejected
+  const PhotoId first = Add(archive, one);
+  NewPhoto two = MakePhoto(2);
+  two.faces.push_back(MakeFace({0, 0, 10, 10}, Named(macron, 0.7f), 4));   // 3: automatic
+  two.faces.push_back(MakeFace({20, 0, 10, 10}, Named(rutte, 0.65f), 5));  // 4: automatic
+  const PhotoId second = Add(archive, two);
+  std::vector<FaceId> f;
+  for (const PhotoId id : {first, second}) {
+    for (const StoredFace& face : Get(archive, id).faces) f.push_back(face.id);
+  }
+  ASSERT_TRUE(archive.ConfirmTag(f[1], rutte, "editor"));
+  ASSERT_TRUE(archive.RejectTag(f[2], macron, "editor"));
+
+  const std::vector<DecisionUpdate> updates = {
+      {f[0], Named(rutte, 0.9f)},         // changed
+      {f[1], Named(macron, 0.95f)},       // confirmed Rutte: skipped
+      {f[2], Named(macron, 0.99f)},       // rejected Macron: skipped
+      {f[3], Named(macron, 0.7f)},        // same as stored: unchanged
+      {f[4], Unknown(0.3f)},              // a threshold change untags: changed
+      {f[4] + 1000, Named(rutte, 0.9f)},  // no such face
+  };
+  auto outcome = archive.ApplyDecisions(updates);
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->changed, 2);
+  EXPECT_EQ(outcome->unchanged, 1);
+  EXPECT_EQ(outcome->skipped_confirmed, 1);
+  EXPECT_EQ(outcome->skipped_rejected, 1);
+  EXPECT_EQ(outcome->skipped_missing, 1);
+  EXPECT_EQ(outcome->changed_photos, (std::vector<PhotoId>{first, second}));
+
+  const StoredPhoto a = Get(archive, first);
+  EXPECT_EQ(a.faces[0].tag.person, rutte);
+  EXPECT_EQ(a.faces[0].tag.similarity, 0.9f);
+  EXPECT_EQ(a.faces[0].status, TagStatus::kAutomatic);
+  EXPECT_EQ(a.faces[1].tag.person, rutte);
+  EXPECT_EQ(a.faces[1].status, TagStatus::kConfirmed);
+  EXPECT_FALSE(a.faces[2].tag.person);
+  EXPECT_EQ(a.faces[2].status, TagStatus::kRejected);
+  EXPECT_FALSE(Get(archive, second).faces[1].tag.person);
+
+  // A threshold change never removes a confirmed tag; the same person with a
+  // new similarity is refreshed and stays confirmed.
+  auto untag_confirmed = archive.ApplyDecisions({{f[1], Unknown(0.1f)}});
+  ASSERT_TRUE(untag_confirmed);
+  EXPECT_EQ(untag_confirmed->skipped_confirmed, 1);
+  auto refresh = archive.ApplyDecisions({{f[1], Named(rutte, 0.61f)}});
+  ASSERT_TRUE(refresh);
+  EXPECT_EQ(refresh->changed, 1);
+  EXPECT_EQ(Get(archive, first).faces[1].tag.similarity, 0.61f);
+  EXPECT_EQ(Get(archive, first).faces[1].status, TagStatus::kConfirmed);
+
+  // A rejected face may be named for someone else; it becomes automatic.
+  auto other = archive.ApplyDecisions({{f[2], Named(rutte, 0.8f)}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->changed, 1);
+  EXPECT_EQ(Get(archive, first).faces[2].status, TagStatus::kAutomatic);
+  // ... and Macron stays refused on it across rematches.
+  auto again = archive.ApplyDecisions({{f[2], Named(macron, 0.99f)}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->skipped_rejected, 1);
+  EXPECT_EQ(Get(archive, first).faces[2].tag.person, rutte);
+
+  // An inconsistent update fails the whole batch before anything is written.
+  auto bad = archive.ApplyDecisions(
+      {{f[3], Unknown()}, {f[0], FaceTag{std::nullopt, 0.5f, FaceDecision::kRecognized}}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Get(archive, second).faces[0].tag.person, macron);
+  ExpectTextIndexConsistent();
+}
+
+TEST_F(ArchiveTest, FacesForModelPagesThroughTenThousandFacesWithBoundedPages) {
+  Archive& archive = OpenArchive();
+  const PersonId rutte = AddPerson("Mark Rutte");
+  constexpr int kPhotos = 1000;
+  constexpr int kFacesPerPhoto = 10;
+  constexpr int kDimension = 128;
+  PhotoId photo_with_mention = 0;
+  for (int p = 0; p < kPhotos; ++p) {
+    NewPhoto photo = MakePhoto(p, p == 3 ? "Mark Rutte" : "");
+    for (int k = 0; k < kFacesPerPhoto; ++k) {
+      NewFace face = MakeFace({static_cast<float>(k) * 20, 0, 15, 15}, Unknown(0.1f),
+                              p * kFacesPerPhoto + k, kDimension);
+      photo.faces.push_back(std::move(face));
+    }
+    // Faces of another model are interleaved and never returned.
+    NewFace other = MakeFace({500, 500, 15, 15}, Unknown(), p, 16);
+    other.detected.embedding.model_id = "other-model";
+    photo.faces.push_back(std::move(other));
+    if (p == 3) photo.mentions.push_back(MentionOf(photo, rutte, "Mark Rutte"));
+    auto id = archive.AddPhoto(photo);
+    ASSERT_TRUE(id) << p << ": " << id.error().message;
+    if (p == 3) photo_with_mention = *id;
+  }
+  const FaceId some_face = Get(archive, photo_with_mention).faces[4].id;
+  ASSERT_TRUE(archive.RejectTag(some_face, rutte, "editor"));
+
+  constexpr int kPage = 1000;
+  std::size_t total = 0;
+  std::size_t largest_capacity = 0;
+  FaceId after = 0;
+  FaceId previous = 0;
+  int pages = 0;
+  bool saw_annotated_face = false;
+  for (;;) {
+    auto page = archive.FacesForModel(kModel, after, kPage);
+    ASSERT_TRUE(page) << page.error().message;
+    ++pages;
+    ASSERT_LE(page->faces.size(), static_cast<std::size_t>(kPage));
+    largest_capacity = std::max(largest_capacity, page->faces.capacity());
+    for (const FaceForMatching& face : page->faces) {
+      ASSERT_GT(face.id, previous);
+      previous = face.id;
+      ASSERT_EQ(face.embedding.size(), static_cast<std::size_t>(kDimension));
+      if (face.id == some_face) {
+        saw_annotated_face = true;
+        EXPECT_EQ(face.rejected, std::vector<PersonId>{rutte});
+        EXPECT_EQ(face.mentioned, std::vector<PersonId>{rutte});
+        EXPECT_EQ(face.embedding, Values(3 * kFacesPerPhoto + 4, kDimension));
+        EXPECT_EQ(face.tag.similarity, 0.1f);
+      }
+    }
+    total += page->faces.size();
+    if (page->next_after == 0) break;
+    EXPECT_EQ(page->next_after, page->faces.back().id);
+    after = page->next_after;
+  }
+  EXPECT_EQ(total, static_cast<std::size_t>(kPhotos * kFacesPerPhoto));
+  EXPECT_EQ(pages, kPhotos * kFacesPerPhoto / kPage);  // the last full page says "no more"
+  EXPECT_TRUE(saw_annotated_face);
+  // One page's faces at a time, never the archive's.
+  EXPECT_LE(largest_capacity, static_cast<std::size_t>(2 * kPage));
+
+  auto other = archive.FacesForModel("other-model", 0, 100000);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->faces.size(), static_cast<std::size_t>(kPhotos));
+  EXPECT_EQ(other->next_after, 0);
+  EXPECT_EQ(archive.FacesForModel(kModel, 0, 0).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(archive.FacesForModel("", 0, 10).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(archive.FacesForModel("unknown-model", 0, 10)->faces.empty());
+}
+
+TEST_F(ArchiveTest, CaptionsAfterAndReplaceMentionsForANewlyListedPerson) {
+  Archive& archive = OpenArchive();
+  const PhotoId with_caption = Add(archive, MakePhoto(1, "Dick Schoof arrives"));
+  Add(archive, MakePhoto(2, ""));
+  const PhotoId another = Add(archive, MakePhoto(3, "Schoof and aides"));
+  auto page = archive.CaptionsAfter(0, 1);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->photos.size(), 1u);
+  EXPECT_EQ(page->photos[0].id, with_caption);
+  EXPECT_EQ(page->next_after, with_caption);
+  auto rest = archive.CaptionsAfter(page->next_after, 10);
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->photos.size(), 1u);
+  EXPECT_EQ(rest->photos[0].id, another);
+  EXPECT_EQ(rest->next_after, 0);
+
+  const PersonId schoof = AddPerson("Dick Schoof");
+  const std::string caption = "Dick Schoof arrives";
+  ASSERT_TRUE(archive.ReplaceMentions(with_caption, {{schoof, 0, 11, "Dick Schoof", "full_name"}}));
+  EXPECT_EQ(Get(archive, with_caption).mentions.size(), 1u);
+  SearchQuery query;
+  query.person = schoof;
+  query.include_mentioned = true;
+  EXPECT_EQ(SearchIds(archive, query), std::vector<PhotoId>{with_caption});
+  EXPECT_EQ(archive.ReplaceMentions(with_caption, {{schoof, 0, 5, "Dick Schoof", "full_name"}})
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(archive.ReplaceMentions(9999, {}).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(archive.ReplaceMentions(with_caption, {}));
+  EXPECT_TRUE(Get(archive, with_caption).mentions.empty());
+}
+
+// ---------------------------------------------------------------------------
+// Corrections and the audit log
+
+TEST_F(ArchiveTest, ConfirmAndRejectChangeTheFaceAndAppendAuditEntries) {
+  Archive& archive = OpenArchive();
+  const PersonId rutte = AddPerson("Mark Rutte");
+  const PersonId macron = AddPerson("Emmanuel Macron");
+  NewPhoto photo = MakePhoto(1);
+  photo.faces.push_back(MakeFace({0, 0, 50, 50}, Named(macron, 0.55f), 1));
+  photo.faces.push_back(MakeFace({100, 0, 50, 50}, Named(rutte, 0.5f), 2));
+  photo.faces.push_back(MakeFace({200, 0, 50, 50}, Unknown(0.3f), 3));
+  const PhotoId id = Add(archive, photo);
+  const StoredPhoto before = Get(archive, id);
+  const FaceId a = before.faces[0].id;
+  const FaceId b = before.faces[1].id;
+
+  // The editor: face a is not Macron.
+  ASSERT_TRUE(archive.RejectTag(a, macron, "anna"));
+  StoredPhoto now = Get(archive, id);
+  EXPECT_FALSE(now.faces[0].tag.person);
+  EXPECT_EQ(now.faces[0].tag.decision, FaceDecision::kUnknown);
+  EXPECT_EQ(now.faces[0].status, TagStatus::kRejected);
+  EXPECT_EQ(now.faces[0].rejected, std::vector<PersonId>{macron});
+  // Face a is Rutte: it becomes Rutte (confirmed, similarity unknown), and
+  // face b, automatically Rutte too, is now the duplicate.
+  ASSERT_TRUE(archive.ConfirmTag(a, rutte, "anna"));
+  now = Get(archive, id);
+  EXPECT_EQ(now.faces[0].tag.person, rutte);
+  EXPECT_EQ(now.faces[0].status, TagStatus::kConfirmed);
+  EXPECT_FALSE(now.faces[0].tag.similarity);
+  EXPECT_EQ(now.faces[0].rejected, std::vector<PersonId>{macron});
+  EXPECT_FALSE(now.faces[1].tag.person);
+  EXPECT_EQ(now.faces[1].tag.decision, FaceDecision::kDuplicate);
+  // Rejecting Rutte on face b (which no longer names him) only records it.
+  ASSERT_TRUE(archive.RejectTag(b, rutte, "bob"));
+  // Confirming a rejected pair withdraws the rejection.
+  ASSERT_TRUE(archive.ConfirmTag(a, macron, "bob"));
+  now = Get(archive, id);
+  EXPECT_EQ(now.faces[0].tag.person, macron);
+  EXPECT_TRUE(now.faces[0].rejected.empty());
+  EXPECT_EQ(now.faces[1].rejected, std::vector<PersonId>{rutte});
+
+  auto all = archive.ListAudit({});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 4u);
+  const std::string subject_a = "face:" + std::to_string(a);
+  EXPECT_EQ((*all)[0].record.action, "tag.reject");
+  EXPECT_EQ((*all)[0].record.actor, "anna");
+  EXPECT_EQ((*all)[0].record.subject, subject_a);
+  EXPECT_EQ((*all)[1].record.action, "tag.confirm");
+  EXPECT_EQ((*all)[2].record.action, "tag.reject");
+  EXPECT_EQ((*all)[2].record.actor, "bob");
+  EXPECT_EQ((*all)[3].record.action, "tag.confirm");
+  EXPECT_LT((*all)[0].id, (*all)[3].id);
+  const auto confirm = nlohmann::json::parse((*all)[1].record.details);
+  EXPECT_EQ(confirm["person"], rutte);
+  EXPECT_EQ(confirm["photo"], id);
+  EXPECT_EQ(confirm["previous"]["status"], "rejected");
+  EXPECT_EQ(confirm["duplicates_untagged"], nlohmann::json::array({b}));
+  const auto reconfirm = nlohmann::json::parse((*all)[3].record.details);
+  EXPECT_EQ(reconfirm["rejection_withdrawn"], true);
+  EXPECT_EQ(nlohmann::json::parse((*all)[0].record.details)["untagged"], true);
+  EXPECT_EQ(nlohmann::json::parse((*all)[2].record.details)["untagged"], false);
+  EXPECT_FALSE((*all)[0].at.empty());
+
+  AuditQuery by_subject;
+  by_subject.subject = subject_a;
+  by_subject.newest_first = true;
+  by_subject.limit = 2;
+  auto newest = archive.ListAudit(by_subject);
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].id, (*all)[3].id);
+  EXPECT_EQ((*newest)[1].id, (*all)[1].id);
+  by_subject.cursor = newest->back().id;
+  auto older = archive.ListAudit(by_subject);
+  ASSERT_TRUE(older);
+  ASSERT_EQ(older->size(), 1u);
+  EXPECT_EQ((*older)[0].id, (*all)[0].id);
+  AuditQuery by_actor;
+  by_actor.actor = "bob";
+  EXPECT_EQ(archive.ListAudit(by_actor)->size(), 2u);
+
+  EXPECT_EQ(archive.ConfirmTag(9999, rutte, "anna").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(archive.ConfirmTag(a, 9999, "anna").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(archive.RejectTag(a, rutte, " ").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(archive.ListAudit({})->size(), 4u);  // failed calls logged nothing
+  ExpectTextIndexConsistent();
+}
+
+TEST_F(ArchiveTest, AuditLogIsAppendOnlyAndChecksItsInput) {
+  Archive& archive = OpenArchive();
+  auto id = archive.AppendAudit({"admin", "person.remove", "person:3", R"({"name":"X"})"});
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(archive.AppendAudit({"admin", "x", "", "not json"}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(archive.AppendAudit({"", "x", "", "{}"}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(archive.AppendAudit({"admin", "", "", "{}"}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(archive.AppendAudit({"ad\nmin", "x", "", "{}"}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(archive.AppendAudit({"admin", "x", "", "[1, 2]"}));
+
+  EXPECT_EQ(Raw("UPDATE audit_log SET actor = 'mallory'").first & 0xFF, SQLITE_CONSTRAINT);
+  EXPECT_EQ(Raw("DELETE FROM audit_log").first & 0xFF, SQLITE_CONSTRAINT);
+  auto entries = archive.ListAudit({});
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].record.actor, "admin");
+  EXPECT_EQ((*entries)[0].record.details, R"({"name":"X"})");
+  AuditQuery bad;
+  bad.limit = 0;
+  EXPECT_EQ(archive.ListAudit(bad).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ArchiveTest, RemovingAPersonUntagsTheirFacesAndDropsTheirMentions) {
+  Archive& archive = OpenArchive();
+  const PersonId walesa = AddPerson("Lech Wałęsa", {"Solidarność leader"});
+  const PersonId rutte = AddPerson("Mark Rutte");
+  NewPhoto photo = MakePhoto(1, "Lech Wałęsa and Mark Rutte in Gdańsk");
+  photo.faces.push_back(MakeFace({0, 0, 50, 50}, Named(walesa, 0.7f), 1));
+  photo.faces.push_back(MakeFace({100, 0, 50, 50}, Named(rutte, 0.7f), 2));
+  photo.faces.push_back(MakeFace({200, 0, 50, 50}, Unknown(0.2f), 3));
+  photo.mentions.push_back(MentionOf(photo, walesa, "Lech Wałęsa"));
+  photo.mentions.push_back(MentionOf(photo, rutte, "Mark Rutte"));
+  const PhotoId id = Add(archive, photo);
+  NewPhoto portrait = MakePhoto(2, "");  // only the face names him
+  portrait.faces.push_back(MakeFace({0, 0, 50, 50}, Named(walesa, 0.8f), 4));
+  const PhotoId portrait_id = Add(archive, portrait);
+  const StoredPhoto before = Get(archive, id);
+  ASSERT_TRUE(archive.ConfirmTag(before.faces[0].id, walesa, "editor"));
+  ASSERT_TRUE(archive.RejectTag(before.faces[2].id, walesa, "editor"));
+  EXPECT_EQ(TextSearch(archive, "Solidarnosc"), (std::vector<PhotoId>{portrait_id, id}));
+
+  ASSERT_TRUE(store_->RemovePerson(walesa));
+  const StoredPhoto after = Get(archive, id);
+  EXPECT_FALSE(after.faces[0].tag.person);
+  EXPECT_EQ(after.faces[0].tag.decision, FaceDecision::kUnknown);
+  EXPECT_EQ(after.faces[0].status, TagStatus::kAutomatic);  // the confirmation went with him
+  EXPECT_EQ(after.faces[1].tag.person, rutte);
+  EXPECT_TRUE(after.faces[2].rejected.empty());
+  ASSERT_EQ(after.mentions.size(), 1u);
+  EXPECT_EQ(after.mentions[0].person, rutte);
+  EXPECT_FALSE(Get(archive, portrait_id).faces[0].tag.person);
+  EXPECT_EQ(RawSql("SELECT count(*) FROM face_rejections"), "0");
+  // His names left the full-text index with him; the caption stays.
+  EXPECT_TRUE(TextSearch(archive, "Solidarnosc").empty());
+  EXPECT_EQ(TextSearch(archive, "Walesa"), std::vector<PhotoId>{id});
+  SearchQuery query;
+  query.person = walesa;
+  query.include_mentioned = true;
+  EXPECT_TRUE(SearchIds(archive, query).empty());
+  ExpectTextIndexConsistent();
+}
+
+// ---------------------------------------------------------------------------
+// Search
+
+// The fixture of the ranking tests: Rutte pictured or mentioned in photos
+// of different confidence and date.
+class ArchiveSearchTest : public ArchiveTest {
+ protected:
+  void SetUp() override {
+    ArchiveTest::SetUp();
+    Archive& archive = OpenArchive();
+    rutte_ = AddPerson("Mark Rutte", {"Teflon Mark"});
+    macron_ = AddPerson("Emmanuel Macron");
+    const auto add = [&](int n, std::string caption, std::string date, std::vector<NewFace> faces,
+                         std::vector<PersonId> mentioned) {
+      NewPhoto photo = MakePhoto(n, std::move(caption), std::move(date));
+      photo.faces = std::move(faces);
+      for (const PersonId person : mentioned) {
+        photo.mentions.push_back(
+            MentionOf(photo, person, person == rutte_ ? "Mark Rutte" : "Emmanuel Macron"));
+      }
+      return Add(archive, photo);
+    };
+    const FaceBox box{10, 20, 30, 40};
+    // Pictured, automatic, similarity 0.6, 2020.
+    old_auto_ = add(1, "Mark Rutte at the summit", "2020-01-01",
+                    {MakeFace(box, Named(rutte_, 0.6f))}, {rutte_});
+    // Pictured, automatic, similarity 0.8, oldest.
+    strong_ =
+        add(2, "Dutch prime minister", "2018-05-05", {MakeFace(box, Named(rutte_, 0.8f))}, {});
+    // Pictured, confirmed, similarity 0.5, with another face of him lower.
+    confirmed_ = add(
+        3, "The cabinet", "2019-03-03",
+        {MakeFace({200, 20, 30, 40}, Named(rutte_, 0.45f)), MakeFace(box, Named(macron_, 0.5f))},
+        {});
+    // Pictured, automatic, similarity 0.6 like old_auto_ but newer.
+    new_auto_ = add(4, "Press conference", "2021-01-01", {MakeFace(box, Named(rutte_, 0.6f))}, {});
+    // Mentioned only: Macron pictured, caption names Rutte. Newer, then older.
+    mentioned_new_ = add(5, "Emmanuel Macron, who met Mark Rutte", "2022-02-02",
+                         {MakeFace(box, Named(macron_, 0.7f))}, {macron_, rutte_});
+    mentioned_old_ =
+        add(6, "Talks with Mark Rutte", "2017-07-07", {MakeFace(box, Unknown(0.2f))}, {rutte_});
+    // Unrelated.
+    unrelated_ = add(7, "A football match", "2021-06-06", {MakeFace(box, Unknown(0.1f))}, {});
+    // An editor confirms the weaker Rutte face of the cabinet photo.
+    const StoredPhoto cabinet = Get(archive, confirmed_);
+    EXPECT_TRUE(archive.ConfirmTag(cabinet.faces[0].id, rutte_, "editor"));
+    confirmed_face_ = cabinet.faces[0].id;
+  }
+
+  PersonId rutte_ = 0, macron_ = 0;
+  PhotoId old_auto_ = 0, strong_ = 0, confirmed_ = 0, new_auto_ = 0, mentioned_new_ = 0,
+          mentioned_old_ = 0, unrelated_ = 0;
+  FaceId confirmed_face_ = 0;
+};
+
+TEST_F(ArchiveSearchTest, PicturedRankedByConfirmationThenSimilarityThenRecency) {
+  Archive& archive = store_->archive();
+  SearchQuery query;
+  query.person = rutte_;
+  auto hits = archive.Search(query);
+  ASSERT_TRUE(hits) << hits.error().message;
+  std::vector<PhotoId> ids;
+  for (const SearchHit& hit : *hits) {
+    ids.push_back(hit.photo);
+    EXPECT_EQ(hit.kind, HitKind::kPictured);
+    EXPECT_TRUE(hit.face && hit.box);
+  }
+  EXPECT_EQ(ids, (std::vector<PhotoId>{confirmed_, strong_, new_auto_, old_auto_}));
+  const SearchHit& top = (*hits)[0];
+  EXPECT_TRUE(top.confirmed);
+  EXPECT_EQ(top.face, confirmed_face_);
+  EXPECT_EQ(top.box->x, 200);
+  EXPECT_EQ(top.similarity, 0.45f);
+  EXPECT_EQ(top.location, "/archive/photo_3.jpg");
+  EXPECT_EQ(top.caption, "The cabinet");
+  EXPECT_EQ(top.date, "2019-03-03");
+  EXPECT_FALSE(top.date_is_ingest_time);
+  EXPECT_EQ(top.sha256, Sha(3));
+  EXPECT_FALSE((*hits)[1].confirmed);
+  EXPECT_EQ((*hits)[1].similarity, 0.8f);
+  EXPECT_EQ((*hits)[1].box->width, 30);
+}
+
+TEST_F(ArchiveSearchTest, MentionedOnlyPhotosComeAfterThePicturedAndAreMarked) {
+  Archive& archive = store_->archive();
+  SearchQuery query;
+  query.person = rutte_;
+  query.include_mentioned = true;
+  auto hits = archive.Search(query);
+  ASSERT_TRUE(hits) << hits.error().message;
+  ASSERT_EQ(hits->size(), 6u);
+  // old_auto_ is pictured and mentioned: it appears once, as pictured.
+  std::vector<PhotoId> ids;
+  for (const SearchHit& hit : *hits) ids.push_back(hit.photo);
+  EXPECT_EQ(ids, (std::vector<PhotoId>{confirmed_, strong_, new_auto_, old_auto_, mentioned_new_,
+                                       mentioned_old_}));
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ((*hits)[i].kind, HitKind::kPictured);
+  for (std::size_t i = 4; i < 6; ++i) {
+    EXPECT_EQ((*hits)[i].kind, HitKind::kMentioned);
+    EXPECT_FALSE((*hits)[i].face);
+    EXPECT_FALSE((*hits)[i].box);
+    EXPECT_FALSE((*hits)[i].similarity);
+  }
+  EXPECT_STREQ(HitKindName((*hits)[4].kind), "mentioned");
+
+  // A rejected tag takes the photo out of "pictured".
+  const StoredPhoto strong = Get(archive, strong_);
+  ASSERT_TRUE(archive.RejectTag(strong.faces[0].id, rutte_, "editor"));
+  query.include_mentioned = false;
+  EXPECT_EQ(SearchIds(archive, query), (std::vector<PhotoId>{confirmed_, new_auto_, old_auto_}));
+  // An unknown person is no error, just no photos.
+  query.person = 9999;
+  EXPECT_TRUE(SearchIds(archive, query).empty());
+}
+
+TEST_F(ArchiveSearchTest, LimitAndOffsetPageThroughTheRanking) {
+  Archive& archive = store_->archive();
+  SearchQuery query;
+  query.person = rutte_;
+  query.include_mentioned = true;
+  const std::vector<PhotoId> all = SearchIds(archive, query);
+  ASSERT_EQ(all.size(), 6u);
+  std::vector<PhotoId> paged;
+  query.limit = 4;
+  for (query.offset = 0; query.offset < 8; query.offset += 4) {
+    const auto page = SearchIds(archive, query);
+    EXPECT_LE(page.size(), 4u);
+    paged.insert(paged.end(), page.begin(), page.end());
+  }
+  EXPECT_EQ(paged, all);
+  query.offset = 6;
+  EXPECT_TRUE(SearchIds(archive, query).empty());
+  query.offset = -1;
+  EXPECT_EQ(archive.Search(query).error().code, ErrorCode::kInvalidArgument);
+  query.offset = 0;
+  query.limit = 0;
+  EXPECT_EQ(archive.Search(query).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ArchiveSearchTest, TextAndPersonCombine) {
+  Archive& archive = store_->archive();
+  SearchQuery query;
+  query.person = rutte_;
+  query.include_mentioned = true;
+  query.text = "summit";
+  EXPECT_EQ(SearchIds(archive, query), std::vector<PhotoId>{old_auto_});
+  query.text = "talks";
+  EXPECT_EQ(SearchIds(archive, query), std::vector<PhotoId>{mentioned_old_});
+  // Text alone: by date, newest first; names of the persons pictured count
+  // (the alias too), captions that mention them also.
+  query = {};
+  query.text = "teflon";
+  EXPECT_EQ(SearchIds(archive, query),
+            (std::vector<PhotoId>{new_auto_, old_auto_, confirmed_, strong_}));
+  query.text = "Rutte";
+  EXPECT_EQ(SearchIds(archive, query), (std::vector<PhotoId>{mentioned_new_, new_auto_, old_auto_,
+                                                             confirmed_, strong_, mentioned_old_}));
+  auto hits = archive.Search(query);
+  ASSERT_TRUE(hits);
+  EXPECT_EQ((*hits)[0].kind, HitKind::kText);
+  EXPECT_FALSE((*hits)[0].face);
+}
+
+TEST_F(ArchiveSearchTest, DateRangeUsesDateCreatedElseIngestTime) {
+  Archive& archive = store_->archive();
+  // No creation date, and one that is not a date: both fall back to the
+  // time of ingest (now).
+  const PhotoId undated = Add(archive, MakePhoto(20, "Rutte undated"));
+  const PhotoId odd = Add(archive, MakePhoto(21, "Rutte odd date", "Tuesday"));
+  SearchQuery query;
+  query.text = "Rutte";
+  query.date_from = "2019";
+  query.date_to = "2021-01-01";
+  EXPECT_EQ(SearchIds(archive, query), (std::vector<PhotoId>{new_auto_, old_auto_, confirmed_}));
+  query.date_from = "2020-01";
+  query.date_to = "2020-01";
+  EXPECT_EQ(SearchIds(archive, query), std::vector<PhotoId>{old_auto_});
+  query.date_from = "2022-02-02T00";
+  query.date_to = "";
+  auto hits = archive.Search(query);
+  ASSERT_TRUE(hits) << hits.error().message;
+  std::set<PhotoId> recent;
+  for (const SearchHit& hit : *hits) recent.insert(hit.photo);
+  // mentioned_new_'s "2022-02-02" sorts before "2022-02-02T00".
+  EXPECT_EQ(recent, (std::set<PhotoId>{undated, odd}));
+  for (const SearchHit& hit : *hits) {
+    EXPECT_TRUE(hit.date_is_ingest_time);
+    EXPECT_EQ(hit.date, Get(archive, hit.photo).ingested_at);
+  }
+  query.date_from = "";
+  query.date_to = "2017-12-31";
+  EXPECT_EQ(SearchIds(archive, query), std::vector<PhotoId>{mentioned_old_});
+  // With a person: the range filters, the ranking stays.
+  query = {};
+  query.person = rutte_;
+  query.date_from = "2018";
+  query.date_to = "2020";
+  EXPECT_EQ(SearchIds(archive, query), (std::vector<PhotoId>{confirmed_, strong_, old_auto_}));
+  for (const std::string bad : {"06/12/2012", "2012-1", "12", "2012-12-06 10:00", "20121206"}) {
+    query.date_from = bad;
+    auto refused = archive.Search(query);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST_F(ArchiveTest, TextSearchIgnoresCaseAndDiacritics) {
+  Archive& archive = OpenArchive();
+  const PersonId soren = AddPerson("Søren Kierkegaard");
+  const PhotoId muller = Add(archive, MakePhoto(1, "Thomas Müller celebrates in München"));
+  const PhotoId walesa = Add(archive, MakePhoto(2, "Lech Wałęsa at the Gdańsk shipyard"));
+  const PhotoId plain = Add(archive, MakePhoto(3, "Lukasz Fabianski and Lech Walesa, unaccented"));
+  NewPhoto headline = MakePhoto(4);
+  headline.info.headline = "Straße in Köln";
+  headline.info.keywords = {"Œuvre", "Ærøskøbing"};
+  const PhotoId street = Add(archive, headline);
+  NewPhoto pictured = MakePhoto(5, "A philosopher");
+  pictured.faces.push_back(MakeFace({0, 0, 50, 50}, Named(soren, 0.7f)));
+  const PhotoId philosopher = Add(archive, pictured);
+
+  EXPECT_EQ(TextSearch(archive, "muller"), std::vector<PhotoId>{muller});
+  EXPECT_EQ(TextSearch(archive, "MÜLLER"), std::vector<PhotoId>{muller});
+  EXPECT_EQ(TextSearch(archive, "Mueller"), std::vector<PhotoId>{});  // no umlaut transcription
+  EXPECT_EQ(TextSearch(archive, "muenchen munchen").size(), 0u);
+  EXPECT_EQ(TextSearch(archive, "thomas munchen"), std::vector<PhotoId>{muller});
+  // Letters unicode61 does not fold: through the folded words.
+  // (Undated photos rank by ingest time, then the newer id first.)
+  EXPECT_EQ(TextSearch(archive, "walesa"), (std::vector<PhotoId>{plain, walesa}));
+  EXPECT_EQ(TextSearch(archive, "Wałęsa"), (std::vector<PhotoId>{plain, walesa}));
+  EXPECT_EQ(TextSearch(archive, "Łukasz"), std::vector<PhotoId>{plain});
+  EXPECT_EQ(TextSearch(archive, "gdansk"), std::vector<PhotoId>{walesa});
+  EXPECT_EQ(TextSearch(archive, "strasse koln"), std::vector<PhotoId>{street});
+  EXPECT_EQ(TextSearch(archive, "oeuvre"), std::vector<PhotoId>{street});
+  EXPECT_EQ(TextSearch(archive, "aeroskobing"), std::vector<PhotoId>{street});
+  // The names of the persons pictured, not only the caption.
+  EXPECT_EQ(TextSearch(archive, "soren kierkegaard"), std::vector<PhotoId>{philosopher});
+  EXPECT_EQ(TextSearch(archive, "Søren"), std::vector<PhotoId>{philosopher});
+  // An alias added later reaches the photos already tagged.
+  ASSERT_TRUE(store_->AddAlias(soren, "Johannes Climacus"));
+  EXPECT_EQ(TextSearch(archive, "climacus"), std::vector<PhotoId>{philosopher});
+  ExpectTextIndexConsistent();
+}
+
+TEST_F(ArchiveTest, TextSearchTakesEveryInputAsPlainWords) {
+  Archive& archive = OpenArchive();
+  const PhotoId muller = Add(archive, MakePhoto(1, "Thomas Müller scores"));
+  const PhotoId near = Add(archive, MakePhoto(2, "near the goal, or not"));
+  const PhotoId other = Add(archive, MakePhoto(3, "something else entirely"));
+
+  struct Case {
+    std::string text;
+    std::vector<PhotoId> expected;
+  };
+  const std::vector<Case> cases = {
+      // FTS5 operators are words like any other.
+      {"thomas OR nothing", {}},
+      {"muller OR", {}},
+      {"NEAR(thomas scores)", {}},  // the words "near thomas" and "scores"
+      {"NEAR(the goal)", {near}},
+      {"thomas NOT scores", {}},
+      {"NOT", {near}},
+      {"or", {near}},
+      {"muller AND", {}},
+      // Prefix and initial-token markers are not operators.
+      {"mul*", {}},
+      {"scor*", {}},
+      {"^thomas", {muller}},
+      {"*", {}},
+      // Column filters are not honoured: "caption:" is a word.
+      {"caption:thomas", {}},
+      {"{caption headline}:thomas", {}},
+      {"headline : thomas", {}},
+      // Quotes of every kind.
+      {"\"", {}},
+      {"\"thomas", {muller}},
+      {"thomas\" OR \"something", {}},
+      {"\"\"", {}},
+      {"Müller\"scores", {muller}},
+      {"'thomas'", {muller}},
+      // Grouping and junk.
+      {"(thomas", {muller}},
+      {")", {}},
+      {"+ - :", {}},
+      {"thomas -- ;", {muller}},
+  };
+  for (const Case& c : cases) {
+    SearchQuery query;
+    query.text = c.text;
+    auto hits = archive.Search(query);
+    ASSERT_TRUE(hits) << "[" << c.text << "]: " << hits.error().message;
+    std::vector<PhotoId> ids;
+    for (const SearchHit& hit : *hits) ids.push_back(hit.photo);
+    EXPECT_EQ(ids, c.expected) << "[" << c.text << "]";
+  }
+  EXPECT_EQ(TextSearch(archive, "   ").size(), 3u);  // no words: no text criterion
+  EXPECT_EQ(TextSearch(archive, "else entirely"), std::vector<PhotoId>{other});
+  SearchQuery invalid;
+  invalid.text = "caf\xE9";
+  EXPECT_EQ(archive.Search(invalid).error().code, ErrorCode::kInvalidArgument);
+}
+
+// ---------------------------------------------------------------------------
+// Concurrency and read-only use
+
+TEST_F(ArchiveTest, TwoWritersAddingTheSameHashStoreItOnce) {
+  OpenArchive();
+  auto second_store = Store::OpenSqlite(path_);
+  ASSERT_TRUE(second_store);
+  Archive& first = store_->archive();
+  Archive& second = (*second_store)->archive();
+  int added = 0, duplicates = 0;
+  std::string error;
+  std::mutex counts;
+  const auto ingest = [&](Archive& archive) {
+    for (int n = 0; n < 50; ++n) {
+      NewPhoto photo = MakePhoto(n, "caption " + std::to_string(n));
+      photo.faces.push_back(MakeFace({0, 0, 10, 10}, Unknown(), n));
+      auto id = archive.AddPhoto(photo);
+      std::lock_guard lock(counts);
+      if (id) {
+        ++added;
+      } else if (id.error().code == ErrorCode::kAlreadyExists) {
+        ++duplicates;
+      } else {
+        error = id.error().message;
+      }
+    }
+  };
+  std::thread a([&] { ingest(first); });
+  std::thread b([&] { ingest(second); });
+  a.join();
+  b.join();
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(added, 50);
+  EXPECT_EQ(duplicates, 50);
+  EXPECT_EQ(*first.CountPhotos(), 50);
+  EXPECT_EQ(first.Counts()->faces, 50);
+  ExpectTextIndexConsistent();
+}
+
+TEST_F(ArchiveTest, ReadOnlyStoreReadsTheArchiveButRefusesWrites) {
+  PhotoId id = 0;
+  FaceId face = 0;
+  PersonId rutte = 0;
+  {
+    Archive& archive = OpenArchive();
+    rutte = AddPerson("Mark Rutte");
+    NewPhoto photo = MakePhoto(1, "Mark Rutte");
+    photo.faces.push_back(MakeFace({0, 0, 10, 10}, Named(rutte, 0.7f)));
+    id = Add(archive, photo);
+    face = Get(archive, id).faces[0].id;
+    store_.reset();
+  }
+  auto store = Store::OpenSqlite(path_, {.read_only = true});
+  ASSERT_TRUE(store) << store.error().message;
+  Archive& archive = (*store)->archive();
+  EXPECT_EQ(Get(archive, id).faces.size(), 1u);
+  EXPECT_EQ(TextSearch(archive, "rutte"), std::vector<PhotoId>{id});
+  EXPECT_EQ(archive.AddPhoto(MakePhoto(2)).error().code, ErrorCode::kDatabase);
+  EXPECT_EQ(archive.ConfirmTag(face, rutte, "editor").error().code, ErrorCode::kDatabase);
+  EXPECT_EQ(archive.ApplyDecisions({{face, Unknown()}}).error().code, ErrorCode::kDatabase);
+  EXPECT_EQ(archive.AppendAudit({"a", "b", "", "{}"}).error().code, ErrorCode::kDatabase);
+}
+
+TEST(ArchiveNames, StableTextForStoredValues) {
+  EXPECT_STREQ(FaceDecisionName(FaceDecision::kRecognized), "recognized");
+  EXPECT_STREQ(FaceDecisionName(FaceDecision::kAmbiguous), "ambiguous");
+  EXPECT_STREQ(TagStatusName(TagStatus::kConfirmed), "confirmed");
+  EXPECT_STREQ(TagStatusName(TagStatus::kRejected), "rejected");
+  EXPECT_STREQ(HitKindName(HitKind::kPictured), "pictured");
+}
+
+}  // namespace
+}  // namespace facetag

@@ -1,0 +1,67 @@
+#include "sqlite_common.h"
+
+#include <array>
+#include <bit>
+#include <ctime>
+
+#include "sqlite_statement.h"
+
+namespace facetag::store {
+
+std::string UtcNowIso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 32> text{};
+  const std::size_t size = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(text.data(), size);
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+bool IsHexSha256(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (const char c : text) {
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) return false;
+  }
+  return true;
+}
+
+std::vector<unsigned char> EncodeFloats(std::span<const float> values) {
+  std::vector<unsigned char> bytes(values.size() * 4);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto bits = std::bit_cast<std::uint32_t>(values[i]);
+    for (std::size_t k = 0; k < 4; ++k) {
+      bytes[4 * i + k] = static_cast<unsigned char>(bits >> (8 * k));
+    }
+  }
+  return bytes;
+}
+
+std::vector<float> DecodeFloats(std::span<const unsigned char> bytes) {
+  std::vector<float> values(bytes.size() / 4);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::uint32_t bits = 0;
+    for (std::size_t k = 0; k < 4; ++k) bits |= std::uint32_t{bytes[4 * i + k]} << (8 * k);
+    values[i] = std::bit_cast<float>(bits);
+  }
+  return values;
+}
+
+Result<std::int64_t> ReadInt(sqlite3* db, std::string_view sql) {
+  auto statement = Statement::Prepare(db, sql);
+  if (!statement) return tl::unexpected(statement.error());
+  auto row = statement->Step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return Fail(ErrorCode::kDatabase, "\"" + std::string(sql) + "\" returned no row");
+  return statement->ColumnInt64(0);
+}
+
+}  // namespace facetag::store
