@@ -77,6 +77,7 @@ void AddPersonCommands(CLI::App& app, Cli& cli);
 void AddRecognizeCommands(CLI::App& app, Cli& cli);
 void AddBenchCommands(CLI::App& app, Cli& cli);
 void AddTagCommands(CLI::App& app, Cli& cli);
+void AddArchiveCommands(CLI::App& app, Cli& cli);
 
 nlohmann::json BoxJson(const FaceBox& box);
 nlohmann::json ErrorJson(const Error& error);

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   AddPersonCommands(app, cli);
   AddRecognizeCommands(app, cli);
   AddTagCommands(app, cli);
+  AddArchiveCommands(app, cli);
   AddBenchCommands(app, cli);
 
   try {

@@ -41,10 +41,15 @@ class Tagger {
   // metadata::ReadPhotoText and vision::FaceAnalyzer::AnalyzeFile.
   Result<PhotoTagging> Inspect(const std::filesystem::path& photo, bool read_sidecar = false);
 
-  // Inspect, then write the TagSet (options.dry_run: report only). Errors:
-  // Inspect's and metadata::WritePersonTags'.
+  // Inspect, then Write. Errors: Inspect's and Write's.
   Result<PhotoTagging> Tag(const std::filesystem::path& photo,
                            const metadata::WriteOptions& options);
+
+  // Writes `tagging.tags` into its photo (options.dry_run: report only) and
+  // sets `tagging.write`. A decision the file already holds keeps its
+  // recorded time, so a re-run does not rewrite the file. Errors: those of
+  // metadata::WritePersonTags.
+  Result<void> Write(PhotoTagging& tagging, const metadata::WriteOptions& options) const;
 
  private:
   const Recognizer& recognizer_;

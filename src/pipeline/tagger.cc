@@ -73,20 +73,26 @@ Result<PhotoTagging> Tagger::Tag(const std::filesystem::path& photo,
                                  const metadata::WriteOptions& options) {
   auto t = Inspect(photo, options.target == metadata::WriteTarget::kSidecar);
   if (!t) return t;
+  auto written = Write(*t, options);
+  if (!written) return tl::unexpected(written.error());
+  return t;
+}
+
+Result<void> Tagger::Write(PhotoTagging& t, const metadata::WriteOptions& options) const {
   // A re-run must not rewrite the file only because the clock moved: keep
   // the time of an earlier identical decision.
-  for (metadata::PicturedPerson& p : t->tags.pictured) {
-    for (const metadata::PicturedPerson& old : t->text.facetag.pictured) {
+  for (metadata::PicturedPerson& p : t.tags.pictured) {
+    for (const metadata::PicturedPerson& old : t.text.facetag.pictured) {
       if (old.uri == p.uri && old.provenance.model_id == p.provenance.model_id &&
           std::abs(old.provenance.similarity - p.provenance.similarity) < 1e-4f) {
         p.provenance.tagged_at = old.provenance.tagged_at;
       }
     }
   }
-  auto report = metadata::WritePersonTags(photo, t->tags, options);
-  if (!report) return Fail(report.error().code, photo.string() + ": " + report.error().message);
-  t->write = std::move(*report);
-  return t;
+  auto report = metadata::WritePersonTags(t.photo, t.tags, options);
+  if (!report) return Fail(report.error().code, t.photo.string() + ": " + report.error().message);
+  t.write = std::move(*report);
+  return {};
 }
 
 }  // namespace facetag::pipeline

@@ -1,0 +1,93 @@
+// facetag ingest: folders of photos into the archive.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "cli.h"
+#include "facetag/ingest.h"
+
+namespace facetag::cli {
+namespace {
+
+// Set by SIGINT/SIGTERM: the run finishes the photos in flight and stops.
+std::atomic<bool> g_stop{false};
+
+extern "C" void RequestStop(int) { g_stop.store(true); }
+
+}  // namespace
+
+void AddArchiveCommands(CLI::App& app, Cli& cli) {
+  struct Options {
+    std::vector<std::string> inputs;
+    bool write_metadata = false;
+    bool sidecar = false;
+    bool force = false;
+    int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd =
+      app.add_subcommand("ingest", "store photos, their faces and decisions in the archive");
+  cmd->add_option("photos", o->inputs, "photos or folders (recursively)")->required();
+  cmd->add_flag("--write-metadata", o->write_metadata, "also write the names into the photos");
+  cmd->add_flag("--sidecar", o->sidecar, "with --write-metadata: write photo.xmp instead");
+  cmd->add_flag("--force", o->force, "process photos already in the archive again");
+  cmd->add_option("-j,--jobs", o->jobs, "parallel workers (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  cmd->footer(
+      "A photo already in the archive (same image data) is skipped, so an interrupted "
+      "run continues where it stopped. Ctrl-C finishes the photos in flight. Exit 1 "
+      "when some photos failed (they are listed and remembered).");
+  cmd->callback([&cli, o] {
+    cli.run = [&cli, o] {
+      auto files = Cli::ListInputs(o->inputs);
+      if (!files) return cli.Report(files.error());
+      auto list = cli.LoadList();
+      if (!list) return cli.Report(list.error());
+      pipeline::IngestOptions options;
+      options.workers = o->jobs;
+      options.force = o->force;
+      options.write_metadata = o->write_metadata;
+      options.target =
+          o->sidecar ? metadata::WriteTarget::kSidecar : metadata::WriteTarget::kInPlace;
+      options.stop = &g_stop;
+      std::signal(SIGINT, RequestStop);
+      std::signal(SIGTERM, RequestStop);
+      Progress progress(files->size(), !cli.quiet);
+      auto summary =
+          pipeline::Ingest(*list->store, list->pack, list->recognizer, *files, options,
+                           [&](std::size_t done, std::size_t) { progress.Advance(done); });
+      if (!summary) return cli.Report(summary.error());
+      const auto& s = *summary;
+      if (cli.json) {
+        nlohmann::json errors = nlohmann::json::array();
+        for (const auto& [file, error] : s.errors) {
+          errors.push_back({{"file", file.string()}, {"error", ErrorJson(error)}});
+        }
+        std::cout << nlohmann::json{{"files", s.files},     {"ingested", s.ingested},
+                                    {"skipped", s.skipped}, {"failed", s.failed},
+                                    {"faces", s.faces},     {"tagged", s.tagged},
+                                    {"unknown", s.unknown}, {"not_started", s.not_started},
+                                    {"errors", errors}}
+                         .dump(2)
+                  << "\n";
+      } else {
+        for (const auto& [file, error] : s.errors) {
+          std::cerr << "facetag: " << error.message << "\n";
+        }
+        std::cout << s.files << " photos: " << s.ingested << " ingested, " << s.skipped
+                  << " already in the archive, " << s.failed << " failed; " << s.faces << " faces, "
+                  << s.tagged << " tagged, " << s.unknown << " unknown\n";
+        if (s.not_started > 0) {
+          std::cout << "stopped: " << s.not_started << " photos left for the next run\n";
+        }
+      }
+      return s.errors.empty() ? int{kExitOk} : int{kExitPartial};
+    };
+  });
+}
+
+}  // namespace facetag::cli
