@@ -38,13 +38,13 @@ std::string Quote(const std::filesystem::path& path) { return "'" + path.string(
 TEST(Cli, HelpListsEveryCommandAndEachCommandHasHelp) {
   const CommandRun help = Facetag("--help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* command :
-       {"person", "enroll", "recognize", "compare", "tag", "inspect", "bench", "Exit codes"}) {
+  for (const char* command : {"person", "enroll", "recognize", "compare", "tag", "inspect",
+                              "ingest", "rematch", "bench", "Exit codes"}) {
     EXPECT_NE(help.out.find(command), std::string::npos) << command;
   }
   for (const char* command :
        {"person add", "person list", "person show", "person remove", "enroll", "recognize",
-        "compare", "tag", "inspect", "bench lfw", "bench mentions"}) {
+        "compare", "tag", "inspect", "ingest", "rematch", "bench lfw", "bench mentions"}) {
     const CommandRun sub = Facetag(std::string(command) + " --help");
     EXPECT_EQ(sub.exit_code, 0) << command;
     EXPECT_NE(sub.out.find("Usage"), std::string::npos) << command;

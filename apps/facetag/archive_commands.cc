@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "facetag/ingest.h"
+#include "facetag/rematch.h"
 
 namespace facetag::cli {
 namespace {
@@ -20,7 +21,54 @@ extern "C" void RequestStop(int) { g_stop.store(true); }
 
 }  // namespace
 
+nlohmann::json RematchJson(const pipeline::RematchSummary& s) {
+  return {{"faces", s.faces},
+          {"changed", s.changed},
+          {"skipped_rejected", s.skipped_rejected},
+          {"skipped_confirmed", s.skipped_confirmed},
+          {"photos_changed", s.changed_photos.size()}};
+}
+
+void PrintRematch(const pipeline::RematchSummary& s) {
+  std::cout << "rematched " << s.faces << " archived faces: " << s.changed
+            << " decisions changed in " << s.changed_photos.size() << " photos";
+  if (s.skipped_rejected + s.skipped_confirmed > 0) {
+    std::cout << " (" << s.skipped_rejected << " kept rejected, " << s.skipped_confirmed
+              << " kept confirmed by editors)";
+  }
+  std::cout << "\n";
+}
+
 void AddArchiveCommands(CLI::App& app, Cli& cli) {
+  {
+    auto* cmd =
+        app.add_subcommand("rematch", "re-decide the archive's faces against the current list");
+    auto person = std::make_shared<std::string>();
+    cmd->add_option("--person", *person, "only changes naming or unnaming this person");
+    cmd->footer(
+        "Uses the stored embeddings: no photo is read. Editors' confirmations and "
+        "rejections are kept.");
+    cmd->callback([&cli, person] {
+      cli.run = [&cli, person] {
+        auto list = cli.LoadList();
+        if (!list) return cli.Report(list.error());
+        pipeline::RematchOptions options;
+        if (!person->empty()) {
+          auto found = list->store->FindPerson(*person);
+          if (!found) return cli.Report(found.error());
+          options.person = found->id;
+        }
+        auto summary = pipeline::Rematch(list->store->archive(), list->recognizer, options);
+        if (!summary) return cli.Report(summary.error());
+        if (cli.json) {
+          std::cout << RematchJson(*summary).dump(2) << "\n";
+        } else {
+          PrintRematch(*summary);
+        }
+        return int{kExitOk};
+      };
+    });
+  }
   struct Options {
     std::vector<std::string> inputs;
     bool write_metadata = false;

@@ -13,6 +13,7 @@
 
 #include "facetag/model_pack.h"
 #include "facetag/pipeline.h"
+#include "facetag/rematch.h"
 #include "facetag/result.h"
 #include "facetag/store.h"
 #include "facetag/types.h"
@@ -80,6 +81,10 @@ void AddTagCommands(CLI::App& app, Cli& cli);
 void AddArchiveCommands(CLI::App& app, Cli& cli);
 
 nlohmann::json BoxJson(const FaceBox& box);
+
+// The outcome of a rematch, as JSON and as a line of text.
+nlohmann::json RematchJson(const pipeline::RematchSummary& summary);
+void PrintRematch(const pipeline::RematchSummary& summary);
 nlohmann::json ErrorJson(const Error& error);
 
 // A one-line progress bar on stderr, drawn only when stderr is a terminal.

@@ -9,6 +9,10 @@
 namespace facetag::cli {
 namespace {
 
+// Up to this many archived faces, enrolment re-matches the archive at once
+// (about a second); beyond, `facetag rematch` does it as a job.
+constexpr std::int64_t kAutoRematchFaces = 50000;
+
 nlohmann::json PersonJson(const Person& p) {
   return {{"id", p.id},
           {"uri", p.uri},
@@ -167,6 +171,7 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
         }
         pipeline::Enroller enroller(**store, **analyzer, *pack);
         int exit_code = kExitOk;
+        int enrolled = 0;
         nlohmann::json results = nlohmann::json::array();
         for (const std::string& photo : *photos) {
           request.photo = photo;
@@ -179,6 +184,7 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
             if (!cli.json) std::cerr << "facetag: " << outcome.error().message << "\n";
             item["error"] = ErrorJson(outcome.error());
           } else {
+            ++enrolled;
             item["profile"] = outcome->profile;
             item["box"] = BoxJson(outcome->box);
             if (outcome->resemblance) item["resemblance"] = *outcome->resemblance;
@@ -193,9 +199,27 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
           }
           results.push_back(item);
         }
-        if (cli.json)
-          std::cout << nlohmann::json{{"person", person->name}, {"results", results}}.dump(2)
-                    << "\n";
+        nlohmann::json out = {{"person", person->name}, {"results", results}};
+        // New profiles may name the person in photos archived before: re-match
+        // at once while the archive is small, else leave it to `rematch`.
+        if (enrolled > 0) {
+          auto counts = (*store)->archive().Counts();
+          if (!counts) return cli.Report(counts.error());
+          if (counts->faces > 0 && counts->faces <= kAutoRematchFaces) {
+            auto list = pipeline::Recognizer::Load(**store, *pack);
+            if (!list) return cli.Report(list.error());
+            pipeline::RematchOptions options;
+            options.person = person->id;
+            auto summary = pipeline::Rematch((*store)->archive(), *list, options);
+            if (!summary) return cli.Report(summary.error());
+            out["rematch"] = RematchJson(*summary);
+            if (!cli.json) PrintRematch(*summary);
+          } else if (counts->faces > kAutoRematchFaces && !cli.json) {
+            std::cout << "the archive has " << counts->faces << " faces: run `facetag rematch "
+                      << "--person \"" << person->name << "\"` to tag it retroactively\n";
+          }
+        }
+        if (cli.json) std::cout << out.dump(2) << "\n";
         return exit_code;
       };
     });
