@@ -42,9 +42,9 @@ TEST(Cli, HelpListsEveryCommandAndEachCommandHasHelp) {
                               "ingest", "rematch", "bench", "Exit codes"}) {
     EXPECT_NE(help.out.find(command), std::string::npos) << command;
   }
-  for (const char* command :
-       {"person add", "person list", "person show", "person remove", "enroll", "recognize",
-        "compare", "tag", "inspect", "ingest", "rematch", "bench lfw", "bench mentions"}) {
+  for (const char* command : {"person add", "person list", "person show", "person remove", "enroll",
+                              "recognize", "compare", "tag", "inspect", "ingest", "rematch",
+                              "search", "bench lfw", "bench mentions"}) {
     const CommandRun sub = Facetag(std::string(command) + " --help");
     EXPECT_EQ(sub.exit_code, 0) << command;
     EXPECT_NE(sub.out.find("Usage"), std::string::npos) << command;

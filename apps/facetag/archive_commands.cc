@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "facetag/ingest.h"
 #include "facetag/rematch.h"
+#include "facetag/search.h"
 
 namespace facetag::cli {
 namespace {
@@ -40,6 +41,96 @@ void PrintRematch(const pipeline::RematchSummary& s) {
 }
 
 void AddArchiveCommands(CLI::App& app, Cli& cli) {
+  {
+    struct SearchOptions {
+      std::string name, text, from, to;
+      bool mentioned = false;
+      int limit = 50, offset = 0;
+    };
+    auto o = std::make_shared<SearchOptions>();
+    auto* cmd = app.add_subcommand("search", "find archived photos by person, text and date");
+    cmd->add_option("name", o->name, "a listed person (name or alias; case and accents ignored)");
+    cmd->add_flag("--mentioned", o->mentioned,
+                  "also photos whose caption only mentions the person (marked)");
+    cmd->add_option("--text", o->text, "words in captions, headlines, keywords or names");
+    cmd->add_option("--from", o->from, "first date (YYYY, YYYY-MM or YYYY-MM-DD)");
+    cmd->add_option("--to", o->to, "last date, inclusive");
+    cmd->add_option("--limit", o->limit, "at most this many photos")->check(CLI::Range(1, 10000));
+    cmd->add_option("--offset", o->offset, "skip this many (paging)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->footer(
+        "By default only photos where the person is pictured, most certain and most "
+        "recent first. An unknown name finds nothing and suggests names (exit 3).");
+    cmd->callback([&cli, o] {
+      cli.run = [&cli, o] {
+        if (o->name.empty() && o->text.empty()) {
+          return cli.Report({ErrorCode::kInvalidArgument, "give a person's name or --text"});
+        }
+        auto store = cli.OpenStore();
+        if (!store) return cli.Report(store.error());
+        SearchQuery query;
+        query.text = o->text;
+        query.date_from = o->from;
+        query.date_to = o->to;
+        query.limit = o->limit;
+        query.offset = o->offset;
+        query.include_mentioned = o->mentioned;
+        std::optional<Person> person;
+        if (!o->name.empty()) {
+          auto found = (*store)->FindPerson(o->name);
+          if (!found) {
+            if (found.error().code != ErrorCode::kNotFound) return cli.Report(found.error());
+            auto persons = (*store)->ListPersons();
+            if (!persons) return cli.Report(persons.error());
+            const auto suggestions = pipeline::SuggestPersons(o->name, *persons);
+            if (cli.json) {
+              std::cout << nlohmann::json{{"results", nlohmann::json::array()},
+                                          {"suggestions", suggestions}}
+                               .dump(2)
+                        << "\n";
+            } else {
+              std::cout << "nobody called \"" << o->name << "\" is on the list";
+              if (!suggestions.empty()) {
+                std::cout << "; did you mean";
+                for (std::size_t i = 0; i < suggestions.size(); ++i) {
+                  std::cout << (i ? ", " : " ") << "\"" << suggestions[i] << "\"";
+                }
+                std::cout << "?";
+              }
+              std::cout << "\n";
+            }
+            return int{kExitNotFound};
+          }
+          person = *found;
+          query.person = found->id;
+        }
+        auto hits = (*store)->archive().Search(query);
+        if (!hits) return cli.Report(hits.error());
+        if (cli.json) {
+          nlohmann::json results = nlohmann::json::array();
+          for (const SearchHit& h : *hits) {
+            nlohmann::json item = {
+                {"photo", h.photo}, {"location", h.location},      {"caption", h.caption},
+                {"date", h.date},   {"kind", HitKindName(h.kind)}, {"confirmed", h.confirmed}};
+            if (h.box) item["box"] = BoxJson(*h.box);
+            if (h.similarity) item["similarity"] = *h.similarity;
+            results.push_back(item);
+          }
+          std::cout << nlohmann::json{{"results", results}}.dump(2) << "\n";
+        } else {
+          for (const SearchHit& h : *hits) {
+            std::cout << h.location << "  " << h.date;
+            if (h.kind == HitKind::kMentioned) std::cout << "  [mentioned, not pictured]";
+            if (h.similarity) std::cout << "  " << FormatSimilarity(*h.similarity);
+            if (h.confirmed) std::cout << "  (confirmed)";
+            std::cout << "\n";
+          }
+          if (hits->empty()) std::cout << "no photos found\n";
+        }
+        return int{kExitOk};
+      };
+    });
+  }
   {
     auto* cmd =
         app.add_subcommand("rematch", "re-decide the archive's faces against the current list");
