@@ -144,5 +144,58 @@ TEST(Cli, EnrolRecogniseCompare) {
   EXPECT_FALSE(nlohmann::json::parse(different.out)["same"].get<bool>());
 }
 
+// The archive as an editor uses it: ingest with metadata, search, reject a
+// tag (the name leaves the photo), rematch (the rejection sticks), rerun
+// ingest (photos whose metadata facetag wrote are still the same photos).
+TEST(Cli, ArchiveWorkflowWithMetadata) {
+  const auto root = testing::TempDir("cli-archive");
+  const std::string g = "--db " + Quote(root / "facetag.db") + " --json ";
+  const auto examples = DataFile("photos/face_recognition/examples");
+  ASSERT_EQ(Facetag(g + "person add 'Barack Obama'").exit_code, 0);
+  ASSERT_EQ(Facetag(g + "enroll 'Barack Obama' " + Quote(examples / "obama2.jpg")).exit_code, 0);
+  const auto folder = root / "incoming";
+  std::filesystem::create_directories(folder);
+  for (const char* name : {"obama.jpg", "two_people.jpg"}) {
+    std::filesystem::copy_file(examples / name, folder / name);
+    std::filesystem::permissions(folder / name, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::add);
+  }
+  const CommandRun ingest = Facetag(g + "ingest --write-metadata " + Quote(folder));
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.out;
+  EXPECT_EQ(nlohmann::json::parse(ingest.out)["tagged"], 2);
+  auto persons_in = [&](const char* name) {
+    std::string out;
+    FILE* pipe = popen(("exiftool -j -PersonInImage " + Quote(folder / name)).c_str(), "r");
+    std::array<char, 4096> buffer{};
+    while (pipe && std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
+    if (pipe) pclose(pipe);
+    const auto json = nlohmann::json::parse(out, nullptr, false);
+    return json.is_array() && json[0].contains("PersonInImage") ? json[0]["PersonInImage"].dump()
+                                                                : std::string();
+  };
+  EXPECT_NE(persons_in("two_people.jpg").find("Barack Obama"), std::string::npos);
+
+  const auto hits = nlohmann::json::parse(Facetag(g + "search 'barack obama'").out)["results"];
+  ASSERT_EQ(hits.size(), 2u);
+  int face = 0;
+  for (const auto& hit : hits) {
+    if (hit["location"].get<std::string>().ends_with("two_people.jpg")) face = hit["face"];
+  }
+  ASSERT_GT(face, 0);
+  const CommandRun reject =
+      Facetag(g + "tag-review reject " + std::to_string(face) + " 'Barack Obama' --write-metadata");
+  ASSERT_EQ(reject.exit_code, 0) << reject.out;
+  EXPECT_EQ(persons_in("two_people.jpg").find("Barack Obama"), std::string::npos);
+
+  ASSERT_EQ(Facetag(g + "rematch --write-metadata").exit_code, 0);
+  const auto after = nlohmann::json::parse(Facetag(g + "search 'Barack Obama'").out)["results"];
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_TRUE(after[0]["location"].get<std::string>().ends_with("obama.jpg"));
+  EXPECT_EQ(persons_in("two_people.jpg").find("Barack Obama"), std::string::npos);
+
+  const CommandRun again = Facetag(g + "ingest " + Quote(folder));
+  EXPECT_EQ(nlohmann::json::parse(again.out)["skipped"], 2);
+}
+
 }  // namespace
 }  // namespace facetag

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -112,6 +113,7 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
             nlohmann::json item = {
                 {"photo", h.photo}, {"location", h.location},      {"caption", h.caption},
                 {"date", h.date},   {"kind", HitKindName(h.kind)}, {"confirmed", h.confirmed}};
+            if (h.face) item["face"] = *h.face;
             if (h.box) item["box"] = BoxJson(*h.box);
             if (h.similarity) item["similarity"] = *h.similarity;
             results.push_back(item);
@@ -132,15 +134,77 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
     });
   }
   {
+    auto* review = app.add_subcommand("tag-review", "confirm or reject a face's name (editors)");
+    review->require_subcommand(1);
+    for (const bool confirm : {true, false}) {
+      struct ReviewOptions {
+        FaceId face = 0;
+        std::string person;
+        std::string actor;
+        bool write = false;
+        bool sidecar = false;
+      };
+      auto o = std::make_shared<ReviewOptions>();
+      auto* cmd = review->add_subcommand(
+          confirm ? "confirm" : "reject",
+          confirm ? "the face shows this person (kept whatever later rematches decide)"
+                  : "the face is not this person (never named so again)");
+      cmd->add_option("face", o->face, "face id (facetag --json search shows it)")->required();
+      cmd->add_option("person", o->person, "name, alias or URI of a listed person")->required();
+      cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
+      cmd->add_flag("--write-metadata", o->write, "rewrite the names in the photo");
+      cmd->add_flag("--sidecar", o->sidecar, "with --write-metadata: write photo.xmp instead");
+      cmd->callback([&cli, o, confirm] {
+        cli.run = [&cli, o, confirm] {
+          auto store = cli.OpenStore();
+          if (!store) return cli.Report(store.error());
+          auto person = (*store)->FindPerson(o->person);
+          if (!person) return cli.Report(person.error());
+          std::string actor = o->actor;
+          if (actor.empty()) actor = std::getenv("USER") ? std::getenv("USER") : "editor";
+          Archive& archive = (*store)->archive();
+          auto done = confirm ? archive.ConfirmTag(o->face, person->id, actor)
+                              : archive.RejectTag(o->face, person->id, actor);
+          if (!done) return cli.Report(done.error());
+          nlohmann::json out = {{"face", o->face},
+                                {"person", person->name},
+                                {"decision", confirm ? "confirmed" : "rejected"},
+                                {"actor", actor}};
+          if (o->write) {
+            auto photo = archive.PhotoOfFace(o->face);
+            if (!photo) return cli.Report(photo.error());
+            metadata::WriteOptions write_options;
+            write_options.target =
+                o->sidecar ? metadata::WriteTarget::kSidecar : metadata::WriteTarget::kInPlace;
+            auto written = pipeline::WriteArchivedTags(**store, *photo, write_options);
+            if (!written) return cli.Report(written.error());
+            out["metadata_changed"] = written->changed;
+          }
+          if (cli.json) {
+            std::cout << out.dump(2) << "\n";
+          } else {
+            std::cout << (confirm ? "confirmed " : "rejected ") << person->name << " on face "
+                      << o->face << " (by " << actor << ")\n";
+          }
+          return int{kExitOk};
+        };
+      });
+    }
+  }
+  {
     auto* cmd =
         app.add_subcommand("rematch", "re-decide the archive's faces against the current list");
     auto person = std::make_shared<std::string>();
+    auto write = std::make_shared<bool>(false);
+    auto sidecar = std::make_shared<bool>(false);
     cmd->add_option("--person", *person, "only changes naming or unnaming this person");
+    cmd->add_flag("--write-metadata", *write, "rewrite the names in the photos that changed");
+    cmd->add_flag("--sidecar", *sidecar, "with --write-metadata: write photo.xmp instead");
     cmd->footer(
         "Uses the stored embeddings: no photo is read. Editors' confirmations and "
         "rejections are kept.");
-    cmd->callback([&cli, person] {
-      cli.run = [&cli, person] {
+    cmd->callback([&cli, person, write, sidecar] {
+      cli.run = [&cli, person, write, sidecar] {
         auto list = cli.LoadList();
         if (!list) return cli.Report(list.error());
         pipeline::RematchOptions options;
@@ -151,12 +215,28 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
         }
         auto summary = pipeline::Rematch(list->store->archive(), list->recognizer, options);
         if (!summary) return cli.Report(summary.error());
+        nlohmann::json out = RematchJson(*summary);
+        std::size_t failed = 0;
+        if (*write) {
+          metadata::WriteOptions write_options;
+          write_options.target =
+              *sidecar ? metadata::WriteTarget::kSidecar : metadata::WriteTarget::kInPlace;
+          nlohmann::json errors = nlohmann::json::array();
+          for (PhotoId id : summary->changed_photos) {
+            auto written = pipeline::WriteArchivedTags(*list->store, id, write_options);
+            if (written) continue;
+            ++failed;
+            errors.push_back({{"photo", id}, {"error", ErrorJson(written.error())}});
+            if (!cli.json) std::cerr << "facetag: " << written.error().message << "\n";
+          }
+          out["metadata_errors"] = errors;
+        }
         if (cli.json) {
-          std::cout << RematchJson(*summary).dump(2) << "\n";
+          std::cout << out.dump(2) << "\n";
         } else {
           PrintRematch(*summary);
         }
-        return int{kExitOk};
+        return failed == 0 ? int{kExitOk} : int{kExitPartial};
       };
     });
   }

@@ -358,6 +358,9 @@ class Archive {
   // A photo with its faces (including rejections) and mentions. kNotFound.
   virtual Result<StoredPhoto> GetPhoto(PhotoId id) = 0;
 
+  // The photo a face belongs to. kNotFound.
+  virtual Result<PhotoId> PhotoOfFace(FaceId face) = 0;
+
   // The number of photos, ok and failed.
   virtual Result<std::int64_t> CountPhotos() = 0;
   virtual Result<ArchiveCounts> Counts() = 0;

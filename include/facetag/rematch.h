@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "facetag/archive.h"
+#include "facetag/metadata.h"
 #include "facetag/pipeline.h"
 
 namespace facetag::pipeline {
@@ -34,5 +35,18 @@ struct RematchSummary {
 Result<RematchSummary> Rematch(Archive& archive, const Recognizer& list,
                                const RematchOptions& options = {},
                                const std::function<void(std::size_t)>& progress = {});
+
+}  // namespace facetag::pipeline
+
+namespace facetag::pipeline {
+
+// Writes what the archive holds about photo `id` (its named faces and the
+// persons its caption mentions but nobody pictures) into the photo file at
+// its stored location, replacing what facetag wrote before: after a rematch
+// or an editor's correction, a tag that went disappears from the file too.
+// Errors: kNotFound (photo), kDatabase, and those of
+// metadata::WritePersonTags (the file moved or changed: kNotFound, kIo, ...).
+Result<metadata::WriteReport> WriteArchivedTags(Store& store, PhotoId id,
+                                                const metadata::WriteOptions& options = {});
 
 }  // namespace facetag::pipeline

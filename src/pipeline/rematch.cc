@@ -1,6 +1,7 @@
 #include "facetag/rematch.h"
 
 #include <algorithm>
+#include <set>
 
 namespace facetag::pipeline {
 namespace {
@@ -92,6 +93,52 @@ Result<RematchSummary> Rematch(Archive& archive, const Recognizer& list,
       std::unique(summary.changed_photos.begin(), summary.changed_photos.end()),
       summary.changed_photos.end());
   return summary;
+}
+
+}  // namespace facetag::pipeline
+
+namespace facetag::pipeline {
+
+Result<metadata::WriteReport> WriteArchivedTags(Store& store, PhotoId id,
+                                                const metadata::WriteOptions& options) {
+  auto photo = store.archive().GetPhoto(id);
+  if (!photo) return tl::unexpected(photo.error());
+  metadata::TagSet tags;
+  tags.width = photo->info.width;
+  tags.height = photo->info.height;
+  tags.exif_orientation = photo->info.exif_orientation;
+  std::vector<PersonId> pictured;
+  for (const StoredFace& face : photo->faces) {
+    if (!face.tag.person || face.status == TagStatus::kRejected) continue;
+    auto person = store.GetPerson(*face.tag.person);
+    if (!person) return tl::unexpected(person.error());
+    metadata::PicturedPerson p;
+    p.name = person->name;
+    p.uri = person->uri;
+    // Clipped to the photo: the file describes the visible part of a face.
+    const float x0 = std::clamp(face.detected.box.x, 0.0f, static_cast<float>(tags.width));
+    const float y0 = std::clamp(face.detected.box.y, 0.0f, static_cast<float>(tags.height));
+    const float x1 = std::clamp(face.detected.box.x + face.detected.box.width, 0.0f,
+                                static_cast<float>(tags.width));
+    const float y1 = std::clamp(face.detected.box.y + face.detected.box.height, 0.0f,
+                                static_cast<float>(tags.height));
+    p.box = {x0, y0, x1 - x0, y1 - y0};
+    p.provenance.origin = face.status == TagStatus::kConfirmed ? metadata::TagOrigin::kConfirmed
+                                                               : metadata::TagOrigin::kAutomatic;
+    p.provenance.similarity = face.tag.similarity.value_or(0.0f);
+    p.provenance.model_id = face.detected.embedding.model_id;
+    p.provenance.tagged_at = face.updated_at;
+    tags.pictured.push_back(std::move(p));
+    pictured.push_back(*face.tag.person);
+  }
+  std::set<PersonId> listed(pictured.begin(), pictured.end());
+  for (const PhotoMention& m : photo->mentions) {
+    if (!listed.insert(m.person).second) continue;  // pictured, or mentioned before
+    auto person = store.GetPerson(m.person);
+    if (!person) return tl::unexpected(person.error());
+    tags.mentioned.push_back({person->name, person->uri});
+  }
+  return metadata::WritePersonTags(photo->info.location, tags, options);
 }
 
 }  // namespace facetag::pipeline

@@ -452,6 +452,19 @@ Result<std::optional<PhotoState>> SqliteArchive::FindPhoto(std::string_view sha2
   });
 }
 
+Result<PhotoId> SqliteArchive::PhotoOfFace(FaceId face) {
+  return Fenced("PhotoOfFace", [&]() -> Result<PhotoId> {
+    std::lock_guard lock(mutex_);
+    auto statement = Statement::Prepare(db_, "SELECT photo_id FROM faces WHERE id = ?1");
+    if (!statement) return tl::unexpected(statement.error());
+    auto row = statement->Bind(1, static_cast<std::int64_t>(face)).Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row)
+      return Fail(ErrorCode::kNotFound, "no face " + std::to_string(face) + " in the archive");
+    return statement->ColumnInt64(0);
+  });
+}
+
 Result<StoredPhoto> SqliteArchive::GetPhoto(PhotoId id) {
   return Fenced("GetPhoto", [&]() -> Result<StoredPhoto> {
     std::lock_guard lock(mutex_);

@@ -41,6 +41,7 @@ class SqliteArchive final : public Archive {
   Result<PhotoId> AddPhoto(const NewPhoto& photo) override;
   Result<ReplaceOutcome> ReplacePhoto(const NewPhoto& photo, std::string_view actor) override;
   Result<bool> HasPhoto(std::string_view sha256) override;
+  Result<PhotoId> PhotoOfFace(FaceId face) override;
   Result<std::optional<PhotoState>> FindPhoto(std::string_view sha256) override;
   Result<StoredPhoto> GetPhoto(PhotoId id) override;
   Result<std::int64_t> CountPhotos() override;
