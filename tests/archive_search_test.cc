@@ -114,5 +114,25 @@ TEST_F(SearchByPersonTest, UnknownNameFindsNothingAndSuggests) {
   EXPECT_EQ(json["suggestions"], nlohmann::json::array({"Joe Biden"}));
 }
 
+TEST_F(SearchByPersonTest, SearchByFaceFindsThePhotosWithThatFace) {
+  const std::string command =
+      std::string("'") + FACETAG_BINARY + "' --json --db '" + db_.string() + "' search --face '" +
+      DataFile("photos/face_recognition/examples/obama2.jpg").string() + "'";
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
+  ASSERT_EQ(WEXITSTATUS(pclose(pipe)), 0) << out;
+  std::vector<std::string> found;
+  const auto json = nlohmann::json::parse(out);
+  for (const auto& hit : json["results"]) {
+    found.push_back(fs::path(hit["location"].get<std::string>()).filename());
+  }
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, (std::vector<std::string>{"obama.jpg", "obama_and_biden.jpg", "two_people.jpg"}))
+      << out;
+}
+
 }  // namespace
 }  // namespace facetag

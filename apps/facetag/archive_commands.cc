@@ -2,11 +2,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <thread>
+#include <tuple>
 
 #include "cli.h"
 #include "facetag/ingest.h"
@@ -20,6 +23,58 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 extern "C" void RequestStop(int) { g_stop.store(true); }
+
+// Archived photos with a face like the main face of `photo`: every stored
+// face of the pack's model, page by page (no photo of the archive is read).
+int SearchByFace(const Cli& cli, const std::string& photo, float min_similarity, int limit) {
+  auto list = cli.LoadList();
+  if (!list) return cli.Report(list.error());
+  auto analyzer = vision::FaceAnalyzer::Create(list->pack);
+  if (!analyzer) return cli.Report(analyzer.error());
+  auto faces = (*analyzer)->AnalyzeFile(photo);
+  if (!faces) return cli.Report(faces.error());
+  const auto main_face = vision::PickMainFace(*faces);
+  if (!main_face) return cli.Report({ErrorCode::kNoFace, photo + ": no face found"});
+  const std::vector<float>& probe = faces->faces[*main_face].embedding.values;
+  if (min_similarity <= 0) {
+    min_similarity = gallery::SimilarityAtFalseAcceptRate(list->pack.thresholds, 1e-4);
+  }
+  Archive& archive = list->store->archive();
+  std::map<PhotoId, std::pair<float, FaceId>> best;  // per photo: its most similar face
+  FaceId after = 0;
+  do {
+    auto page = archive.FacesForModel(list->pack.id, after, 10000);
+    if (!page) return cli.Report(page.error());
+    for (const FaceForMatching& f : page->faces) {
+      const float s = CosineSimilarity(f.embedding, probe);
+      if (s < min_similarity) continue;
+      auto [it, added] = best.emplace(f.photo, std::pair{s, f.id});
+      if (!added && s > it->second.first) it->second = {s, f.id};
+    }
+    after = page->next_after;
+  } while (after != 0);
+  std::vector<std::tuple<float, PhotoId, FaceId>> ranked;
+  for (const auto& [id, hit] : best) ranked.emplace_back(hit.first, id, hit.second);
+  std::sort(ranked.rbegin(), ranked.rend());
+  if (ranked.size() > static_cast<std::size_t>(limit)) ranked.resize(limit);
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& [similarity, id, face] : ranked) {
+    auto stored = archive.GetPhoto(id);
+    if (!stored) return cli.Report(stored.error());
+    if (cli.json) {
+      results.push_back({{"photo", id},
+                         {"face", face},
+                         {"location", stored->info.location},
+                         {"similarity", similarity}});
+    } else {
+      std::cout << stored->info.location << "  face " << face << "  "
+                << FormatSimilarity(similarity) << "\n";
+    }
+  }
+  if (cli.json) std::cout << nlohmann::json{{"results", results}}.dump(2) << "\n";
+  if (!cli.json && ranked.empty()) std::cout << "no archived face is that similar\n";
+  return kExitOk;
+}
 
 }  // namespace
 
@@ -44,7 +99,8 @@ void PrintRematch(const pipeline::RematchSummary& s) {
 void AddArchiveCommands(CLI::App& app, Cli& cli) {
   {
     struct SearchOptions {
-      std::string name, text, from, to;
+      std::string name, text, from, to, face;
+      float min_similarity = 0;
       bool mentioned = false;
       int limit = 50, offset = 0;
     };
@@ -59,11 +115,16 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--limit", o->limit, "at most this many photos")->check(CLI::Range(1, 10000));
     cmd->add_option("--offset", o->offset, "skip this many (paging)")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--face", o->face,
+                    "a photo: archived photos with a face like its main face (editors)");
+    cmd->add_option("--min-similarity", o->min_similarity,
+                    "with --face: lowest similarity shown (default: the 1e-4 false-accept point)");
     cmd->footer(
         "By default only photos where the person is pictured, most certain and most "
         "recent first. An unknown name finds nothing and suggests names (exit 3).");
     cmd->callback([&cli, o] {
       cli.run = [&cli, o] {
+        if (!o->face.empty()) return SearchByFace(cli, o->face, o->min_similarity, o->limit);
         if (o->name.empty() && o->text.empty()) {
           return cli.Report({ErrorCode::kInvalidArgument, "give a person's name or --text"});
         }
