@@ -274,7 +274,11 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
           if (!found) return cli.Report(found.error());
           options.person = found->id;
         }
-        auto summary = pipeline::Rematch(list->store->archive(), list->recognizer, options);
+        auto counts = list->store->archive().Counts();
+        if (!counts) return cli.Report(counts.error());
+        Progress progress(static_cast<std::size_t>(counts->faces), !cli.quiet, "faces");
+        auto summary = pipeline::Rematch(list->store->archive(), list->recognizer, options,
+                                         [&](std::size_t faces) { progress.Advance(faces); });
         if (!summary) return cli.Report(summary.error());
         nlohmann::json out = RematchJson(*summary);
         std::size_t failed = 0;

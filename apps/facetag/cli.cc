@@ -100,9 +100,10 @@ std::string FormatSimilarity(float similarity) {
   return text;
 }
 
-Progress::Progress(std::size_t total, bool enabled)
+Progress::Progress(std::size_t total, bool enabled, const char* unit)
     : total_(total),
       enabled_(enabled && total > 1 && isatty(STDERR_FILENO)),
+      unit_(unit),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
@@ -122,8 +123,8 @@ void Progress::Advance(std::size_t done) {
   const int filled = static_cast<int>(kWidth * done / std::max<std::size_t>(1, total_));
   std::string bar(filled, '#');
   bar.resize(kWidth, '.');
-  std::fprintf(stderr, "\r[%s] %zu/%zu  %.1f photos/s  ETA %.0fs\033[K", bar.c_str(), done, total_,
-               rate, eta);
+  std::fprintf(stderr, "\r[%s] %zu/%zu  %.1f %s/s  ETA %.0fs\033[K", bar.c_str(), done, total_,
+               rate, unit_, eta);
   std::fflush(stderr);
 }
 

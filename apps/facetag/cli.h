@@ -90,13 +90,15 @@ nlohmann::json ErrorJson(const Error& error);
 // A one-line progress bar on stderr, drawn only when stderr is a terminal.
 class Progress {
  public:
-  Progress(std::size_t total, bool enabled);
+  // `unit` names what is counted ("photos", "faces").
+  Progress(std::size_t total, bool enabled, const char* unit = "photos");
   ~Progress();
   void Advance(std::size_t done);
 
  private:
   std::size_t total_;
   bool enabled_;
+  const char* unit_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };
