@@ -8,16 +8,21 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <opencv2/imgcodecs.hpp>
+#include <map>
 #include <random>
 
 #include "facetag/file_io.h"
+#include "facetag/hash.h"
 #include "facetag/gallery.h"
 #include "facetag/metadata.h"
+#include "facetag/ingest.h"
 #include "facetag/pipeline.h"
+#include "facetag/rematch.h"
 #include "vision/aligner.h"
 #include "vision/decoder.h"
 #include "vision/embedder.h"
@@ -197,6 +202,220 @@ void BM_FolderPhotosPerSecond(benchmark::State& state) {
                  " workers");
 }
 
+// --- archive -----------------------------------------------------------------
+
+// Ingest of the first 500 LFW images (copies, so metadata may be written),
+// with Obama and Biden listed, on both cores; with and without writing the
+// names into the photos.
+void BM_Ingest(benchmark::State& state) {
+  namespace fs = std::filesystem;
+  const bool write = state.range(0) != 0;
+  const fs::path dir = fs::temp_directory_path() / "facetag-bench-ingest";
+  std::vector<fs::path> sources;
+  for (const auto& e : fs::recursive_directory_iterator(DataDir() / "lfw-view1/images")) {
+    if (e.is_regular_file()) sources.push_back(e.path());
+  }
+  std::sort(sources.begin(), sources.end());
+  sources.resize(std::min<std::size_t>(sources.size(), 500));
+  // The persons with several photos among them are listed, each with a
+  // profile from their first photo, so that ingest names faces (and, with
+  // metadata, writes them).
+  std::vector<std::pair<std::string, Embedding>> listed;
+  {
+    auto analyzer = vision::FaceAnalyzer::Create(Pack());
+    std::map<std::string, std::vector<fs::path>> by_person;
+    for (const auto& f : sources) by_person[f.parent_path().filename()].push_back(f);
+    for (const auto& [name, photos] : by_person) {
+      if (photos.size() < 2) continue;
+      auto faces = (*analyzer)->AnalyzeFile(photos.front());
+      if (!faces) continue;
+      if (auto i = vision::PickCentralFace(*faces)) listed.emplace_back(name, faces->faces[*i].embedding);
+    }
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    fs::remove_all(dir);
+    fs::create_directories(dir / "photos");
+    std::vector<fs::path> files;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      files.push_back(dir / "photos" / (std::to_string(i) + ".jpg"));
+      fs::copy_file(sources[i], files.back());
+    }
+    auto store = Store::OpenSqlite(dir / "facetag.db");
+    for (const auto& [name, embedding] : listed) {
+      auto person = (*store)->AddPerson({name, {}, ""});
+      Profile profile;
+      profile.person_id = person->id;
+      profile.embedding = embedding;
+      (void)(*store)->AddProfile(profile);
+    }
+    auto list = pipeline::Recognizer::Load(**store, Pack());
+    pipeline::IngestOptions options;
+    options.workers = 2;
+    options.write_metadata = write;
+    state.ResumeTiming();
+    auto summary = pipeline::Ingest(**store, Pack(), *list, files, options);
+    if (!summary || summary->ingested + summary->skipped != files.size()) {
+      state.SkipWithError("ingest failed");
+    } else {
+      state.counters["tagged"] = static_cast<double>(summary->tagged);
+    }
+  }
+  state.counters["photos/s"] = benchmark::Counter(
+      static_cast<double>(sources.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(std::to_string(sources.size()) + " LFW photos" +
+                 (write ? ", metadata written" : ""));
+  fs::remove_all(dir);
+}
+
+// Rematch of 100,000 stored faces (33,334 photos of three synthetic faces)
+// against a list of 1,000 persons with 3 profiles each.
+void BM_Rematch(benchmark::State& state) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "facetag-bench-rematch";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto store = Store::OpenSqlite(dir / "facetag.db");
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal;
+  auto unit = [&] {
+    std::vector<float> v(Pack().embedding_size);
+    for (float& x : v) x = normal(rng);
+    NormalizeL2(v);
+    return v;
+  };
+  for (int p = 0; p < 1000; ++p) {
+    auto person = (*store)->AddPerson({"Person " + std::to_string(p), {}, ""});
+    for (int k = 0; k < 3; ++k) {
+      Profile profile;
+      profile.person_id = person->id;
+      profile.embedding = {Pack().id, unit()};
+      (void)(*store)->AddProfile(profile);
+    }
+  }
+  std::size_t faces = 0;
+  for (int i = 0; faces < 100000; ++i) {
+    NewPhoto photo;
+    photo.info.sha256 = Sha256Hex({reinterpret_cast<const unsigned char*>(&i), sizeof i});
+    photo.info.location = "/archive/" + std::to_string(i) + ".jpg";
+    photo.info.width = 3000;
+    photo.info.height = 2000;
+    for (int f = 0; f < 3; ++f, ++faces) {
+      NewFace face;
+      face.detected.box = {100.0f + 500 * f, 100, 200, 260};
+      face.detected.embedding = {Pack().id, unit()};
+      photo.faces.push_back(std::move(face));
+    }
+    if (!(*store)->archive().AddPhoto(photo)) state.SkipWithError("AddPhoto failed");
+  }
+  auto list = pipeline::Recognizer::Load(**store, Pack());
+  for (auto _ : state) {
+    auto summary = pipeline::Rematch((*store)->archive(), *list);
+    if (!summary) state.SkipWithError("rematch failed");
+  }
+  state.counters["faces/s"] = benchmark::Counter(static_cast<double>(faces * state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+  state.counters["db_MB"] = static_cast<double>(fs::file_size(dir / "facetag.db")) / (1 << 20);
+  fs::remove_all(dir);
+}
+
+// Search latency at archive scale: 1,000,000 synthetic photo records with
+// 3,000,000 faces (random embeddings, 1,000 persons, captions from a small
+// vocabulary), built once into $FACETAG_BENCH_DIR (default: the temp dir) and
+// reused by later runs. Reports p50/p99 of person searches and text searches
+// and the database size. Building takes about 15 minutes and 12 GB, so it
+// runs only with FACETAG_BENCH_SCALE=1.
+void BM_SearchAtScale(benchmark::State& state) {
+  namespace fs = std::filesystem;
+  if (!std::getenv("FACETAG_BENCH_SCALE")) {
+    state.SkipWithError("set FACETAG_BENCH_SCALE=1 to build the 12 GB database it needs");
+    return;
+  }
+  const char* env = std::getenv("FACETAG_BENCH_DIR");
+  const fs::path dir = env && *env ? fs::path(env) : fs::temp_directory_path() / "facetag-bench-scale";
+  fs::create_directories(dir);
+  const fs::path db = dir / "facetag.db";
+  auto store = Store::OpenSqlite(db);
+  if (!store) {
+    state.SkipWithError(store.error().message.c_str());
+    return;
+  }
+  Archive& archive = (*store)->archive();
+  constexpr int kPhotos = 1000000;
+  constexpr int kPersons = 1000;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  static const char* kWords[] = {"summit", "parliament", "election", "press", "conference",
+                                 "minister", "visit", "football", "match", "festival",
+                                 "Hague", "Brussels", "Berlin", "Paris", "speech"};
+  auto persons = (*store)->ListPersons();
+  if (persons->size() < static_cast<std::size_t>(kPersons)) {
+    for (int p = static_cast<int>(persons->size()); p < kPersons; ++p) {
+      (void)(*store)->AddPerson({"Person " + std::to_string(p), {}, ""});
+    }
+    persons = (*store)->ListPersons();
+  }
+  for (int i = static_cast<int>(*archive.CountPhotos()); i < kPhotos; ++i) {
+    NewPhoto photo;
+    photo.info.sha256 = Sha256Hex({reinterpret_cast<const unsigned char*>(&i), sizeof i});
+    photo.info.location = "/archive/" + std::to_string(i) + ".jpg";
+    photo.info.width = 3000;
+    photo.info.height = 2000;
+    char date[16];
+    std::snprintf(date, sizeof date, "20%02d-%02d-%02d", 10 + i % 15, 1 + i % 12, 1 + i % 28);
+    photo.info.date_created = date;
+    photo.info.caption = std::string(kWords[rng() % 15]) + " " + kWords[rng() % 15] + " " +
+                         kWords[rng() % 15];
+    for (int f = 0; f < 3; ++f) {
+      NewFace face;
+      face.detected.box = {100.0f + 500 * f, 100, 200, 260};
+      std::vector<float> v(Pack().embedding_size);
+      for (float& x : v) x = normal(rng);
+      NormalizeL2(v);
+      face.detected.embedding = {Pack().id, std::move(v)};
+      if (rng() % 3 == 0) {  // a third of the faces name someone
+        face.tag.person = (*persons)[rng() % kPersons].id;
+        face.tag.decision = FaceDecision::kRecognized;
+        face.tag.similarity = 0.6f + static_cast<float>(rng() % 300) / 1000;
+      }
+      photo.faces.push_back(std::move(face));
+    }
+    if (!archive.AddPhoto(photo)) {
+      state.SkipWithError("AddPhoto failed");
+      return;
+    }
+  }
+  std::vector<double> person_ms, text_ms;
+  for (auto _ : state) {
+    for (int q = 0; q < 200; ++q) {
+      SearchQuery by_person;
+      by_person.person = (*persons)[rng() % kPersons].id;
+      by_person.limit = 50;
+      auto t0 = std::chrono::steady_clock::now();
+      benchmark::DoNotOptimize(archive.Search(by_person));
+      auto t1 = std::chrono::steady_clock::now();
+      SearchQuery by_text;
+      by_text.text = std::string(kWords[rng() % 15]) + " " + kWords[rng() % 15];
+      by_text.limit = 50;
+      benchmark::DoNotOptimize(archive.Search(by_text));
+      auto t2 = std::chrono::steady_clock::now();
+      person_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      text_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    }
+  }
+  auto percentile = [](std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(p * (v.size() - 1))];
+  };
+  state.counters["person_p50_ms"] = percentile(person_ms, 0.5);
+  state.counters["person_p99_ms"] = percentile(person_ms, 0.99);
+  state.counters["text_p50_ms"] = percentile(text_ms, 0.5);
+  state.counters["text_p99_ms"] = percentile(text_ms, 0.99);
+  std::uintmax_t bytes = 0;
+  for (const auto& e : fs::directory_iterator(dir)) bytes += e.is_regular_file() ? e.file_size() : 0;
+  state.counters["db_GB"] = static_cast<double>(bytes) / (1ull << 30);
+}
+
 BENCHMARK_CAPTURE(BM_Decode, jpeg_1080p, std::string("obama-1080p.jpg"))
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Decode, jpeg_2000px, std::string("knn_examples/test/obama_and_biden.jpg"))
@@ -212,6 +431,9 @@ BENCHMARK_CAPTURE(BM_AnalyzePhoto, two_people, std::string("two_people.jpg"))
 BENCHMARK(BM_WritePersonTags)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ReadPhotoText)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Match)->Arg(1000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Ingest)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_Rematch)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_SearchAtScale)->Iterations(1)->Unit(benchmark::kSecond)->Name("SearchAtScale/1M_photos_3M_faces");
 BENCHMARK(BM_FolderPhotosPerSecond)
     ->Arg(1)
     ->Arg(2)
