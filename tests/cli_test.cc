@@ -195,6 +195,11 @@ TEST(Cli, ArchiveWorkflowWithMetadata) {
 
   const CommandRun again = Facetag(g + "ingest " + Quote(folder));
   EXPECT_EQ(nlohmann::json::parse(again.out)["skipped"], 2);
+
+  // Removing the person takes the name out of the photos too.
+  EXPECT_NE(persons_in("obama.jpg").find("Barack Obama"), std::string::npos);
+  ASSERT_EQ(Facetag(g + "person remove 'Barack Obama' --write-metadata").exit_code, 0);
+  EXPECT_EQ(persons_in("obama.jpg").find("Barack Obama"), std::string::npos);
 }
 
 }  // namespace

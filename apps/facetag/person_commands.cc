@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "facetag/pipeline.h"
+#include "facetag/rematch.h"
 
 namespace facetag::cli {
 namespace {
@@ -108,16 +109,42 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
         person->add_subcommand(remove ? "remove" : "show",
                                remove ? "remove a person and all their profiles" : "show a person");
     auto name = std::make_shared<std::string>();
+    auto write = std::make_shared<bool>(false);
     cmd->add_option("name", *name, "name, alias or URI")->required();
-    cmd->callback([&cli, name, remove] {
-      cli.run = [&cli, name, remove] {
+    if (remove) {
+      cmd->add_flag("--write-metadata", *write,
+                    "also take the name out of the archived photos facetag wrote it into");
+    }
+    cmd->callback([&cli, name, remove, write] {
+      cli.run = [&cli, name, remove, write] {
         auto store = cli.OpenStore();
         if (!store) return cli.Report(store.error());
         auto found = (*store)->FindPerson(*name);
         if (!found) return cli.Report(found.error());
+        std::vector<PhotoId> photos;  // where the name may stand in the file
+        if (remove && *write) {
+          SearchQuery query;
+          query.person = found->id;
+          query.include_mentioned = true;
+          query.limit = 10000;
+          for (;; query.offset += query.limit) {
+            auto hits = (*store)->archive().Search(query);
+            if (!hits) return cli.Report(hits.error());
+            for (const SearchHit& h : *hits) photos.push_back(h.photo);
+            if (hits->size() < static_cast<std::size_t>(query.limit)) break;
+          }
+        }
+        std::size_t failed = 0;
         if (remove) {
+          // The archive drops the person's tags and mentions with the person.
           auto removed = (*store)->RemovePerson(found->id);
           if (!removed) return cli.Report(removed.error());
+          for (PhotoId id : photos) {
+            auto written = pipeline::WriteArchivedTags(**store, id);
+            if (written) continue;
+            ++failed;
+            std::cerr << "facetag: " << written.error().message << "\n";
+          }
         }
         if (cli.json) {
           nlohmann::json out = PersonJson(*found);
@@ -125,11 +152,13 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
           std::cout << out.dump(2) << "\n";
         } else if (remove) {
           std::cout << "removed " << found->name << " and " << found->profile_count
-                    << " profile(s)\n";
+                    << " profile(s)";
+          if (*write) std::cout << "; rewrote " << photos.size() - failed << " photo(s)";
+          std::cout << "\n";
         } else {
           PrintPerson(*found);
         }
-        return int{kExitOk};
+        return failed == 0 ? int{kExitOk} : int{kExitPartial};
       };
     });
   }
