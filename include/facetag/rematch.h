@@ -27,6 +27,11 @@ struct RematchSummary {
   std::vector<PhotoId> changed_photos;  // whose metadata may need rewriting
 };
 
+// The archive's record of a recognition: the person when named; a face
+// left unnamed because another person was too close, or because the person
+// is named on a surer face of the photo, is ambiguous.
+FaceTag ArchiveTag(const FaceRecognition& recognition);
+
 // Re-decides every stored face of the list's model with the rule of
 // Recognizer::Recognize, per photo (one face per person, the photo's caption
 // mentions as evidence). Editors' confirmations and rejections are never

@@ -4,24 +4,13 @@
 
 #include "facetag/file_io.h"
 #include "facetag/hash.h"
+#include "facetag/rematch.h"
 #include "facetag/tagger.h"
 
 namespace facetag::pipeline {
 namespace {
 
 constexpr std::uint64_t kMaxFileBytes = 512ull << 20;
-
-FaceDecision ToFaceDecision(gallery::Decision decision) {
-  switch (decision) {
-    case gallery::Decision::kRecognized:
-      return FaceDecision::kRecognized;
-    case gallery::Decision::kAmbiguous:
-      return FaceDecision::kAmbiguous;
-    case gallery::Decision::kUnknown:
-      break;
-  }
-  return FaceDecision::kUnknown;
-}
 
 NewPhoto ToNewPhoto(const PhotoTagging& t, const std::string& identity, std::uint64_t size) {
   NewPhoto photo;
@@ -37,23 +26,7 @@ NewPhoto ToNewPhoto(const PhotoTagging& t, const std::string& identity, std::uin
   info.headline = t.text.headline;
   info.keywords = t.text.keywords;
   info.date_created = t.text.date_created;
-  for (const FaceRecognition& f : t.faces) {
-    NewFace face;
-    face.detected = f.face;
-    if (f.match.best) face.tag.similarity = f.match.best->similarity;
-    if (f.person) {
-      face.tag.person = f.person->id;
-      face.tag.decision = FaceDecision::kRecognized;
-    } else {
-      // Recognized by the matcher but not named: a second face of the same
-      // person in the photo.
-      face.tag.decision = f.match.decision == gallery::Decision::kRecognized
-                              ? FaceDecision::kDuplicate
-                              : ToFaceDecision(f.match.decision);
-    }
-    face.tag.by_mention = f.by_mention;
-    photo.faces.push_back(std::move(face));
-  }
+  for (const FaceRecognition& f : t.faces) photo.faces.push_back({f.face, ArchiveTag(f)});
   for (const captions::Mention& m : t.mentions) {
     photo.mentions.push_back({m.person, m.begin, m.end, m.text, captions::MentionKindName(m.kind)});
   }

@@ -4,23 +4,22 @@
 #include <set>
 
 namespace facetag::pipeline {
-namespace {
 
-FaceTag TagOf(const FaceRecognition& r) {
+FaceTag ArchiveTag(const FaceRecognition& r) {
   FaceTag tag;
   if (r.match.best) tag.similarity = r.match.best->similarity;
   tag.by_mention = r.by_mention;
   if (r.person) {
     tag.person = r.person->id;
     tag.decision = FaceDecision::kRecognized;
-  } else if (r.match.decision == gallery::Decision::kRecognized) {
-    tag.decision = FaceDecision::kDuplicate;
   } else {
-    tag.decision = r.match.decision == gallery::Decision::kAmbiguous ? FaceDecision::kAmbiguous
-                                                                     : FaceDecision::kUnknown;
+    tag.decision = r.match.decision == gallery::Decision::kUnknown ? FaceDecision::kUnknown
+                                                                   : FaceDecision::kAmbiguous;
   }
   return tag;
 }
+
+namespace {
 
 bool SameTag(const FaceTag& a, const FaceTag& b) {
   return a.person == b.person && a.decision == b.decision && a.by_mention == b.by_mention;
@@ -47,7 +46,7 @@ Result<RematchSummary> Rematch(Archive& archive, const Recognizer& list,
     }
     const auto decided = list.Recognize(photo, faces.front().mentioned);
     for (std::size_t i = 0; i < faces.size(); ++i) {
-      FaceTag tag = TagOf(decided[i]);
+      FaceTag tag = ArchiveTag(decided[i]);
       const FaceTag& old = faces[i].tag;
       if (options.person && tag.person != options.person && old.person != options.person) continue;
       if (SameTag(tag, old) && tag.similarity == old.similarity) continue;
