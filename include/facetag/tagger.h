@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,11 @@ class Tagger {
   // the XMP of photo.xmp when it exists. Errors: those of
   // metadata::ReadPhotoText and vision::FaceAnalyzer::AnalyzeFile.
   Result<PhotoTagging> Inspect(const std::filesystem::path& photo, bool read_sidecar = false);
+
+  // As Inspect, with the photo's bytes already read by the caller (the
+  // faces are found in `bytes`, not in a second read of the file).
+  Result<PhotoTagging> Inspect(const std::filesystem::path& photo,
+                               std::span<const unsigned char> bytes, bool read_sidecar = false);
 
   // Inspect, then Write. Errors: Inspect's and Write's.
   Result<PhotoTagging> Tag(const std::filesystem::path& photo,

@@ -29,6 +29,9 @@ struct FaceBox {
   float CenterY() const { return y + height / 2; }
 };
 
+// The part of `box` inside a width x height frame (empty when outside).
+FaceBox ClipToFrame(const FaceBox& box, float width, float height);
+
 // Intersection over union of two boxes, in [0, 1].
 float IntersectionOverUnion(const FaceBox& a, const FaceBox& b);
 

@@ -5,6 +5,14 @@
 
 namespace facetag {
 
+FaceBox ClipToFrame(const FaceBox& box, float width, float height) {
+  const float x0 = std::clamp(box.x, 0.0f, width);
+  const float y0 = std::clamp(box.y, 0.0f, height);
+  const float x1 = std::clamp(box.x + box.width, 0.0f, width);
+  const float y1 = std::clamp(box.y + box.height, 0.0f, height);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
 float IntersectionOverUnion(const FaceBox& a, const FaceBox& b) {
   const float left = std::max(a.x, b.x);
   const float top = std::max(a.y, b.y);

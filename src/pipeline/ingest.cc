@@ -95,7 +95,7 @@ Result<IngestSummary> Ingest(Store& store, const ModelPack& pack, const Recogniz
           return;
         }
         Tagger tagger(list, analyzer);
-        auto tagging = tagger.Inspect(file);
+        auto tagging = tagger.Inspect(file, *bytes);
         NewPhoto photo;
         if (tagging) {
           photo = ToNewPhoto(*tagging, identity, bytes->size());

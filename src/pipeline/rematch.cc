@@ -115,13 +115,8 @@ Result<metadata::WriteReport> WriteArchivedTags(Store& store, PhotoId id,
     p.name = person->name;
     p.uri = person->uri;
     // Clipped to the photo: the file describes the visible part of a face.
-    const float x0 = std::clamp(face.detected.box.x, 0.0f, static_cast<float>(tags.width));
-    const float y0 = std::clamp(face.detected.box.y, 0.0f, static_cast<float>(tags.height));
-    const float x1 = std::clamp(face.detected.box.x + face.detected.box.width, 0.0f,
-                                static_cast<float>(tags.width));
-    const float y1 = std::clamp(face.detected.box.y + face.detected.box.height, 0.0f,
-                                static_cast<float>(tags.height));
-    p.box = {x0, y0, x1 - x0, y1 - y0};
+    p.box = ClipToFrame(face.detected.box, static_cast<float>(tags.width),
+                        static_cast<float>(tags.height));
     p.provenance.origin = face.status == TagStatus::kConfirmed ? metadata::TagOrigin::kConfirmed
                                                                : metadata::TagOrigin::kAutomatic;
     p.provenance.similarity = face.tag.similarity.value_or(0.0f);

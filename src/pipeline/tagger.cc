@@ -4,6 +4,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "facetag/file_io.h"
+
 namespace facetag::pipeline {
 
 std::string UtcNow() {
@@ -16,6 +18,13 @@ std::string UtcNow() {
 }
 
 Result<PhotoTagging> Tagger::Inspect(const std::filesystem::path& photo, bool read_sidecar) {
+  auto bytes = ReadFileBytes(photo, vision::DecodeOptions{}.max_file_bytes);
+  if (!bytes) return tl::unexpected(bytes.error());
+  return Inspect(photo, *bytes, read_sidecar);
+}
+
+Result<PhotoTagging> Tagger::Inspect(const std::filesystem::path& photo,
+                                     std::span<const unsigned char> bytes, bool read_sidecar) {
   PhotoTagging t;
   t.photo = photo;
   metadata::ReadOptions read_options;
@@ -23,8 +32,8 @@ Result<PhotoTagging> Tagger::Inspect(const std::filesystem::path& photo, bool re
   auto text = metadata::ReadPhotoText(photo, read_options);
   if (!text) return Fail(text.error().code, photo.string() + ": " + text.error().message);
   t.text = std::move(*text);
-  auto faces = analyzer_.AnalyzeFile(photo);
-  if (!faces) return tl::unexpected(faces.error());
+  auto faces = analyzer_.Analyze(bytes);
+  if (!faces) return Fail(faces.error().code, photo.string() + ": " + faces.error().message);
   t.width = faces->width;
   t.height = faces->height;
 
@@ -54,12 +63,8 @@ Result<PhotoTagging> Tagger::Inspect(const std::filesystem::path& photo, bool re
     pictured.uri = person->uri;
     // Boxes may reach past the frame (faces cut by the edge); the photo's
     // metadata describes the visible part.
-    FaceBox box = face.face.box;
-    const float x0 = std::clamp(box.x, 0.0f, static_cast<float>(t.width));
-    const float y0 = std::clamp(box.y, 0.0f, static_cast<float>(t.height));
-    const float x1 = std::clamp(box.x + box.width, 0.0f, static_cast<float>(t.width));
-    const float y1 = std::clamp(box.y + box.height, 0.0f, static_cast<float>(t.height));
-    pictured.box = {x0, y0, x1 - x0, y1 - y0};
+    pictured.box =
+        ClipToFrame(face.face.box, static_cast<float>(t.width), static_cast<float>(t.height));
     pictured.provenance.origin = metadata::TagOrigin::kAutomatic;
     pictured.provenance.similarity = p.similarity;
     pictured.provenance.model_id = face.face.embedding.model_id;
