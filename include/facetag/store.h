@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "facetag/archive.h"
+#include "facetag/discovery_store.h"
 #include "facetag/person.h"
 #include "facetag/result.h"
 
@@ -75,6 +76,12 @@ class Store {
   // The photo archive in the same database (facetag/archive.h). The
   // reference is valid as long as this Store; it is thread-safe like it.
   virtual Archive& archive() = 0;
+
+  // --- discovery -----------------------------------------------------------
+  // Clusters of unknown faces and the editors' verdicts on them
+  // (facetag/discovery_store.h), in the same database. Valid and
+  // thread-safe like archive().
+  virtual DiscoveryStore& discovery() = 0;
 };
 
 // The database used when no --db is given: $FACETAG_DB, else

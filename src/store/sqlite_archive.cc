@@ -1607,6 +1607,10 @@ Result<std::vector<SearchHit>> SqliteArchive::SearchLocked(const SearchQuery& qu
 // Audit log
 
 Result<AuditId> SqliteArchive::InsertAudit(const AuditRecord& record) {
+  return InsertAuditEntry(db_, record);
+}
+
+Result<AuditId> InsertAuditEntry(sqlite3* db_, const AuditRecord& record) {
   FACETAG_RETURN_IF_ERROR(CheckLabel(record.actor, "the actor"));
   FACETAG_RETURN_IF_ERROR(CheckLabel(record.action, "the action"));
   FACETAG_RETURN_IF_ERROR(CheckUtf8(record.subject, "the subject"));

@@ -30,6 +30,10 @@ struct FaceRow {
   TagStatus status = TagStatus::kAutomatic;
 };
 
+// Appends an audit entry on `db` within the caller's transaction (the
+// caller holds the store's lock): Archive::AppendAudit's checks and errors.
+Result<AuditId> InsertAuditEntry(sqlite3* db, const AuditRecord& record);
+
 // Thread-safe: every call holds `mutex`, the lock of the owning store, for
 // its whole duration. The connection and the mutex must outlive the object.
 class SqliteArchive final : public Archive {

@@ -271,6 +271,50 @@ CREATE TRIGGER persons_untag_faces BEFORE DELETE ON persons BEGIN
   WHERE person_id = OLD.id;
 END;
 )sql"},
+
+    {"discovery: clusters of unknown faces, candidates, rejected identities", R"sql(
+-- An identity editors rejected as "not a public person". `template` is the
+-- normalised mean embedding of the rejected cluster (`dimension` float32,
+-- little-endian, of model `model_id`): the one vector kept so that the
+-- identity is never proposed again (include/facetag/discovery_store.h).
+CREATE TABLE discovery_rejected (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  model_id     TEXT NOT NULL CHECK (model_id <> ''),
+  dimension    INTEGER NOT NULL CHECK (dimension > 0),
+  template     BLOB NOT NULL CHECK (length(template) = 4 * dimension),
+  reason       TEXT NOT NULL,
+  actor        TEXT NOT NULL CHECK (actor <> ''),
+  rejected_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX discovery_rejected_by_model ON discovery_rejected(model_id);
+
+-- A cluster of unknown faces of one model, and its state as a candidate.
+CREATE TABLE discovery_clusters (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  model_id     TEXT NOT NULL CHECK (model_id <> ''),
+  state        TEXT NOT NULL CHECK (state IN ('open', 'held', 'rejected', 'approved')),
+  person_id    INTEGER REFERENCES persons(id) ON DELETE SET NULL,
+  rejected_as  INTEGER REFERENCES discovery_rejected(id) ON DELETE SET NULL,
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL,
+  CHECK (state = 'approved' OR person_id IS NULL),
+  CHECK (state = 'rejected' OR rejected_as IS NULL)
+) STRICT;
+CREATE INDEX discovery_clusters_by_model ON discovery_clusters(model_id, state);
+
+-- Which cluster a face is in; a face purged from the archive leaves it.
+CREATE TABLE discovery_members (
+  face_id     INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+  cluster_id  INTEGER NOT NULL REFERENCES discovery_clusters(id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX discovery_members_by_cluster ON discovery_members(cluster_id);
+
+-- Faces the quality gate kept out, so incremental runs skip them.
+CREATE TABLE discovery_excluded (
+  face_id  INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+  reason   TEXT NOT NULL CHECK (reason <> '')
+) STRICT;
+)sql"},
 };
 
 }  // namespace

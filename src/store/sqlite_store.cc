@@ -25,6 +25,7 @@
 #include "facetag/store.h"
 #include "name_key.h"
 #include "sqlite_archive.h"
+#include "sqlite_discovery.h"
 #include "sqlite_common.h"
 #include "sqlite_migrations.h"
 #include "sqlite_statement.h"
@@ -170,11 +171,14 @@ class SqliteStore final : public Store {
         path_(std::move(path)),
         version_(version),
         read_only_(read_only),
-        archive_(db_.get(), mutex_, path_.string(), read_only) {}
+        archive_(db_.get(), mutex_, path_.string(), read_only),
+        discovery_(db_.get(), mutex_, path_.string(), read_only) {}
 
   int SchemaVersion() const override { return version_; }
 
   Archive& archive() override { return archive_; }
+
+  DiscoveryStore& discovery() override { return discovery_; }
 
   Result<Person> AddPerson(const NewPerson& person) override {
     return Fenced("AddPerson", [&]() -> Result<Person> {
@@ -553,6 +557,7 @@ class SqliteStore final : public Store {
   // Shares the connection and `mutex_`; declared after them so it is built
   // after and destroyed before them.
   store::SqliteArchive archive_;
+  store::SqliteDiscovery discovery_;
 };
 
 // Brings the schema to the newest version, one migration per transaction.
