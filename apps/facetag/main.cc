@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   AddTagCommands(app, cli);
   AddArchiveCommands(app, cli);
   AddBenchCommands(app, cli);
+  AddDiscoveryCommands(app, cli);
 
   try {
     app.parse(argc, argv);
