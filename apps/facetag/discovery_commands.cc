@@ -219,8 +219,8 @@ int BenchDiscover(const Cli& cli, discovery::DiscoveryOptions options, bool swee
       if (!clusterer) return cli.Report(clusterer.error());
       std::size_t gated = 0;
       for (const PoolFace& f : pool) {
-        if (!discovery::GateReason(
-                 discovery::MeasureQuality(f.box, f.detection_score, f.landmarks), s.gate)
+        if (!discovery::GateReason(discovery::MeasureQuality(f.box, f.detection_score, f.landmarks),
+                                   s.gate)
                  .empty()) {
           ++gated;
           continue;
@@ -551,7 +551,7 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     };
     auto o = std::make_shared<SplitOptions>();
     auto* cmd = candidate->add_subcommand(
-        "split", "separate a mixed candidate (re-clustered stricter, or --face ones moved out)");
+        "split", "separate a mixed candidate (in two by similarity, or --face ones moved out)");
     cmd->add_option("id", o->id, "candidate (cluster) id")->required();
     cmd->add_option("--face", o->faces, "a face id to move to a new candidate (repeatable)");
     cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");

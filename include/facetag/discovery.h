@@ -54,7 +54,7 @@ struct ClusteringOptions {
   float link_similarity = 0.339f;
   // A face joins a cluster only when its similarity to the cluster's mean
   // embedding is at least this (cluster-level verification).
-  float join_similarity = 0.40f;
+  float join_similarity = 0.50f;
   // Two clusters a new face links are merged only when their means are at
   // least this similar: one borderline face does not chain two people.
   float merge_similarity = 0.50f;
@@ -132,7 +132,7 @@ struct QualityGate {
   float min_detection_score = 0.9f;
   // Faces turned further than this stay out: |yaw| from the 68 landmarks,
   // 0 frontal, 1 full profile (see MeasureQuality).
-  float max_yaw = 0.6f;
+  float max_yaw = 0.9f;
 };
 
 struct FaceQuality {
@@ -374,14 +374,15 @@ Result<void> Merge(Store& store, const DiscoveryOptions& options, ClusterId into
                    std::string_view actor);
 
 // Splits a cluster: with `faces`, those faces move to one new cluster;
-// without, the cluster is clustered again at stricter similarities (each
-// threshold raised by `stricter`) and every part but the largest becomes a
-// new cluster. Returns the new clusters' ids. Errors: kNotFound,
-// kInvalidArgument (a face not in the cluster, all faces, an approved or
-// rejected cluster), kRejected (no stricter split separates the faces).
+// without, the faces are divided in two by 2-means on cosine similarity
+// (seeded by the least similar pair) and the smaller half becomes a new
+// cluster, provided the halves' means are less alike than
+// ClusteringOptions::merge_similarity. Returns the new cluster's id.
+// Errors: kNotFound, kInvalidArgument (a face not in the cluster, all
+// faces, an approved or rejected cluster), kRejected (the faces look like
+// one person).
 Result<std::vector<ClusterId>> Split(Store& store, const DiscoveryOptions& options, ClusterId id,
-                                     const std::vector<FaceId>& faces, std::string_view actor,
-                                     float stricter = 0.08f);
+                                     const std::vector<FaceId>& faces, std::string_view actor);
 
 // Puts an open cluster aside (kHeld), or a held one back (kOpen when
 // `hold` is false). Errors: kNotFound, kInvalidArgument.

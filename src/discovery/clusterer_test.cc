@@ -158,7 +158,7 @@ TEST(DiscoveryQuality, GateReadsSizeScoreAndPose) {
   EXPECT_NEAR(q.yaw, 0.0f, 1e-6);
   EXPECT_EQ(GateReason(q, {}), "");
   Landmarks68 turned = frontal;
-  turned[30] = {195, 160};
+  turned[30] = {199, 160};
   EXPECT_EQ(GateReason(MeasureQuality(box, 0.99f, turned), {}), "turned");
   EXPECT_EQ(GateReason(MeasureQuality({0, 0, 20, 20}, 0.99f, frontal), {}), "small");
   EXPECT_EQ(GateReason(MeasureQuality(box, 0.5f, frontal), {}), "uncertain");

@@ -531,8 +531,7 @@ Result<void> Merge(Store& store, const DiscoveryOptions& options, ClusterId into
 }
 
 Result<std::vector<ClusterId>> Split(Store& store, const DiscoveryOptions& options, ClusterId id,
-                                     const std::vector<FaceId>& faces, std::string_view actor,
-                                     float stricter) {
+                                     const std::vector<FaceId>& faces, std::string_view actor) {
   FACETAG_RETURN_IF_ERROR(CheckOptions(options));
   FACETAG_RETURN_IF_ERROR(CheckActor(actor));
   DiscoveryStore& ds = store.discovery();
@@ -558,31 +557,56 @@ Result<std::vector<ClusterId>> Split(Store& store, const DiscoveryOptions& optio
     update.created.push_back(
         {std::vector<FaceId>(moving.begin(), moving.end()), CandidateState::kOpen, std::nullopt});
   } else {
-    ClusteringOptions strict = options.clustering;
-    strict.link_similarity = std::min(1.0f, strict.link_similarity + stricter);
-    strict.join_similarity = std::min(1.0f, strict.join_similarity + stricter);
-    strict.merge_similarity = std::min(1.0f, strict.merge_similarity + stricter);
-    auto clusterer = Clusterer::Create(options.dimension, strict);
-    if (!clusterer) return tl::unexpected(clusterer.error());
-    for (const auto& m : *members) {
-      auto key = clusterer->Add(m.face, m.embedding);
-      if (!key) return tl::unexpected(key.error());
+    // Two means (cosine), seeded by the least similar pair of faces. The
+    // halves are kept apart only when their means are less alike than
+    // clusters must be to merge: otherwise it is one person.
+    const std::size_t n = members->size();
+    if (n < 2) {
+      return Fail(ErrorCode::kRejected,
+                  "cluster " + std::to_string(id) + " has one face: nothing to split");
     }
-    auto parts = clusterer->Clusters();
-    if (parts.size() < 2) {
+    std::size_t seed_a = 0, seed_b = 1;
+    float lowest = 2;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = i + 1; j < n; ++j) {
+        const float s = Dot((*members)[i].embedding, (*members)[j].embedding);
+        if (s < lowest) {
+          lowest = s;
+          seed_a = i;
+          seed_b = j;
+        }
+      }
+    }
+    std::vector<float> mean_a = (*members)[seed_a].embedding;
+    std::vector<float> mean_b = (*members)[seed_b].embedding;
+    std::vector<bool> in_b(n, false);
+    for (int round = 0; round < 20; ++round) {
+      bool moved = false;
+      for (std::size_t i = 0; i < n; ++i) {
+        const bool b = Dot((*members)[i].embedding, mean_b) > Dot((*members)[i].embedding, mean_a);
+        moved = moved || b != in_b[i];
+        in_b[i] = b;
+      }
+      std::vector<const std::vector<float>*> part_a, part_b;
+      for (std::size_t i = 0; i < n; ++i) {
+        (in_b[i] ? part_b : part_a).push_back(&(*members)[i].embedding);
+      }
+      if (part_a.empty() || part_b.empty()) break;
+      mean_a = MeanOf(part_a);
+      mean_b = MeanOf(part_b);
+      if (!moved && round > 0) break;
+    }
+    std::vector<FaceId> split_off, kept;
+    for (std::size_t i = 0; i < n; ++i) (in_b[i] ? split_off : kept).push_back((*members)[i].face);
+    if (split_off.empty() || kept.empty() ||
+        Dot(mean_a, mean_b) >= options.clustering.merge_similarity) {
       return Fail(ErrorCode::kRejected,
                   "cluster " + std::to_string(id) +
-                      " holds together at stricter similarities; name the faces to split off");
+                      " looks like one person; name the faces to split off (--face)");
     }
-    std::vector<std::vector<FaceId>> sorted;
-    for (auto& [key, part] : parts) sorted.push_back(std::move(part));
-    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-      if (a.size() != b.size()) return a.size() > b.size();
-      return a.front() < b.front();
-    });
-    for (std::size_t i = 1; i < sorted.size(); ++i) {
-      update.created.push_back({sorted[i], CandidateState::kOpen, std::nullopt});
-    }
+    // The larger half keeps the cluster.
+    if (split_off.size() > kept.size()) std::swap(split_off, kept);
+    update.created.push_back({split_off, CandidateState::kOpen, std::nullopt});
   }
   update.audit = AuditRecord{std::string(actor), "candidate.split", Subject(id),
                              Json{{"parts", update.created.size() + 1}}.dump()};
