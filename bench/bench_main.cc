@@ -12,10 +12,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <map>
 #include <random>
 
+#include "facetag/discovery.h"
 #include "facetag/file_io.h"
 #include "facetag/hash.h"
 #include "facetag/gallery.h"
@@ -437,6 +439,84 @@ BENCHMARK(BM_SearchAtScale)->Iterations(1)->Unit(benchmark::kSecond)->Name("Sear
 BENCHMARK(BM_FolderPhotosPerSecond)
     ->Arg(1)
     ->Arg(2)
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+
+// The process's resident memory now, MB (from /proc/self/status).
+double ResidentMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+  }
+  return 0;
+}
+
+// Incremental discovery clustering of N synthetic 512-d faces arriving one
+// by one: identities drawn Zipf-like (s = 1.1 over N/3 people: a few
+// recurring often, most once or twice), each face its identity's centre plus
+// noise (face-to-centre cosine ~0.8, same-person pairs ~0.64, different
+// people ~0 +- 0.044). Reports faces/s, the memory the clusterer holds
+// (embeddings + HNSW graph) and the BCubed F against the drawn identities.
+// Second arg: 0 exact search all along, 1 HNSW from the 1,000th face on (to
+// compare with exact), 2 the default (HNSW from 20,000 faces on).
+void BM_DiscoverIncremental(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto mode = state.range(1);
+  const int dim = 512;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  auto unit = [&](std::vector<float> v) {
+    NormalizeL2(v);
+    return v;
+  };
+  const std::size_t people = n / 3;
+  std::vector<double> weights(people);
+  for (std::size_t i = 0; i < people; ++i) weights[i] = 1.0 / std::pow(i + 1.0, 1.1);
+  std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
+  std::vector<std::vector<float>> centres(people);
+  std::vector<std::vector<float>> faces(n);
+  std::vector<std::int64_t> truth(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t p = pick(rng);
+    if (centres[p].empty()) {
+      centres[p].resize(dim);
+      for (float& x : centres[p]) x = normal(rng);
+      centres[p] = unit(centres[p]);
+    }
+    std::vector<float> v(dim);
+    for (int k = 0; k < dim; ++k) v[k] = centres[p][k] + 0.75f * normal(rng) / std::sqrt(512.0f);
+    faces[i] = unit(v);
+    truth[i] = static_cast<std::int64_t>(p);
+  }
+  discovery::ClusteringOptions options;
+  options.link_similarity = gallery::SimilarityAtFalseAcceptRate(Pack().thresholds, 1e-3);
+  if (mode == 0) options.index_from = n + 1;
+  if (mode == 1) options.index_from = 1000;
+  for (auto _ : state) {
+    const double before = ResidentMb();
+    auto clusterer = discovery::Clusterer::Create(dim, options);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!clusterer->Add(static_cast<FaceId>(i + 1), faces[i])) state.SkipWithError("Add failed");
+    }
+    state.counters["clusterer_MB"] = ResidentMb() - before;
+    std::vector<std::int64_t> predicted(n);
+    for (std::size_t i = 0; i < n; ++i) predicted[i] = *clusterer->ClusterOf(static_cast<FaceId>(i + 1));
+    const auto scores = discovery::ScoreClusters(predicted, truth);
+    state.counters["bcubed_f"] = scores.bcubed_f;
+    state.counters["purity"] = scores.purity;
+    state.counters["clusters"] = static_cast<double>(scores.clusters);
+    state.counters["people"] = static_cast<double>(scores.classes);
+  }
+  state.counters["faces/s"] = benchmark::Counter(static_cast<double>(n * state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_DiscoverIncremental)
+    ->Args({20000, 0})
+    ->Args({20000, 1})
+    ->Args({100000, 2})
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
     ->UseRealTime();

@@ -69,7 +69,9 @@ struct Clusterer::Impl {
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> index;
   std::vector<float> scores;  // scratch for the exact search
 
-  const float* Row(std::uint32_t row) const { return rows.data() + std::size_t{row} * dimension; }
+  // Once the index is built it holds the vectors (its internal ids are the
+  // rows: points are added in row order and never removed) and `rows` is
+  // freed: one copy of the embeddings, not two.
 
   Result<void> CheckEmbedding(FaceId face, std::span<const float> embedding) const {
     if (static_cast<int>(embedding.size()) != dimension) {
@@ -90,11 +92,11 @@ struct Clusterer::Impl {
     return {};
   }
 
-  void IndexRow(std::uint32_t row) {
+  void IndexRow(const float* embedding, std::uint32_t row) {
     if (index->cur_element_count >= index->max_elements_) {
       index->resizeIndex(std::max<std::size_t>(1024, index->max_elements_ * 2));
     }
-    index->addPoint(Row(row), row);
+    index->addPoint(embedding, row);
   }
 
   void MaybeStartIndex() {
@@ -103,12 +105,16 @@ struct Clusterer::Impl {
     index = std::make_unique<hnswlib::HierarchicalNSW<float>>(
         space.get(), std::max<std::size_t>(1024, face_of_row.size() * 2), options.index_links,
         options.index_build_candidates, /*random_seed=*/100);
-    for (std::uint32_t row = 0; row < face_of_row.size(); ++row) IndexRow(row);
+    for (std::uint32_t row = 0; row < face_of_row.size(); ++row) {
+      index->addPoint(rows.data() + std::size_t{row} * dimension, row);
+    }
+    rows.clear();
+    rows.shrink_to_fit();
   }
 
   std::uint32_t AppendRow(FaceId face, ClusterKey cluster, std::span<const float> embedding) {
     const auto row = static_cast<std::uint32_t>(face_of_row.size());
-    rows.insert(rows.end(), embedding.begin(), embedding.end());
+    if (!index) rows.insert(rows.end(), embedding.begin(), embedding.end());
     face_of_row.push_back(face);
     cluster_of_row.push_back(cluster);
     row_of_face.emplace(face, row);
@@ -116,7 +122,7 @@ struct Clusterer::Impl {
     if (state.sum.empty()) state.sum.assign(dimension, 0.0f);
     cblas_saxpy(dimension, 1.0f, embedding.data(), 1, state.sum.data(), 1);
     state.rows.push_back(row);
-    if (index) IndexRow(row);
+    if (index) IndexRow(embedding.data(), row);
     return row;
   }
 
