@@ -219,7 +219,7 @@ TEST_F(ArchiveTest, MigratesAVersionOneDatabaseAndKeepsPersonsAndProfiles) {
   ASSERT_TRUE(person) << person.error().message;
   EXPECT_EQ(person->name, "Thomas Müller");
   EXPECT_EQ(person->uri, "urn:uuid:00000000-0000-4000-8000-000000000001");
-  EXPECT_EQ(person->notes, "footballer");
+  EXPECT_EQ(person->justification, "footballer");
   auto profiles = store_->ProfilesOf(person->id);
   ASSERT_TRUE(profiles);
   ASSERT_EQ(profiles->size(), 1u);
