@@ -79,6 +79,7 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli);
 void AddBenchCommands(CLI::App& app, Cli& cli);
 void AddTagCommands(CLI::App& app, Cli& cli);
 void AddArchiveCommands(CLI::App& app, Cli& cli);
+void AddServeCommands(CLI::App& app, Cli& cli);
 
 nlohmann::json BoxJson(const FaceBox& box);
 
