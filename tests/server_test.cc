@@ -4,7 +4,10 @@
 // on real photos.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -428,6 +431,87 @@ TEST_F(ServerTest, FullQueueAnswers429WithRetryAfter) {
   EXPECT_GT(overloaded.load(), 0);
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(Call("GET", "/healthz", std::nullopt).status, 200);
+}
+
+}  // namespace
+}  // namespace facetag
+
+namespace facetag {
+namespace {
+
+// `facetag serve` as a process: SIGTERM lets a running ingest job stop
+// between photos, the process exits cleanly, and what was stored is whole.
+TEST(ServeCommand, SigtermStopsAJobBetweenPhotosAndExitsCleanly) {
+  const fs::path dir = testing::TempDir("serve_sigterm");
+  const fs::path photos = dir / "photos";
+  fs::create_directories(photos);
+  int copied = 0;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(testing::DataFile("lfw-view1/images"))) {
+    if (entry.path().extension() != ".jpg") continue;
+    fs::copy_file(entry.path(), photos / (std::to_string(copied) + ".jpg"));
+    if (++copied == 40) break;
+  }
+  const std::string db = (dir / "facetag.db").string();
+  const std::string key_command = std::string("'") + FACETAG_BINARY + "' --json --db '" + db +
+                                  "' key create --role ingest";
+  FILE* key_pipe = popen(key_command.c_str(), "r");
+  ASSERT_NE(key_pipe, nullptr);
+  std::string key_json;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof(buffer), key_pipe) != nullptr) key_json += buffer;
+  ASSERT_EQ(pclose(key_pipe), 0);
+  const std::string secret = json::parse(key_json)["secret"];
+
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(FACETAG_BINARY, FACETAG_BINARY, "--json", "--db", db.c_str(), "serve", "--listen",
+          "127.0.0.1:0", "--photos", photos.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string first_line;
+  for (char c; read(out[0], &c, 1) == 1 && c != '\n';) first_line += c;
+  close(out[0]);
+  const int port = json::parse(first_line, nullptr, false).value("port", 0);
+  ASSERT_GT(port, 0) << first_line;
+
+  httplib::Client client("127.0.0.1", port);
+  const httplib::Headers key = {{"Authorization", "Bearer " + secret}};
+  auto submitted = client.Post("/api/v1/jobs/ingest", key, R"({"locations":["."]})",
+                               "application/json");
+  ASSERT_TRUE(submitted);
+  ASSERT_EQ(submitted->status, 202) << submitted->body;
+  const std::string job =
+      "/api/v1/jobs/" + std::to_string(json::parse(submitted->body)["job"]["id"].get<int>());
+  for (int i = 0; i < 600; ++i) {
+    auto state = client.Get(job, key);
+    if (state && json::parse(state->body)["job"]["done"].get<int>() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  auto store = Store::OpenSqlite(db);
+  ASSERT_TRUE(store);
+  auto stopped = (*store)->service().GetJob(1);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->status, JobStatus::kInterrupted) << stopped->result;
+  const json result = json::parse(stopped->result);
+  EXPECT_GT(result["not_started"].get<int>(), 0);
+  // Every photo the job counts as done is stored whole; nothing else is.
+  EXPECT_EQ(*(*store)->archive().CountPhotos(), result["ingested"].get<int>());
+  EXPECT_EQ(stopped->done, result["ingested"].get<int>() + result["skipped"].get<int>() +
+                               result["failed"].get<int>());
 }
 
 }  // namespace

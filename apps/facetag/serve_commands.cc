@@ -1,5 +1,6 @@
 // facetag serve, and facetag key create|list|revoke (the service's API keys).
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -43,6 +44,9 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& text) {
   }
   return std::pair{host, static_cast<int>(value)};
 }
+
+// Written by the signal handler of `serve`, read by its watcher thread.
+int g_signal_pipe[2] = {-1, -1};
 
 std::filesystem::path DefaultWebRoot() {
   if (const char* env = std::getenv("FACETAG_WEB"); env != nullptr && *env != '\0') return env;
@@ -99,13 +103,20 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
         options.max_body_bytes = static_cast<std::size_t>(o->max_body_mb) << 20;
         options.http_threads = o->threads;
 
-        // SIGINT and SIGTERM are taken by a watcher thread (blocked here
-        // before any server thread exists, so they inherit the mask).
-        sigset_t signals;
-        sigemptyset(&signals);
-        sigaddset(&signals, SIGINT);
-        sigaddset(&signals, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+        // SIGINT and SIGTERM may arrive on any thread (OpenBLAS starts its
+        // own before main): the handler only writes a byte to a pipe, and a
+        // watcher thread does the shutdown.
+        if (pipe(g_signal_pipe) != 0) {
+          return cli.Report({ErrorCode::kIo, "cannot create the signal pipe"});
+        }
+        struct sigaction action {};
+        action.sa_handler = [](int) {
+          const char byte = 1;
+          [[maybe_unused]] auto written = write(g_signal_pipe[1], &byte, 1);
+        };
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, nullptr);
+        sigaction(SIGTERM, &action, nullptr);
 
         auto created = server::Server::Create(**store, *pack, options);
         if (!created) return cli.Report(created.error());
@@ -117,18 +128,16 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
         if (cli.json) {
           std::cout << nlohmann::json{{"port", srv.port()}}.dump() << std::endl;
         }
-        std::thread watcher([&srv, signals] {
-          int received = 0;
-          sigwait(&signals, &received);
-          std::cerr << "facetag: stopping (signal " << received << "); finishing work in flight\n";
+        std::thread watcher([&srv] {
+          char byte = 0;
+          if (read(g_signal_pipe[0], &byte, 1) != 1 || byte != 1) return;  // 0: Serve ended
+          std::cerr << "facetag: stopping; finishing work in flight\n";
           srv.Shutdown();
         });
         auto served = srv.Serve();
-        // Serve ended on its own (an error): wake the watcher to let it end.
-        if (watcher.joinable()) {
-          pthread_kill(watcher.native_handle(), SIGTERM);
-          watcher.join();
-        }
+        const char done = 0;
+        [[maybe_unused]] auto written = write(g_signal_pipe[1], &done, 1);
+        watcher.join();
         if (!served) return cli.Report(served.error());
         std::cerr << "facetag: stopped\n";
         return int{kExitOk};
