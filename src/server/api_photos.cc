@@ -279,6 +279,7 @@ void Search(Service& service, const Caller&, const httplib::Request& req,
     json hit = {{"photo_id", h.photo},
                 {"caption", h.caption},
                 {"date", h.date},
+                {"date_is_ingest_time", h.date_is_ingest_time},
                 {"kind", HitKindName(h.kind)},
                 {"confirmed", h.confirmed}};
     if (h.face && h.box) hit["face"] = {{"id", *h.face}, {"box", BoxJson(*h.box)}};
