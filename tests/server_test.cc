@@ -210,7 +210,7 @@ TEST_F(ServerTest, BadRequestsGetClearJsonErrors) {
   expect_error(Call("POST", "/api/v1/persons", Role::kEditor,
                     R"({"name":"X Y","justification":"j","criteria":{"public_figure":true,
                         "recurring_in_news":false,"likely_searched":true}})"),
-               422, "refused", "criteria not met");
+               422, "rejected", "criteria not met");
   expect_error(Call("GET", "/api/v1/persons/abc", Role::kEditor), 400, "invalid_argument",
                "id not a number");
   expect_error(Call("GET", "/api/v1/persons/99", Role::kEditor), 404, "not_found",
