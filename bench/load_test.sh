@@ -54,6 +54,7 @@ PORT=$(( 20000 + RANDOM % 20000 ))
 SERVER_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 URL=http://127.0.0.1:$PORT
+export FACETAG_LOAD_DIR=$ROOT/bench/load
 rss() { awk '/VmRSS|VmHWM/ { printf "%s %d MB  ", $1, $2 / 1024 }' "/proc/$SERVER_PID/status"; echo; }
 echo "server started: $(rss)"
 
