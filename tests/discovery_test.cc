@@ -268,8 +268,8 @@ TEST_F(DiscoveryLfw, RejectedIdentityStaysRejectedAcrossRebuildsAndNewPhotos) {
   const auto truth = Truth();
   const auto rejected = FirstLabelled(truth);
   const std::string person = MajorityOf(rejected, truth);
-  auto identity = discovery::Reject(*store_, options_, rejected.cluster.id,
-                                    "not a public person", "editor");
+  auto identity =
+      discovery::Reject(*store_, options_, rejected.cluster.id, "not a public person", "editor");
   ASSERT_TRUE(identity) << identity.error().message;
   auto proposed = [&] {
     int n = 0;
@@ -333,6 +333,7 @@ TEST_F(DiscoveryLfw, ApproveListsThePersonAndTagsTheArchive) {
   discovery::ApproveRequest request;
   request.name = Spaced(MajorityOf(c, truth));
   request.justification = "in the news repeatedly";
+  request.criteria = {true, true, true};
   request.actor = "editor";
   request.max_profiles = 2;
   auto approved = discovery::Approve(*store_, options_, c.cluster.id, request);
@@ -359,6 +360,11 @@ TEST_F(DiscoveryLfw, ApproveListsThePersonAndTagsTheArchive) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->left, c.photos.size());
   // Bad requests are clear errors.
+  request.criteria.likely_searched = false;
+  EXPECT_EQ(
+      discovery::Approve(*store_, options_, candidates.back().cluster.id, request).error().code,
+      ErrorCode::kInvalidArgument);
+  request.criteria.likely_searched = true;
   request.justification.clear();
   EXPECT_EQ(
       discovery::Approve(*store_, options_, candidates.back().cluster.id, request).error().code,

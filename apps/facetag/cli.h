@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "facetag/json_views.h"
 #include "facetag/model_pack.h"
 #include "facetag/pipeline.h"
 #include "facetag/rematch.h"
@@ -79,10 +80,13 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli);
 void AddBenchCommands(CLI::App& app, Cli& cli);
 void AddTagCommands(CLI::App& app, Cli& cli);
 void AddArchiveCommands(CLI::App& app, Cli& cli);
+// Listing criteria from "public,recurring,searched" (any order, any
+// subset) or "all"; kInvalidArgument names a word that is none of them.
+Result<ListingCriteria> ParseCriteria(const std::string& text);
+
 // After AddBenchCommands: adds `bench discover` to the bench command.
 void AddDiscoveryCommands(CLI::App& app, Cli& cli);
-
-nlohmann::json BoxJson(const FaceBox& box);
+void AddServeCommands(CLI::App& app, Cli& cli);
 
 // The outcome of a rematch, as JSON and as a line of text.
 nlohmann::json RematchJson(const pipeline::RematchSummary& summary);

@@ -430,7 +430,7 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
   {
     struct ApproveOptions {
       ClusterId id = 0;
-      std::string name, justification, actor;
+      std::string name, justification, actor, criteria;
       std::vector<std::string> aliases;
       int profiles = 5;
     };
@@ -443,11 +443,17 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--justification", o->justification,
                     "why the person is listed (public role, news value)")
         ->required();
+    cmd->add_option("--criteria", o->criteria,
+                    "the listing criteria the editor confirms: all, or public,recurring,searched "
+                    "(all three are needed)")
+        ->required();
     cmd->add_option("--profiles", o->profiles, "best faces made profiles")
         ->check(CLI::Range(1, 50));
     cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
     cmd->callback([&cli, o] {
       cli.run = [&cli, o] {
+        auto criteria = ParseCriteria(o->criteria);
+        if (!criteria) return cli.Report(criteria.error());
         auto list = cli.LoadList();
         if (!list) return cli.Report(list.error());
         const auto options = discovery::OptionsForPack(list->pack);
@@ -455,6 +461,7 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
         request.name = o->name;
         request.aliases = o->aliases;
         request.justification = o->justification;
+        request.criteria = *criteria;
         request.actor = ActorOr(o->actor);
         request.max_profiles = o->profiles;
         auto approved = discovery::Approve(*list->store, options, o->id, request);

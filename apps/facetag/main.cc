@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddRecognizeCommands(app, cli);
   AddTagCommands(app, cli);
   AddArchiveCommands(app, cli);
+  AddServeCommands(app, cli);
   AddBenchCommands(app, cli);
   AddDiscoveryCommands(app, cli);
 

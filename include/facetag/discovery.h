@@ -343,6 +343,9 @@ struct ApproveRequest {
   std::string name;  // the person's display name; not on the list yet
   std::vector<std::string> aliases;
   std::string justification;  // why the person is listed (required)
+  // The agency lists a person only when all three hold: the editor states
+  // them (ListingCriteria::AllMet, required).
+  ListingCriteria criteria;
   std::string actor;          // editor, for the audit log (required)
   int max_profiles = 5;       // 1-50 best faces become profiles
 };
@@ -357,8 +360,9 @@ struct ApproveOutcome {
 // and marks the cluster approved. The caller then re-matches the archive for
 // the person (pipeline::Rematch with RematchOptions::person) to tag the
 // cluster's other photos. Errors: kNotFound (cluster), kInvalidArgument
-// (empty name, justification or actor; a cluster that is rejected, approved
-// or has no face), kAlreadyExists (the name is on the list).
+// (empty name, justification or actor; a listing criterion not stated; a
+// cluster that is rejected, approved or has no face), kAlreadyExists (the
+// name is on the list).
 Result<ApproveOutcome> Approve(Store& store, const DiscoveryOptions& options, ClusterId id,
                                const ApproveRequest& request);
 

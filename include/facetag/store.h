@@ -21,6 +21,7 @@
 #include "facetag/discovery_store.h"
 #include "facetag/person.h"
 #include "facetag/result.h"
+#include "facetag/service_store.h"
 
 namespace facetag {
 
@@ -57,6 +58,13 @@ class Store {
   virtual Result<std::vector<Person>> ListPersons() = 0;
   // Adds an alias. kAlreadyExists when it names someone else already.
   virtual Result<void> AddAlias(PersonId id, const std::string& alias) = 0;
+  // Renames the person (the URI stays; kAlreadyExists when the new name
+  // names someone else; the person's own alias gives way to it) and/or
+  // changes the justification and criteria. kNotFound, kInvalidArgument.
+  virtual Result<Person> UpdatePerson(PersonId id, const PersonUpdate& update) = 0;
+  // Removes one of the person's aliases (compared like names). kNotFound
+  // when the person does not exist or has no such alias.
+  virtual Result<void> RemoveAlias(PersonId id, const std::string& alias) = 0;
   // Removes the person and all their profiles, aliases, caption mentions
   // and rejections; archive faces that named them name nobody (kUnknown,
   // automatic). kNotFound if absent.
@@ -82,6 +90,11 @@ class Store {
   // (facetag/discovery_store.h), in the same database. Valid and
   // thread-safe like archive().
   virtual DiscoveryStore& discovery() = 0;
+
+  // --- service ---------------------------------------------------------------
+  // API keys and background jobs of the HTTP service (facetag/service_store.h),
+  // valid and thread-safe like archive().
+  virtual ServiceStore& service() = 0;
 };
 
 // The database used when no --db is given: $FACETAG_DB, else

@@ -429,6 +429,11 @@ Result<ApproveOutcome> Approve(Store& store, const DiscoveryOptions& options, Cl
     return Fail(ErrorCode::kInvalidArgument,
                 "a justification is required: why is this a public person to list?");
   }
+  if (!request.criteria.AllMet()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the agency lists a person who is a public figure, in the news more than once "
+                "and likely searched for: state all three criteria to approve");
+  }
   if (request.max_profiles < 1 || request.max_profiles > 50) {
     return Fail(ErrorCode::kInvalidArgument,
                 "max profiles " + std::to_string(request.max_profiles) + " is outside 1-50");
@@ -445,7 +450,8 @@ Result<ApproveOutcome> Approve(Store& store, const DiscoveryOptions& options, Cl
   NewPerson person;
   person.name = request.name;
   person.aliases = request.aliases;
-  person.notes = request.justification;
+  person.justification = request.justification;
+  person.criteria = request.criteria;
   auto added = store.AddPerson(person);
   if (!added) return tl::unexpected(added.error());
   ApproveOutcome outcome;
@@ -466,6 +472,10 @@ Result<ApproveOutcome> Approve(Store& store, const DiscoveryOptions& options, Cl
   Json details = {{"person", added->id},
                   {"name", added->name},
                   {"justification", request.justification},
+                  {"criteria",
+                   {{"public_figure", request.criteria.public_figure},
+                    {"recurring_in_news", request.criteria.recurring_in_news},
+                    {"likely_searched", request.criteria.likely_searched}}},
                   {"profile_faces", outcome.profile_faces},
                   {"faces", members->size()}};
   FACETAG_RETURN_IF_ERROR(
