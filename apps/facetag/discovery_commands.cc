@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "facetag/discovery.h"
+#include "facetag/discovery_json.h"
 #include "facetag/text.h"
 
 namespace facetag::cli {
@@ -21,42 +22,6 @@ std::string ActorOr(const std::string& given) {
   if (!given.empty()) return given;
   const char* user = std::getenv("USER");
   return user && *user ? user : "editor";
-}
-
-nlohmann::json CandidateJson(const discovery::Candidate& c) {
-  nlohmann::json photos = nlohmann::json::array();
-  for (const auto& p : c.photos) {
-    photos.push_back(
-        {{"photo", p.photo}, {"location", p.location}, {"date", p.date}, {"faces", p.faces}});
-  }
-  nlohmann::json names = nlohmann::json::array();
-  for (const auto& n : c.names) {
-    nlohmann::json evidence = nlohmann::json::array();
-    for (const auto& e : n.evidence) {
-      evidence.push_back({{"photo", e.photo},
-                          {"begin", e.begin},
-                          {"end", e.end},
-                          {"text", e.text},
-                          {"hint", discovery::PositionHintName(e.hint)}});
-    }
-    names.push_back({{"name", n.name},
-                     {"score", n.score},
-                     {"cluster_photos", n.cluster_photos},
-                     {"archive_photos", n.archive_photos},
-                     {"evidence", evidence}});
-  }
-  nlohmann::json out = {{"id", c.cluster.id},
-                        {"state", CandidateStateName(c.cluster.state)},
-                        {"faces", c.cluster.face_count},
-                        {"photo_count", c.photo_count},
-                        {"event_count", c.event_count},
-                        {"last_date", c.last_date},
-                        {"recurring", c.recurring},
-                        {"best_faces", c.best_faces},
-                        {"photos", photos},
-                        {"names", names}};
-  if (c.cluster.person) out["person"] = *c.cluster.person;
-  return out;
 }
 
 void PrintCandidate(const discovery::Candidate& c) {
@@ -391,7 +356,7 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
         if (!list) return cli.Report(list.error());
         if (cli.json) {
           nlohmann::json out = nlohmann::json::array();
-          for (const auto& c : *list) out.push_back(CandidateJson(c));
+          for (const auto& c : *list) out.push_back(discovery::CandidateJson(c));
           std::cout << out.dump(2) << "\n";
         } else {
           for (const auto& c : *list) PrintCandidate(c);
@@ -419,7 +384,7 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
         auto c = discovery::GetCandidate(**store, *options, o->id);
         if (!c) return cli.Report(c.error());
         if (cli.json) {
-          std::cout << CandidateJson(*c).dump(2) << "\n";
+          std::cout << discovery::CandidateJson(*c).dump(2) << "\n";
         } else {
           PrintCandidate(*c);
         }

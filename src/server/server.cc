@@ -330,6 +330,7 @@ class HttpServer final : public Server {
     AddPhotoRoutes(router_, service_);
     AddListRoutes(router_, service_);
     AddReviewRoutes(router_, service_);
+    AddCandidateRoutes(router_, service_);
     AddAdminRoutes(router_, service_);
     router_.Install(http_);
     if (!o.web_root.empty()) {

@@ -119,6 +119,7 @@ class JobRunner {
 void AddPhotoRoutes(Router& router, Service& service);
 void AddListRoutes(Router& router, Service& service);
 void AddReviewRoutes(Router& router, Service& service);
+void AddCandidateRoutes(Router& router, Service& service);
 void AddAdminRoutes(Router& router, Service& service);
 
 // {"id", "name", "uri"} of the listed person `id`; null when `id` is empty,
