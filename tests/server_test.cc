@@ -2,11 +2,9 @@
 // temporary database, driven over HTTP: every endpoint, every role
 // boundary, bad requests, limits, and a whole editor/ingest/customer flow
 // on real photos.
-#include "facetag/server.h"
-
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -20,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "facetag/server.h"
 #include "facetag/store.h"
 #include "test_data.h"
 
@@ -52,8 +51,7 @@ class ServerTest : public ::testing::Test {
     auto store = Store::OpenSqlite(dir_ / "facetag.db");
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
-    for (Role role :
-         {Role::kCustomer, Role::kIngest, Role::kEditor, Role::kPrivacy, Role::kAdmin}) {
+    for (Role role : {Role::kCustomer, Role::kIngest, Role::kEditor, Role::kPrivacy, Role::kAdmin}) {
       auto key = store_->service().CreateApiKey(role, RoleName(role));
       ASSERT_TRUE(key);
       keys_[role] = key->secret;
@@ -110,12 +108,13 @@ class ServerTest : public ::testing::Test {
 
   // Lists Barack Obama with a profile from obama.jpg; returns his id.
   std::int64_t ListObama() {
-    const json person = {
-        {"name", "Barack Obama"},
-        {"aliases", {"Obama"}},
-        {"justification", "44th president of the United States"},
-        {"criteria",
-         {{"public_figure", true}, {"recurring_in_news", true}, {"likely_searched", true}}}};
+    const json person = {{"name", "Barack Obama"},
+                         {"aliases", {"Obama"}},
+                         {"justification", "44th president of the United States"},
+                         {"criteria",
+                          {{"public_figure", true},
+                           {"recurring_in_news", true},
+                           {"likely_searched", true}}}};
     Answer created = Call("POST", "/api/v1/persons", Role::kEditor, person.dump());
     EXPECT_EQ(created.status, 201) << created.body.dump();
     const std::int64_t id = created.body.value("id", 0);
@@ -158,8 +157,7 @@ TEST_F(ServerTest, EveryProtectedEndpointRefusesNoKeyAndWrongRoles) {
       EXPECT_EQ(anonymous.status, 401) << method << " " << path;
       EXPECT_EQ(anonymous.body["error"]["code"], "unauthenticated") << method << " " << path;
       const std::vector<std::string> roles = op["x-roles"];
-      for (Role role :
-           {Role::kCustomer, Role::kIngest, Role::kEditor, Role::kPrivacy, Role::kAdmin}) {
+      for (Role role : {Role::kCustomer, Role::kIngest, Role::kEditor, Role::kPrivacy, Role::kAdmin}) {
         if (std::find(roles.begin(), roles.end(), RoleName(role)) != roles.end()) continue;
         Answer refused = Call(method, url, role, "{}");
         EXPECT_EQ(refused.status, 403) << RoleName(role) << " " << method << " " << path;
@@ -170,14 +168,11 @@ TEST_F(ServerTest, EveryProtectedEndpointRefusesNoKeyAndWrongRoles) {
   EXPECT_GE(protected_routes, 25);
 
   // The customer boundary the agency cares about, spelled out.
-  for (const auto& [method, path] :
-       std::vector<std::pair<std::string, std::string>>{{"GET", "/api/v1/persons"},
-                                                        {"POST", "/api/v1/persons"},
-                                                        {"POST", "/api/v1/persons/1/profiles"},
-                                                        {"GET", "/api/v1/faces"},
-                                                        {"POST", "/api/v1/faces/1/confirm"},
-                                                        {"GET", "/api/v1/keys"},
-                                                        {"GET", "/api/v1/audit"}}) {
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/api/v1/persons"}, {"POST", "/api/v1/persons"},
+           {"POST", "/api/v1/persons/1/profiles"}, {"GET", "/api/v1/faces"},
+           {"POST", "/api/v1/faces/1/confirm"}, {"GET", "/api/v1/keys"},
+           {"GET", "/api/v1/audit"}}) {
     EXPECT_EQ(Call(method, path, Role::kCustomer, "{}").status, 403) << method << " " << path;
   }
   httplib::Headers wrong = {{"Authorization", "Bearer ft_not-a-real-key"}};
@@ -192,10 +187,8 @@ TEST_F(ServerTest, PublicOperationsEndpoints) {
   auto metrics = client_->Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  EXPECT_NE(
-      metrics->body.find(
-          "facetag_http_requests_total{method=\"GET\",route=\"/api/v1/whoami\",status=\"200\"} 1"),
-      std::string::npos)
+  EXPECT_NE(metrics->body.find("facetag_http_requests_total{method=\"GET\",route=\"/api/v1/whoami\",status=\"200\"} 1"),
+            std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("facetag_recognition_queue_depth 0"), std::string::npos);
   EXPECT_NE(metrics->body.find("facetag_http_request_duration_seconds_bucket"), std::string::npos);
@@ -253,8 +246,8 @@ TEST_F(ServerTest, BadRequestsGetClearJsonErrors) {
   fs::create_symlink(dir_ / "facetag.db", photos_ / "escape.jpg");
   expect_error(Call("POST", "/api/v1/tag", Role::kIngest, R"({"location":"escape.jpg"})"), 400,
                "invalid_argument", "symlink out of the folder");
-  expect_error(Call("POST", "/api/v1/jobs/ingest", Role::kIngest, R"({"locations":["../x"]})"), 400,
-               "invalid_argument", "job with traversal");
+  expect_error(Call("POST", "/api/v1/jobs/ingest", Role::kIngest, R"({"locations":["../x"]})"),
+               400, "invalid_argument", "job with traversal");
   expect_error(Call("POST", "/api/v1/tag", Role::kIngest, R"({"location":"2024/nope.jpg"})"), 404,
                "not_found", "missing file");
 }
@@ -264,8 +257,8 @@ TEST_F(ServerTest, OversizedBodyIs413) {
   server::ServerOptions options;
   options.max_body_bytes = 64 * 1024;
   Start(options);
-  Answer big =
-      Call("POST", "/api/v1/recognize", Role::kIngest, std::string(200 * 1024, 'x'), "image/jpeg");
+  Answer big = Call("POST", "/api/v1/recognize", Role::kIngest, std::string(200 * 1024, 'x'),
+                    "image/jpeg");
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(big.body["error"]["code"], "payload_too_large");
   EXPECT_EQ(Call("GET", "/healthz", std::nullopt).status, 200);
@@ -283,21 +276,18 @@ TEST_F(ServerTest, EditorListsAndEnrolsIngestTagsCustomerFinds) {
   EXPECT_FALSE(profiles.body["profiles"][0]["photo_sha256"].get<std::string>().empty());
 
   // Recognition of an upload stores nothing.
-  Answer seen =
-      Call("POST", "/api/v1/recognize", Role::kIngest, Photo("two_people.jpg"), "image/jpeg");
+  Answer seen = Call("POST", "/api/v1/recognize", Role::kIngest, Photo("two_people.jpg"),
+                     "image/jpeg");
   ASSERT_EQ(seen.status, 200) << seen.body.dump();
   ASSERT_EQ(seen.body["faces"].size(), 2u);
   EXPECT_EQ(seen.body["faces"][0]["person"]["name"], "Barack Obama");
   EXPECT_EQ(seen.body["faces"][1]["decision"], "unknown");
   EXPECT_EQ(seen.body.dump().find("embedding"), std::string::npos);
   EXPECT_EQ(Call("GET", "/api/v1/search?person=" + std::to_string(obama), Role::kCustomer)
-                .body["hits"]
-                .size(),
-            0u);
+                .body["hits"].size(), 0u);
 
   // Tag by location writes the name into the file and archives it.
-  Answer tagged =
-      Call("POST", "/api/v1/tag", Role::kIngest, R"({"location":"2024/two_people.jpg"})");
+  Answer tagged = Call("POST", "/api/v1/tag", Role::kIngest, R"({"location":"2024/two_people.jpg"})");
   ASSERT_EQ(tagged.status, 200) << tagged.body.dump();
   EXPECT_EQ(tagged.body["photo"]["faces"][0]["person"]["name"], "Barack Obama");
   EXPECT_NE(Photo("two_people.jpg").find("Barack Obama"), std::string::npos);
@@ -321,9 +311,8 @@ TEST_F(ServerTest, EditorListsAndEnrolsIngestTagsCustomerFinds) {
   Answer suggest = Call("GET", "/api/v1/persons/suggest?q=oba", Role::kCustomer);
   ASSERT_EQ(suggest.body["persons"].size(), 1u);
   EXPECT_EQ(suggest.body["persons"][0]["name"], "Barack Obama");
-  EXPECT_EQ(
-      Call("GET", "/api/v1/persons/suggest?q=Obamma", Role::kCustomer).body["persons"][0]["name"],
-      "Barack Obama");
+  EXPECT_EQ(Call("GET", "/api/v1/persons/suggest?q=Obamma", Role::kCustomer)
+                .body["persons"][0]["name"], "Barack Obama");
 
   const std::int64_t photo = tagged.body["photo"]["id"];
   Answer meta = Call("GET", "/api/v1/photos/" + std::to_string(photo), Role::kCustomer);
@@ -337,9 +326,8 @@ TEST_F(ServerTest, EditorListsAndEnrolsIngestTagsCustomerFinds) {
   EXPECT_EQ(image->body.substr(0, 2), "\xFF\xD8");
   // The uploaded photo's location is not below the photo folder: no image.
   const std::int64_t wire = uploaded.body["photo"]["id"];
-  EXPECT_EQ(
-      Call("GET", "/api/v1/photos/" + std::to_string(wire) + "/image", Role::kCustomer).status,
-      404);
+  EXPECT_EQ(Call("GET", "/api/v1/photos/" + std::to_string(wire) + "/image", Role::kCustomer)
+                .status, 404);
 
   // Review: the automatic tag, a thumbnail, a rejection that leaves the file.
   Answer review = Call("GET", "/api/v1/faces?status=automatic&decision=recognized", Role::kEditor);
@@ -355,8 +343,8 @@ TEST_F(ServerTest, EditorListsAndEnrolsIngestTagsCustomerFinds) {
   ASSERT_TRUE(thumb);
   EXPECT_EQ(thumb->status, 200);
   EXPECT_EQ(thumb->body.substr(0, 2), "\xFF\xD8");
-  Answer rejected = Call("POST", "/api/v1/faces/" + std::to_string(face) + "/reject", Role::kEditor,
-                         json{{"person", obama}}.dump());
+  Answer rejected = Call("POST", "/api/v1/faces/" + std::to_string(face) + "/reject",
+                         Role::kEditor, json{{"person", obama}}.dump());
   ASSERT_EQ(rejected.status, 200) << rejected.body.dump();
   EXPECT_EQ(rejected.body["metadata_written"], true);
   EXPECT_EQ(Photo("two_people.jpg").find("Barack Obama"), std::string::npos);
@@ -365,11 +353,9 @@ TEST_F(ServerTest, EditorListsAndEnrolsIngestTagsCustomerFinds) {
   EXPECT_EQ(confirmed.status, 200);
 
   // Updates and aliases.
-  Answer renamed =
-      Call("PATCH", person_path, Role::kEditor, R"({"justification":"former president"})");
+  Answer renamed = Call("PATCH", person_path, Role::kEditor, R"({"justification":"former president"})");
   EXPECT_EQ(renamed.body["justification"], "former president");
-  EXPECT_EQ(Call("POST", person_path + "/aliases", Role::kEditor, R"({"alias":"Barry"})").status,
-            201);
+  EXPECT_EQ(Call("POST", person_path + "/aliases", Role::kEditor, R"({"alias":"Barry"})").status, 201);
   EXPECT_EQ(Call("DELETE", person_path + "/aliases/Barry", Role::kEditor).status, 200);
   EXPECT_EQ(Call("DELETE", person_path + "/aliases/Barry", Role::kEditor).status, 404);
   Answer detail = Call("GET", person_path, Role::kEditor);
@@ -455,8 +441,7 @@ TEST_F(ServerTest, IngestJobRunsInTheBackgroundWithProgress) {
 }
 
 TEST_F(ServerTest, KeysAreManagedByAdminAndRevokedKeysStopWorking) {
-  Answer created =
-      Call("POST", "/api/v1/keys", Role::kAdmin, R"({"role":"customer","label":"site"})");
+  Answer created = Call("POST", "/api/v1/keys", Role::kAdmin, R"({"role":"customer","label":"site"})");
   ASSERT_EQ(created.status, 201);
   const std::string secret = created.body["secret"];
   httplib::Headers with = {{"X-API-Key", secret}};
@@ -554,8 +539,8 @@ TEST(ServeCommand, SigtermStopsAJobBetweenPhotosAndExitsCleanly) {
     if (++copied == 40) break;
   }
   const std::string db = (dir / "facetag.db").string();
-  const std::string key_command =
-      std::string("'") + FACETAG_BINARY + "' --json --db '" + db + "' key create --role ingest";
+  const std::string key_command = std::string("'") + FACETAG_BINARY + "' --json --db '" + db +
+                                  "' key create --role ingest";
   FILE* key_pipe = popen(key_command.c_str(), "r");
   ASSERT_NE(key_pipe, nullptr);
   std::string key_json;
@@ -585,8 +570,8 @@ TEST(ServeCommand, SigtermStopsAJobBetweenPhotosAndExitsCleanly) {
 
   httplib::Client client("127.0.0.1", port);
   const httplib::Headers key = {{"Authorization", "Bearer " + secret}};
-  auto submitted =
-      client.Post("/api/v1/jobs/ingest", key, R"({"locations":["."]})", "application/json");
+  auto submitted = client.Post("/api/v1/jobs/ingest", key, R"({"locations":["."]})",
+                               "application/json");
   ASSERT_TRUE(submitted);
   ASSERT_EQ(submitted->status, 202) << submitted->body;
   const std::string job =

@@ -159,10 +159,14 @@ TEST(DiscoveryQuality, GateReadsSizeScoreAndPose) {
   EXPECT_EQ(GateReason(q, {}), "");
   Landmarks68 turned = frontal;
   turned[30] = {199, 160};
-  EXPECT_EQ(GateReason(MeasureQuality(box, 0.99f, turned), {}), "turned");
+  QualityGate strict;
+  strict.max_yaw = 0.9f;
+  EXPECT_EQ(GateReason(MeasureQuality(box, 0.99f, turned), strict), "turned");
+  EXPECT_EQ(GateReason(MeasureQuality(box, 0.99f, turned), {}), "");  // off by default
   EXPECT_EQ(GateReason(MeasureQuality({0, 0, 20, 20}, 0.99f, frontal), {}), "small");
   EXPECT_EQ(GateReason(MeasureQuality(box, 0.5f, frontal), {}), "uncertain");
   EXPECT_EQ(MeasureQuality(box, 0.99f, Landmarks68{}).yaw, 1.0f);  // unusable points
+  EXPECT_EQ(GateReason(MeasureQuality(box, 0.99f, Landmarks68{}), strict), "turned");
 }
 
 TEST(DiscoverySuppression, MatchesOnlyItsModelAboveTheThreshold) {
