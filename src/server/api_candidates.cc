@@ -191,7 +191,7 @@ void AddCandidateRoutes(Router& router, Service& service) {
              });
   router.Add({"POST", "/api/v1/candidates/{id}/split", editor,
               "Split a mixed candidate: {faces?: [face ids to move out]}; without faces, in two "
-              "by similarity (409 rejected when it looks like one person).",
+              "by similarity (422 rejected when it looks like one person).",
               Body::kJson},
              [s](const Caller& c, const httplib::Request& q, httplib::Response& r) {
                auto id = PathId(q, 1, "candidate");
