@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "cli.h"
+#include "facetag/discovery.h"
 #include "facetag/ingest.h"
 #include "facetag/rematch.h"
 #include "facetag/search.h"
@@ -310,6 +311,7 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
     bool write_metadata = false;
     bool sidecar = false;
     bool force = false;
+    bool discover = false;
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   };
   auto o = std::make_shared<Options>();
@@ -319,6 +321,8 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
   cmd->add_flag("--write-metadata", o->write_metadata, "also write the names into the photos");
   cmd->add_flag("--sidecar", o->sidecar, "with --write-metadata: write photo.xmp instead");
   cmd->add_flag("--force", o->force, "process photos already in the archive again");
+  cmd->add_flag("--discover", o->discover,
+                "then cluster the new unknown faces (as `facetag discover`)");
   cmd->add_option("-j,--jobs", o->jobs, "parallel workers (default: one per core)")
       ->check(CLI::Range(1, 256));
   cmd->footer(
@@ -346,18 +350,28 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
                            [&](std::size_t done, std::size_t) { progress.Advance(done); });
       if (!summary) return cli.Report(summary.error());
       const auto& s = *summary;
+      std::optional<discovery::DiscoverSummary> discovered;
+      if (o->discover) {
+        auto d = discovery::Discover(*list->store, discovery::OptionsForPack(list->pack), false);
+        if (!d) return cli.Report(d.error());
+        discovered = *d;
+      }
       if (cli.json) {
         nlohmann::json errors = nlohmann::json::array();
         for (const auto& [file, error] : s.errors) {
           errors.push_back({{"file", file.string()}, {"error", ErrorJson(error)}});
         }
-        std::cout << nlohmann::json{{"files", s.files},     {"ingested", s.ingested},
-                                    {"skipped", s.skipped}, {"failed", s.failed},
-                                    {"faces", s.faces},     {"tagged", s.tagged},
-                                    {"unknown", s.unknown}, {"not_started", s.not_started},
-                                    {"errors", errors}}
-                         .dump(2)
-                  << "\n";
+        nlohmann::json out{{"files", s.files},     {"ingested", s.ingested},
+                           {"skipped", s.skipped}, {"failed", s.failed},
+                           {"faces", s.faces},     {"tagged", s.tagged},
+                           {"unknown", s.unknown}, {"not_started", s.not_started},
+                           {"errors", errors}};
+        if (discovered) {
+          out["discover"] = {{"clustered", discovered->clustered},
+                             {"new_clusters", discovered->new_clusters},
+                             {"clusters", discovered->clusters}};
+        }
+        std::cout << out.dump(2) << "\n";
       } else {
         for (const auto& [file, error] : s.errors) {
           std::cerr << "facetag: " << error.message << "\n";
@@ -367,6 +381,10 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
                   << s.tagged << " tagged, " << s.unknown << " unknown\n";
         if (s.not_started > 0) {
           std::cout << "stopped: " << s.not_started << " photos left for the next run\n";
+        }
+        if (discovered) {
+          std::cout << "discover: " << discovered->clustered << " unknown faces clustered, "
+                    << discovered->new_clusters << " new clusters\n";
         }
       }
       return s.errors.empty() ? int{kExitOk} : int{kExitPartial};
