@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "facetag/ingest.h"
@@ -443,6 +444,49 @@ TEST_F(DiscoveryLfw, MergeSplitHoldAndThumbnails) {
   EXPECT_EQ((*jpeg)[0], 0xFF);
   EXPECT_EQ((*jpeg)[1], 0xD8);
   EXPECT_EQ(discovery::FaceThumbnailJpeg(*store_, 999999).error().code, ErrorCode::kNotFound);
+}
+
+// The command line: `discover`, `candidates --json` (an array, one object
+// per candidate), decisions with their exit codes.
+TEST(DiscoveryCli, CandidatesAsJsonAndDecisions) {
+  const fs::path dir = testing::TempDir("discovery_cli");
+  for (const char* name : {"obama.jpg", "obama2.jpg"}) {
+    fs::copy_file(DataFile(std::string("photos/face_recognition/examples/") + name), dir / name);
+  }
+  const std::string db = "'" + (dir / "facetag.db").string() + "'";
+  auto run = [&](const std::string& args, std::string* out = nullptr) {
+    const std::string command =
+        std::string("'") + FACETAG_BINARY + "' --db " + db + " " + args + " 2>/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string text;
+    char buffer[4096];
+    while (pipe && std::fgets(buffer, sizeof buffer, pipe)) text += buffer;
+    const int status = pipe ? pclose(pipe) : -1;
+    if (out) *out = text;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  ASSERT_EQ(run("-q ingest --discover '" + dir.string() + "'"), 0);
+  std::string out;
+  ASSERT_EQ(run("--json candidates", &out), 0);
+  const auto candidates = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(candidates.is_array()) << out;
+  ASSERT_EQ(candidates.size(), 1u) << out;
+  EXPECT_EQ(candidates[0]["photo_count"], 2);
+  EXPECT_EQ(candidates[0]["photos"].size(), 2u);
+  const std::string id = std::to_string(candidates[0]["id"].get<int>());
+  EXPECT_EQ(
+      run("candidate approve " + id + " --name 'Barack Obama' --justification x --criteria public"),
+      2);  // not all three criteria
+  EXPECT_EQ(run("candidate reject 999"), 3);
+  EXPECT_EQ(run("candidate hold " + id), 0);
+  ASSERT_EQ(run("--json candidates", &out), 0);
+  EXPECT_EQ(nlohmann::json::parse(out).size(), 0u);
+  EXPECT_EQ(run("candidate reopen " + id), 0);
+  EXPECT_EQ(run("candidate approve " + id +
+                " --name 'Barack Obama' --justification '44th president' --criteria all"),
+            0);
+  ASSERT_EQ(run("--json search 'Barack Obama'", &out), 0);
+  EXPECT_EQ(nlohmann::json::parse(out)["results"].size(), 2u) << out;
 }
 
 // dlib's bald_guys.jpg: 24 faces found, of 4 actors, 6 each.

@@ -51,6 +51,20 @@ Result<discovery::DiscoveryOptions> Options(const Cli& cli) {
   return discovery::OptionsForPack(*pack);
 }
 
+// An editor's decision on a candidate: opens the store and the pack's
+// options, runs `decide`, and prints its outcome as JSON (--json) or `line`.
+using Decision = std::function<Result<nlohmann::json>(Store&, const discovery::DiscoveryOptions&)>;
+int RunDecision(const Cli& cli, const Decision& decide, const std::string& line) {
+  auto store = cli.OpenStore();
+  if (!store) return cli.Report(store.error());
+  auto options = Options(cli);
+  if (!options) return cli.Report(options.error());
+  auto out = decide(**store, *options);
+  if (!out) return cli.Report(out.error());
+  std::cout << (cli.json ? out->dump(2) : line) << "\n";
+  return kExitOk;
+}
+
 // --- bench discover ----------------------------------------------------------
 
 // The labelled face of every photo of an archive ingested from LFW-style
@@ -471,20 +485,16 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
     cmd->callback([&cli, o] {
       cli.run = [&cli, o] {
-        auto store = cli.OpenStore();
-        if (!store) return cli.Report(store.error());
-        auto options = Options(cli);
-        if (!options) return cli.Report(options.error());
-        auto identity = discovery::Reject(**store, *options, o->id, o->reason, ActorOr(o->actor));
-        if (!identity) return cli.Report(identity.error());
-        if (cli.json) {
-          std::cout << nlohmann::json{{"candidate", o->id}, {"rejected_identity", *identity}}.dump(
-                           2)
-                    << "\n";
-        } else {
-          std::cout << "rejected candidate " << o->id << " (identity " << *identity << ")\n";
-        }
-        return int{kExitOk};
+        return RunDecision(
+            cli,
+            [&](Store& store,
+                const discovery::DiscoveryOptions& options) -> Result<nlohmann::json> {
+              auto identity =
+                  discovery::Reject(store, options, o->id, o->reason, ActorOr(o->actor));
+              if (!identity) return tl::unexpected(identity.error());
+              return nlohmann::json{{"candidate", o->id}, {"rejected_identity", *identity}};
+            },
+            "rejected candidate " + std::to_string(o->id));
       };
     });
   }
@@ -500,18 +510,15 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
     cmd->callback([&cli, o] {
       cli.run = [&cli, o] {
-        auto store = cli.OpenStore();
-        if (!store) return cli.Report(store.error());
-        auto options = Options(cli);
-        if (!options) return cli.Report(options.error());
-        auto done = discovery::Merge(**store, *options, o->into, o->from, ActorOr(o->actor));
-        if (!done) return cli.Report(done.error());
-        if (cli.json) {
-          std::cout << nlohmann::json{{"candidate", o->into}, {"merged", o->from}}.dump(2) << "\n";
-        } else {
-          std::cout << "merged candidate " << o->from << " into " << o->into << "\n";
-        }
-        return int{kExitOk};
+        return RunDecision(
+            cli,
+            [&](Store& store,
+                const discovery::DiscoveryOptions& options) -> Result<nlohmann::json> {
+              auto done = discovery::Merge(store, options, o->into, o->from, ActorOr(o->actor));
+              if (!done) return tl::unexpected(done.error());
+              return nlohmann::json{{"candidate", o->into}, {"merged", o->from}};
+            },
+            "merged candidate " + std::to_string(o->from) + " into " + std::to_string(o->into));
       };
     });
   }
@@ -529,21 +536,17 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
     cmd->callback([&cli, o] {
       cli.run = [&cli, o] {
-        auto store = cli.OpenStore();
-        if (!store) return cli.Report(store.error());
-        auto options = Options(cli);
-        if (!options) return cli.Report(options.error());
-        auto parts = discovery::Split(**store, *options, o->id, o->faces, ActorOr(o->actor));
-        if (!parts) return cli.Report(parts.error());
-        if (cli.json) {
-          std::cout << nlohmann::json{{"candidate", o->id}, {"new_candidates", *parts}}.dump(2)
-                    << "\n";
-        } else {
-          std::cout << "split candidate " << o->id << ": new";
-          for (ClusterId id : *parts) std::cout << " " << id;
-          std::cout << "\n";
-        }
-        return int{kExitOk};
+        std::vector<ClusterId> parts;
+        return RunDecision(
+            cli,
+            [&](Store& store,
+                const discovery::DiscoveryOptions& options) -> Result<nlohmann::json> {
+              auto split = discovery::Split(store, options, o->id, o->faces, ActorOr(o->actor));
+              if (!split) return tl::unexpected(split.error());
+              parts = *split;
+              return nlohmann::json{{"candidate", o->id}, {"new_candidates", parts}};
+            },
+            "split candidate " + std::to_string(o->id));
       };
     });
   }
@@ -559,18 +562,14 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
     cmd->callback([&cli, o, hold] {
       cli.run = [&cli, o, hold] {
-        auto store = cli.OpenStore();
-        if (!store) return cli.Report(store.error());
-        auto done = discovery::Hold(**store, o->id, hold, ActorOr(o->actor));
-        if (!done) return cli.Report(done.error());
-        if (cli.json) {
-          std::cout << nlohmann::json{{"candidate", o->id}, {"state", hold ? "held" : "open"}}.dump(
-                           2)
-                    << "\n";
-        } else {
-          std::cout << (hold ? "held" : "reopened") << " candidate " << o->id << "\n";
-        }
-        return int{kExitOk};
+        return RunDecision(
+            cli,
+            [&](Store& store, const discovery::DiscoveryOptions&) -> Result<nlohmann::json> {
+              auto done = discovery::Hold(store, o->id, hold, ActorOr(o->actor));
+              if (!done) return tl::unexpected(done.error());
+              return nlohmann::json{{"candidate", o->id}, {"state", hold ? "held" : "open"}};
+            },
+            std::string(hold ? "held" : "reopened") + " candidate " + std::to_string(o->id));
       };
     });
   }
