@@ -24,6 +24,8 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libexpected-dev libonnx-dev libprotobuf-dev
   protobuf-compiler libsodium-dev libzip-dev libcpp-httplib-dev
   libopenblas-dev libgtest-dev libbenchmark-dev
+  # Approximate nearest neighbours for discovery beyond 20,000 faces.
+  libhnswlib-dev
   libimage-exiftool-perl webp libtiff-tools imagemagick jq
   # The HTTP load test (bench/load_test.sh) and a shell on the database.
   wrk sqlite3
