@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -36,7 +37,9 @@ class SqliteArchive final : public Archive {
  public:
   // `name` (the database path) is used in error messages; `read_only`
   // makes every write fail with kDatabase.
-  SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, bool read_only);
+  // `now` stamps records (UTC ISO 8601); empty: the system clock.
+  SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, bool read_only,
+                std::function<std::string()> now = {});
 
   Result<PhotoId> AddPhoto(const NewPhoto& photo) override;
   Result<ReplaceOutcome> ReplacePhoto(const NewPhoto& photo, std::string_view actor) override;
@@ -84,6 +87,7 @@ class SqliteArchive final : public Archive {
   std::mutex& mutex_;
   const std::string name_;
   const bool read_only_;
+  const std::function<std::string()> now_;
 };
 
 }  // namespace facetag::store
