@@ -26,7 +26,11 @@ NewPhoto ToNewPhoto(const PhotoTagging& t, const std::string& identity, std::uin
   info.headline = t.text.headline;
   info.keywords = t.text.keywords;
   info.date_created = t.text.date_created;
-  for (const FaceRecognition& f : t.faces) photo.faces.push_back({f.face, ArchiveTag(f)});
+  // Faces of persons who opted out are not stored: no embedding of theirs
+  // is kept outside their encrypted suppression template.
+  for (const FaceRecognition& f : t.faces) {
+    if (!f.suppressed) photo.faces.push_back({f.face, ArchiveTag(f)});
+  }
   for (const captions::Mention& m : t.mentions) {
     photo.mentions.push_back({m.person, m.begin, m.end, m.text, captions::MentionKindName(m.kind)});
   }
@@ -131,6 +135,7 @@ Result<IngestSummary> Ingest(Store& store, const ModelPack& pack, const Recogniz
           ++summary.ingested;
           summary.faces += photo.faces.size();
           for (const NewFace& f : photo.faces) (f.tag.person ? summary.tagged : summary.unknown)++;
+          summary.suppressed += tagging->faces.size() - photo.faces.size();
           if (write_error) summary.errors.emplace_back(file, *write_error);
         });
       });
