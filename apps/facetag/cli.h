@@ -58,9 +58,13 @@ struct Cli {
   std::string models_path;   // --models, else $FACETAG_MODELS, else the default
   bool json = false;         // --json: machine-readable output on stdout
   bool quiet = false;        // --quiet: no progress bar
+  std::string key_path;      // --key, else $FACETAG_KEY, else the default (DefaultSecretKeyPath)
+  std::string actor;         // --actor, else $USER, else "facetag": who acts, for the audit log
   std::function<int()> run;  // set by the chosen subcommand
 
   Result<std::unique_ptr<Store>> OpenStore() const;
+  // The actor recorded in the audit log: --actor, $USER, or "facetag".
+  std::string Actor() const;
   Result<ModelPack> LoadPack() const;
   Result<LoadedList> LoadList() const;
 
@@ -79,6 +83,7 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli);
 void AddBenchCommands(CLI::App& app, Cli& cli);
 void AddTagCommands(CLI::App& app, Cli& cli);
 void AddArchiveCommands(CLI::App& app, Cli& cli);
+void AddPrivacyCommands(CLI::App& app, Cli& cli);
 
 nlohmann::json BoxJson(const FaceBox& box);
 
