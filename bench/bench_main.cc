@@ -243,7 +243,7 @@ void BM_Ingest(benchmark::State& state) {
     }
     auto store = Store::OpenSqlite(dir / "facetag.db");
     for (const auto& [name, embedding] : listed) {
-      auto person = (*store)->AddPerson({name, {}, ""});
+      auto person = (*store)->AddPerson({name, {}, "", {}});
       Profile profile;
       profile.person_id = person->id;
       profile.embedding = embedding;
@@ -285,7 +285,7 @@ void BM_Rematch(benchmark::State& state) {
     return v;
   };
   for (int p = 0; p < 1000; ++p) {
-    auto person = (*store)->AddPerson({"Person " + std::to_string(p), {}, ""});
+    auto person = (*store)->AddPerson({"Person " + std::to_string(p), {}, "", {}});
     for (int k = 0; k < 3; ++k) {
       Profile profile;
       profile.person_id = person->id;
@@ -351,7 +351,7 @@ void BM_SearchAtScale(benchmark::State& state) {
   auto persons = (*store)->ListPersons();
   if (persons->size() < static_cast<std::size_t>(kPersons)) {
     for (int p = static_cast<int>(persons->size()); p < kPersons; ++p) {
-      (void)(*store)->AddPerson({"Person " + std::to_string(p), {}, ""});
+      (void)(*store)->AddPerson({"Person " + std::to_string(p), {}, "", {}});
     }
     persons = (*store)->ListPersons();
   }

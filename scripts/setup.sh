@@ -25,10 +25,16 @@ PACKAGES=(
   protobuf-compiler libsodium-dev libzip-dev libcpp-httplib-dev
   libopenblas-dev libgtest-dev libbenchmark-dev
   libimage-exiftool-perl webp libtiff-tools imagemagick jq
+  # The HTTP load test (bench/load_test.sh) and a shell on the database.
+  wrk sqlite3
   # npm talks TLS to the registry; with --no-install-recommends nothing
   # else pulls the CA bundle in.
   ca-certificates
 )
+
+# --- browser tests: packages (see browser_tools below) ---
+# Debian's Chromium, driven by playwright-core from npm (tests/browser).
+PACKAGES+=(chromium)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
@@ -67,6 +73,27 @@ install_packages() {
   "${sudo[@]}" apt-get update
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# --- browser tests: tools ----------------------------------------------------
+
+# playwright-core for tests/browser, as pinned in its package-lock.json;
+# npm runs only when node_modules is missing or the lock file changed (a
+# stamp holds the lock file's hash). Chromium comes from PACKAGES.
+browser_tools() {
+  local dir=$ROOT/tests/browser
+  local stamp=$dir/node_modules/.facetag-lock.sha256 want
+  want=$(sha256_of "$dir/package-lock.json")
+  if [[ -f $stamp && $(<"$stamp") == "$want" ]]; then
+    say "browser test tools: in place"
+    return
+  fi
+  say "browser test tools: npm ci in $dir"
+  # --ignore-scripts: playwright-core needs none (it drives /usr/bin/chromium
+  # and downloads no browser).
+  npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error ||
+    die "npm ci in $dir failed"
+  printf '%s\n' "$want" >"$stamp"
 }
 
 # --- build -------------------------------------------------------------------
@@ -240,6 +267,7 @@ main() {
   case ${1:-} in
     "")
       install_packages
+      browser_tools
       build
       fetch_models
       ;;

@@ -30,7 +30,7 @@ class SearchByPersonTest : public ::testing::Test {
     ASSERT_TRUE(analyzer);
     for (const auto& [name, photo] :
          {std::pair{"Barack Obama", "obama2.jpg"}, std::pair{"Joe Biden", "biden.jpg"}}) {
-      auto person = store_->AddPerson({name, {}, "test"});
+      auto person = store_->AddPerson({name, {}, "test", {}});
       ASSERT_TRUE(person);
       pipeline::Enroller enroller(*store_, **analyzer, DefaultPack());
       pipeline::EnrollRequest request;

@@ -104,7 +104,11 @@ class PrivacyFlowTest : public ::testing::Test {
   }
 
   Person Enroll(const std::string& name, const std::string& photo) {
-    auto person = store_->AddPerson({name, {}, "public office"});
+    NewPerson listed;
+    listed.name = name;
+    listed.justification = "public office";
+    listed.criteria = {true, true, true};
+    auto person = store_->AddPerson(listed);
     EXPECT_TRUE(person) << person.error().message;
     pipeline::Enroller enroller(*store_, *analyzer_, DefaultPack());
     pipeline::EnrollRequest request;
@@ -251,7 +255,8 @@ TEST_F(PrivacyFlowTest, AccessExportAndLookupTellEverythingButTheEmbeddings) {
   ASSERT_EQ(entries.size(), 2u);
   const Json manifest = Json::parse(entries.at("manifest.json"));
   EXPECT_EQ(manifest["person"]["name"], "Joe Biden");
-  EXPECT_EQ(manifest["person"]["why_listed"], "public office");
+  EXPECT_EQ(manifest["person"]["justification"], "public office");
+  EXPECT_EQ(manifest["person"]["criteria"]["public_figure"], true);
   EXPECT_EQ(manifest["profiles"]["count"], 1);
   EXPECT_EQ(manifest["profiles"]["sources"][0]["photo_sha256"].get<std::string>().size(), 64u);
   EXPECT_EQ(manifest["photos"]["pictured"].size(), 2u);

@@ -29,7 +29,7 @@ class RecognitionTest : public ::testing::Test {
   }
 
   Person List(const std::string& name) {
-    auto person = store_->AddPerson({name, {}, "test"});
+    auto person = store_->AddPerson({name, {}, "test", {}});
     EXPECT_TRUE(person) << person.error().message;
     return *person;
   }

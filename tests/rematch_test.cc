@@ -66,7 +66,7 @@ class RematchTest : public ::testing::Test {
   }
 
   Person EnrollBiden() {
-    auto biden = store_->AddPerson({"Joe Biden", {}, "Vice President"});
+    auto biden = store_->AddPerson({"Joe Biden", {}, "Vice President", {}});
     EXPECT_TRUE(biden);
     auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
     EXPECT_TRUE(analyzer);

@@ -60,7 +60,7 @@ class TaggingTest : public ::testing::Test {
   }
 
   void Enroll(const std::string& name, const std::string& photo) {
-    auto person = store_->AddPerson({name, {}, "test"});
+    auto person = store_->AddPerson({name, {}, "test", {}});
     ASSERT_TRUE(person) << person.error().message;
     pipeline::Enroller enroller(*store_, *analyzer_, DefaultPack());
     pipeline::EnrollRequest request;

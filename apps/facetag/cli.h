@@ -84,6 +84,7 @@ void AddBenchCommands(CLI::App& app, Cli& cli);
 void AddTagCommands(CLI::App& app, Cli& cli);
 void AddArchiveCommands(CLI::App& app, Cli& cli);
 void AddPrivacyCommands(CLI::App& app, Cli& cli);
+void AddServeCommands(CLI::App& app, Cli& cli);
 
 nlohmann::json BoxJson(const FaceBox& box);
 

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   AddTagCommands(app, cli);
   AddArchiveCommands(app, cli);
   AddPrivacyCommands(app, cli);
+  AddServeCommands(app, cli);
   AddBenchCommands(app, cli);
 
   try {

@@ -19,7 +19,11 @@ nlohmann::json PersonJson(const Person& p) {
           {"uri", p.uri},
           {"name", p.name},
           {"aliases", p.aliases},
-          {"notes", p.notes},
+          {"justification", p.justification},
+          {"criteria",
+           {{"public_figure", p.criteria.public_figure},
+            {"recurring_in_news", p.criteria.recurring_in_news},
+            {"likely_searched", p.criteria.likely_searched}}},
           {"created_at", p.created_at},
           {"profiles", p.profile_count}};
 }
@@ -31,7 +35,10 @@ void PrintPerson(const Person& p) {
     for (const auto& a : p.aliases) std::cout << " " << a << (&a == &p.aliases.back() ? "" : ",");
     std::cout << "\n";
   }
-  if (!p.notes.empty()) std::cout << "  notes:    " << p.notes << "\n";
+  if (!p.justification.empty()) std::cout << "  reason:   " << p.justification << "\n";
+  std::cout << "  criteria: " << (p.criteria.public_figure ? "public figure" : "-") << ", "
+            << (p.criteria.recurring_in_news ? "in the news more than once" : "-") << ", "
+            << (p.criteria.likely_searched ? "likely searched" : "-") << "\n";
   std::cout << "  profiles: " << p.profile_count << "\n  listed:   " << p.created_at << "\n";
 }
 
@@ -47,6 +54,27 @@ Result<FaceBox> ParseBox(const std::string& text) {
   return box;
 }
 
+// "public,recurring,searched" (any order, any subset) or "all".
+Result<ListingCriteria> ParseCriteria(const std::string& text) {
+  ListingCriteria criteria;
+  std::istringstream in(text);
+  for (std::string word; std::getline(in, word, ',');) {
+    if (word == "all") {
+      criteria = {true, true, true};
+    } else if (word == "public") {
+      criteria.public_figure = true;
+    } else if (word == "recurring") {
+      criteria.recurring_in_news = true;
+    } else if (word == "searched") {
+      criteria.likely_searched = true;
+    } else {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "--criteria takes public, recurring, searched or all, got \"" + word + "\"");
+    }
+  }
+  return criteria;
+}
+
 }  // namespace
 
 void AddPersonCommands(CLI::App& app, Cli& cli) {
@@ -58,15 +86,22 @@ void AddPersonCommands(CLI::App& app, Cli& cli) {
     auto* cmd = person->add_subcommand("add", "list a person");
     auto name = std::make_shared<std::string>();
     auto aliases = std::make_shared<std::vector<std::string>>();
-    auto notes = std::make_shared<std::string>();
+    auto justification = std::make_shared<std::string>();
+    auto criteria = std::make_shared<std::string>();
     cmd->add_option("name", *name, "display name, e.g. \"Mark Rutte\"")->required();
     cmd->add_option("--alias", *aliases, "another name the person is known by (repeatable)");
-    cmd->add_option("--notes", *notes, "why the person is listed");
-    cmd->callback([&cli, name, aliases, notes] {
-      cli.run = [&cli, name, aliases, notes] {
+    cmd->add_option("--justification,--notes", *justification, "why the person is listed");
+    cmd->add_option("--criteria", *criteria,
+                    "listing criteria the editor confirms: public (a public figure), recurring "
+                    "(in the news more than once), searched (customers will search for them), "
+                    "comma-separated, or all");
+    cmd->callback([&cli, name, aliases, justification, criteria] {
+      cli.run = [&cli, name, aliases, justification, criteria] {
+        auto parsed = ParseCriteria(*criteria);
+        if (!parsed) return cli.Report(parsed.error());
         auto store = cli.OpenStore();
         if (!store) return cli.Report(store.error());
-        auto added = (*store)->AddPerson({*name, *aliases, *notes});
+        auto added = (*store)->AddPerson({*name, *aliases, *justification, *parsed});
         if (!added) return cli.Report(added.error());
         if (cli.json) {
           std::cout << PersonJson(*added).dump(2) << "\n";

@@ -79,17 +79,15 @@ void PrintRequest(const DataRequest& r) {
 }
 
 Json JobJson(const Job& j) {
-  Json out = {{"id", j.id},
-              {"kind", JobKindName(j.kind)},
-              {"status", JobStatusName(j.status)},
-              {"done", j.done},
-              {"total", j.total},
-              {"result", Json::parse(j.result, nullptr, false)},
-              {"created_at", j.created_at},
-              {"updated_at", j.updated_at}};
-  if (!j.error.empty()) out["error"] = j.error;
-  if (!j.expires_at.empty()) out["expires_at"] = j.expires_at;
-  return out;
+  return {{"id", j.id},
+          {"kind", j.kind},
+          {"status", JobStatusName(j.status)},
+          {"done", j.done},
+          {"total", j.total},
+          {"result", Json::parse(j.result, nullptr, false)},
+          {"created_by", j.created_by},
+          {"created_at", j.created_at},
+          {"updated_at", j.updated_at}};
 }
 
 Json PurgeJson(const PurgeReport& r) {
@@ -116,7 +114,7 @@ int RunJobNow(const Cli& cli, Store& store, JobId id, const privacy::JobRunOptio
   std::signal(SIGINT, StopJobs);
   std::signal(SIGTERM, StopJobs);
   options.stop = &g_stop_jobs;
-  auto job = store.privacy().GetJob(id);
+  auto job = store.service().GetJob(id);
   if (!job) return cli.Report(job.error());
   Progress progress(static_cast<std::size_t>(job->total), !cli.quiet && !cli.json, "photos");
   options.progress = [&progress](std::int64_t done, std::int64_t) {
@@ -129,7 +127,7 @@ int RunJobNow(const Cli& cli, Store& store, JobId id, const privacy::JobRunOptio
   out["job"] = JobJson(outcome->job);
   if (!outcome->token.empty()) out["token"] = outcome->token;
   if (!cli.json) {
-    std::cout << "job " << id << " (" << JobKindName(outcome->job.kind) << "): "
+    std::cout << "job " << id << " (" << outcome->job.kind << "): "
               << (outcome->stopped ? "stopped, resume with `facetag jobs run`"
                                    : JobStatusName(outcome->job.status))
               << ", " << outcome->job.done << "/" << outcome->job.total << " photos\n";
@@ -145,7 +143,9 @@ int RunJobNow(const Cli& cli, Store& store, JobId id, const privacy::JobRunOptio
       }
     }
     if (!outcome->token.empty()) {
-      std::cout << "download token: " << outcome->token << " (expires " << outcome->job.expires_at
+      const Json result = Json::parse(outcome->job.result, nullptr, false);
+      std::cout << "download token: " << outcome->token << " (expires "
+                << (result.is_object() ? result.value("expires_at", std::string("?")) : "?")
                 << ")\n";
     }
   }
@@ -664,13 +664,13 @@ void AddJobs(CLI::App& app, Cli& cli) {
     cli.run = [&cli, id] {
       auto store = cli.OpenStore();
       if (!store) return cli.Report(store.error());
-      auto job = (*store)->privacy().GetJob(*id);
+      auto job = (*store)->service().GetJob(*id);
       if (!job) return cli.Report(job.error());
       if (cli.json) {
         std::cout << JobJson(*job).dump(2) << "\n";
       } else {
-        std::cout << "job " << job->id << " " << JobKindName(job->kind) << ": "
-                  << JobStatusName(job->status) << ", " << job->done << "/" << job->total << "\n";
+        std::cout << "job " << job->id << " " << job->kind << ": " << JobStatusName(job->status)
+                  << ", " << job->done << "/" << job->total << "\n";
       }
       return int{kExitOk};
     };
@@ -686,7 +686,7 @@ void AddJobs(CLI::App& app, Cli& cli) {
       if (!notify) return cli.Report(notify.error());
       auto store = cli.OpenStore();
       if (!store) return cli.Report(store.error());
-      auto pending = (*store)->privacy().UnfinishedJobs();
+      auto pending = privacy::UnfinishedJobs(**store);
       if (!pending) return cli.Report(pending.error());
       privacy::JobRunOptions options;
       options.export_folder = ExportFolder(cli, *dir);

@@ -312,6 +312,28 @@ struct AuditQuery {
   int limit = 100;  // 1-10000
 };
 
+// Which faces to list for review. All given criteria must hold.
+struct FaceQuery {
+  std::optional<TagStatus> status;
+  std::optional<FaceDecision> decision;
+  std::optional<PersonId> person;
+  // Faces with a smaller id than this (0: from the newest), for paging:
+  // pass the last id of the previous page.
+  FaceId before = 0;
+  int limit = 50;  // 1-1000
+};
+
+// A face as an editor reviews it: where it is, who it names, no embedding.
+struct FaceSummary {
+  FaceId id = 0;
+  PhotoId photo = 0;
+  std::string location;  // of the photo
+  FaceBox box;           // displayed pixels
+  FaceTag tag;
+  TagStatus status = TagStatus::kAutomatic;
+  std::string updated_at;
+};
+
 // ---------------------------------------------------------------------------
 // The archive
 
@@ -397,6 +419,10 @@ class Archive {
   virtual Result<ApplyOutcome> ApplyDecisions(const std::vector<DecisionUpdate>& updates) = 0;
 
   // --- editors' corrections ------------------------------------------------
+
+  // Faces matching `query`, newest (highest id) first, without embeddings.
+  // kInvalidArgument for a bad limit or a negative cursor.
+  virtual Result<std::vector<FaceSummary>> ListFaces(const FaceQuery& query) = 0;
 
   // An editor confirms that `face` shows `person`: the face names the person
   // with status kConfirmed (similarity kept if the face named them already,

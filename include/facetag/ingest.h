@@ -49,6 +49,33 @@ struct IngestSummary {
   std::vector<std::pair<std::filesystem::path, Error>> errors;
 };
 
+// What ingesting one photo did.
+enum class IngestOutcome {
+  kIngested,  // stored (added, or replaced with `force`)
+  kSkipped,   // already in the archive (by PhotoIdentity)
+  kFailed,    // not processable: stored as failed, `error` says why
+};
+
+struct IngestedPhoto {
+  IngestOutcome outcome = IngestOutcome::kSkipped;
+  std::string identity;             // PhotoIdentity of the bytes
+  std::optional<PhotoId> id;        // set unless skipped by a race with another writer
+  NewPhoto photo;                   // what was stored (kIngested, kFailed)
+  std::optional<Error> error;       // kFailed: the photo's problem
+  std::optional<Error> write_error; // kIngested with write_metadata: the write failed
+  std::size_t suppressed = 0;       // faces of opted-out persons, left out of `photo`
+};
+
+// Ingests one photo whose bytes the caller has read, with the caller's
+// analyzer. `location` is what the archive records as where the photo is
+// kept (a path, a URL, an upload's name); the file at `file` is only read
+// for its metadata (and written when options.write_metadata).
+// Errors: only database failures; a bad photo is an outcome, not an error.
+Result<IngestedPhoto> IngestPhoto(Archive& archive, const Recognizer& list,
+                                  vision::FaceAnalyzer& analyzer, const std::filesystem::path& file,
+                                  std::span<const unsigned char> bytes, std::string_view location,
+                                  const IngestOptions& options);
+
 // Called after each photo (serialised): photos done so far, and the total.
 using IngestProgress = std::function<void(std::size_t done, std::size_t total)>;
 

@@ -74,6 +74,10 @@ Result<OptOutReport> OptOut(Store& store, const ModelPack& pack, vision::FaceAna
 
 // --- jobs ------------------------------------------------------------------------
 
+// The kinds of the service's jobs (facetag/service_store.h) run here.
+inline constexpr char kOptOutJob[] = "optout";
+inline constexpr char kPhotoExportJob[] = "photo_export";
+
 // Where notifications go out.
 struct NotifyOptions {
   std::string smtp_host = "127.0.0.1";  // the SMTP relay (plain SMTP, no TLS: a local relay)
@@ -101,15 +105,19 @@ struct JobOutcome {
   bool stopped = false;
 };
 
+// Opt-out and photo-export jobs that are queued, running or interrupted,
+// oldest first (among the 1,000 newest jobs).
+Result<std::vector<Job>> UnfinishedJobs(Store& store);
+
 // Runs (or resumes, from job.done) job `id`:
 //   - opt-out: rewrites each listed photo's metadata from the archive
 //     (pipeline::WriteArchivedTags); a photo that cannot be written is
 //     listed in the result and does not stop the job; then the database is
 //     compacted so that deleted embeddings leave the file;
 //   - photo export: see StartPhotoExport.
-// A finished job is returned unchanged. Errors: kNotFound (job),
-// kInvalidArgument (photo export without export_folder), database errors
-// (the job stays resumable).
+// A done or failed job is returned unchanged. Errors: kNotFound (job),
+// kInvalidArgument (another kind of job; photo export without
+// export_folder), database errors (the job stays resumable).
 Result<JobOutcome> RunJob(Store& store, JobId id, const JobRunOptions& options);
 
 // --- lookup ----------------------------------------------------------------------

@@ -1,10 +1,12 @@
 // PrivacyStore: what facetag keeps to honour privacy promises, in the store's
 // database: suppression records of persons who opted out, the register of
-// data-subject requests, background jobs (opt-out clean-up, photo exports),
+// data-subject requests, the downloads of photo exports (on the service's jobs),
 // retention periods, the purge, and the verification of the audit chain.
 //
 // Reach it through Store::privacy() (facetag/store.h); it shares the store's
-// database, lock, clock and secret key. The rules built on top (the opt-out
+// database, lock, clock and secret key. Its jobs (opt-out rewrites, photo
+// exports) are the service's jobs (facetag/service_store.h, kinds "optout"
+// and "photo_export"). The rules built on top (the opt-out
 // flow, lookups, exports, notifications) live in facetag/privacy.h.
 //
 // Suppression records keep as little as possible: per opted-out person one
@@ -31,13 +33,13 @@
 #include "facetag/archive.h"
 #include "facetag/person.h"
 #include "facetag/result.h"
+#include "facetag/service_store.h"
 #include "facetag/types.h"
 
 namespace facetag {
 
 using SuppressionId = std::int64_t;
 using RequestId = std::int64_t;
-using JobId = std::int64_t;
 using TimePoint = std::chrono::system_clock::time_point;
 
 // --- suppression -------------------------------------------------------------
@@ -120,33 +122,13 @@ struct RequestQuery {
 // real calendar day.
 Result<std::string> DueDate(std::string_view received_on);
 
-// --- jobs --------------------------------------------------------------------
+// --- downloads ---------------------------------------------------------------
 
-enum class JobKind { kOptOut, kPhotoExport };
-const char* JobKindName(JobKind kind);  // "optout", "photo_export"
-
-enum class JobStatus { kQueued, kRunning, kDone, kFailed };
-const char* JobStatusName(JobStatus status);  // "queued", "running", "done", "failed"
-
-struct Job {
-  JobId id = 0;
-  JobKind kind = JobKind::kOptOut;
-  JobStatus status = JobStatus::kQueued;
-  std::string actor;
-  std::string params = "{}";  // JSON: what to do
-  std::int64_t total = 0;     // steps
-  std::int64_t done = 0;      // steps finished; a resumed job starts here
-  std::string result = "{}";  // JSON: what came out
-  std::string error;          // why it failed
-  std::string expires_at;     // of the download (photo export); UTC ISO 8601
-  std::string created_at;
-  std::string updated_at;
-};
-
-struct NewJob {
-  JobKind kind = JobKind::kOptOut;
-  std::string params = "{}";  // JSON object
-  std::int64_t total = 0;
+// A photo export's download: its job (facetag/service_store.h) and until
+// when the link works.
+struct Download {
+  JobId job = 0;
+  std::string expires_at;  // UTC ISO 8601
 };
 
 // --- retention ---------------------------------------------------------------
@@ -279,21 +261,15 @@ class PrivacyStore {
   // due first.
   virtual Result<std::vector<DataRequest>> OverdueRequests(TimePoint now) = 0;
 
-  // --- jobs ---------------------------------------------------------------------
+  // --- downloads -----------------------------------------------------------------
 
-  virtual Result<JobId> CreateJob(const NewJob& job, std::string_view actor) = 0;
-  virtual Result<Job> GetJob(JobId id) = 0;
-  // Jobs not done or failed, oldest first.
-  virtual Result<std::vector<Job>> UnfinishedJobs() = 0;
-  // Records progress (status kRunning).
-  virtual Result<void> UpdateJobProgress(JobId id, std::int64_t done) = 0;
-  // Finishes a job as done or failed, with its result JSON or error, and
-  // for a download the SHA-256 (hex) of its token and when it expires.
-  virtual Result<void> FinishJob(JobId id, JobStatus status, std::string_view result,
-                                 std::string_view error, std::string_view token_sha256,
-                                 std::optional<TimePoint> expires_at) = 0;
-  // The job whose token hashes to `token_sha256`. kNotFound.
-  virtual Result<Job> FindJobByToken(std::string_view token_sha256) = 0;
+  // Makes job `job` (a finished photo export) downloadable with the token
+  // whose SHA-256 (hex) is `token_sha256`, until `expires_at`. kNotFound,
+  // kInvalidArgument (not 64 hex digits).
+  virtual Result<void> SetDownload(JobId job, std::string_view token_sha256,
+                                   TimePoint expires_at) = 0;
+  // The download whose token hashes to `token_sha256`. kNotFound.
+  virtual Result<Download> FindDownload(std::string_view token_sha256) = 0;
 
   // --- retention and purge ---------------------------------------------------
 

@@ -23,6 +23,7 @@
 #include "facetag/person.h"
 #include "facetag/privacy_store.h"
 #include "facetag/result.h"
+#include "facetag/service_store.h"
 
 namespace facetag {
 
@@ -74,6 +75,15 @@ class Store {
   // Adds an alias. kAlreadyExists when it names someone else already.
   virtual Result<void> AddAlias(PersonId id, const std::string& alias,
                                 std::string_view actor = {}) = 0;
+  // Renames the person (the URI stays; kAlreadyExists when the new name
+  // names someone else; the person's own alias gives way to it) and/or
+  // changes the justification and criteria. kNotFound, kInvalidArgument.
+  virtual Result<Person> UpdatePerson(PersonId id, const PersonUpdate& update,
+                                      std::string_view actor = {}) = 0;
+  // Removes one of the person's aliases (compared like names). kNotFound
+  // when the person does not exist or has no such alias.
+  virtual Result<void> RemoveAlias(PersonId id, const std::string& alias,
+                                   std::string_view actor = {}) = 0;
   // Removes the person and all their profiles, aliases, caption mentions
   // and rejections; archive faces that named them name nobody (kUnknown,
   // automatic). kNotFound if absent.
@@ -98,11 +108,16 @@ class Store {
   // Suppression records, requests, jobs, retention and the audit chain
   // (facetag/privacy_store.h), in the same database.
   virtual PrivacyStore& privacy() = 0;
+
+  // --- service ---------------------------------------------------------------
+  // API keys and background jobs of the HTTP service (facetag/service_store.h),
+  // valid and thread-safe like archive().
+  virtual ServiceStore& service() = 0;
 };
 
 // Changes to the list, aliases and profiles are written to the audit log in
-// the same transaction ("person.add", "person.remove", "alias.add",
-// "profile.add", "profile.remove"), by the call's actor or, when it gives
+// the same transaction ("person.add", "person.update", "person.remove",
+// "alias.add", "alias.remove", "profile.add", "profile.remove"), by the call's actor or, when it gives
 // none, StoreOptions::actor.
 
 // The database used when no --db is given: $FACETAG_DB, else

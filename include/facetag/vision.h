@@ -123,3 +123,27 @@ namespace facetag::vision {
 void SetInferenceThreads(int threads);
 
 }  // namespace facetag::vision
+
+namespace facetag::vision {
+
+// A JPEG made from a photo for display: the whole photo for the web pages,
+// or one face for an editor's review. Made on the fly and never stored.
+struct RenditionOptions {
+  // Long side of the result at most this many pixels (never enlarged for a
+  // whole photo; a face crop is scaled to exactly this long side).
+  int max_side = 1600;
+  // A face box in displayed pixels: the result shows only it, grown by
+  // `crop_margin` of its size on every side and clipped to the photo.
+  std::optional<FaceBox> crop;
+  float crop_margin = 0.3f;
+  int jpeg_quality = 85;  // 1-100
+  DecodeOptions decode;
+};
+
+// The rendition as JPEG bytes, in displayed orientation (EXIF applied).
+// Errors: as decoding (kUnsupportedFormat, kCorruptImage, kImageTooLarge);
+// kInvalidArgument for max_side outside 16-8192 or a crop outside the photo.
+Result<std::vector<unsigned char>> RenderJpeg(std::span<const unsigned char> bytes,
+                                              const RenditionOptions& options);
+
+}  // namespace facetag::vision

@@ -57,6 +57,55 @@ std::string PhotoIdentity(std::span<const unsigned char> b) {
   return Sha256Hex(b);
 }
 
+Result<IngestedPhoto> IngestPhoto(Archive& archive, const Recognizer& list,
+                                  vision::FaceAnalyzer& analyzer, const std::filesystem::path& file,
+                                  std::span<const unsigned char> bytes, std::string_view location,
+                                  const IngestOptions& options) {
+  IngestedPhoto result;
+  result.identity = PhotoIdentity(bytes);
+  auto known = archive.FindPhoto(result.identity);
+  if (!known) return tl::unexpected(known.error());
+  if (*known && !options.force) {
+    result.id = (*known)->id;
+    return result;
+  }
+  Tagger tagger(list, analyzer);
+  auto tagging = tagger.Inspect(file, bytes);
+  NewPhoto& photo = result.photo;
+  if (tagging) {
+    photo = ToNewPhoto(*tagging, result.identity, bytes.size());
+    result.suppressed = tagging->faces.size() - photo.faces.size();
+  } else {
+    photo.info.sha256 = result.identity;
+    photo.info.size_bytes = bytes.size();
+    photo.info.failure = tagging.error();
+  }
+  photo.info.location = std::string(location);
+  auto stored = options.force ? archive.ReplacePhoto(photo, options.actor).map([](auto o) {
+    return o.id;
+  })
+                              : archive.AddPhoto(photo);
+  if (!stored) {
+    // Another process stored it meanwhile: that is a skip.
+    if (stored.error().code == ErrorCode::kAlreadyExists) return result;
+    return tl::unexpected(stored.error());
+  }
+  result.id = *stored;
+  if (!tagging) {
+    result.outcome = IngestOutcome::kFailed;
+    result.error = tagging.error();
+    return result;
+  }
+  result.outcome = IngestOutcome::kIngested;
+  if (options.write_metadata) {
+    metadata::WriteOptions write_options;
+    write_options.target = options.target;
+    auto written = tagger.Write(*tagging, write_options);
+    if (!written) result.write_error = written.error();
+  }
+  return result;
+}
+
 Result<IngestSummary> Ingest(Store& store, const ModelPack& pack, const Recognizer& list,
                              const std::vector<std::filesystem::path>& files,
                              const IngestOptions& options, const IngestProgress& progress) {
@@ -66,9 +115,6 @@ Result<IngestSummary> Ingest(Store& store, const ModelPack& pack, const Recogniz
   std::mutex mutex;  // guards summary and progress
   std::size_t done = 0;
   std::optional<Error> fatal;
-  metadata::WriteOptions write_options;
-  write_options.target = options.target;
-
   auto finish = [&](auto&& update) {
     std::lock_guard lock(mutex);
     update();
@@ -92,51 +138,28 @@ Result<IngestSummary> Ingest(Store& store, const ModelPack& pack, const Recogniz
           });
           return;
         }
-        const std::string identity = PhotoIdentity(*bytes);
-        auto known = archive.FindPhoto(identity);
-        if (known && *known && !options.force) {
-          finish([&] { ++summary.skipped; });
-          return;
-        }
-        Tagger tagger(list, analyzer);
-        auto tagging = tagger.Inspect(file, *bytes);
-        NewPhoto photo;
-        if (tagging) {
-          photo = ToNewPhoto(*tagging, identity, bytes->size());
-        } else {
-          photo.info.sha256 = identity;
-          photo.info.location = file.string();
-          photo.info.size_bytes = bytes->size();
-          photo.info.failure = tagging.error();
-        }
-        auto stored = options.force ? archive.ReplacePhoto(photo, options.actor).map([](auto) {})
-                                    : archive.AddPhoto(photo).map([](auto) {});
-        std::optional<Error> write_error;
-        if (stored && tagging && options.write_metadata) {
-          auto written = tagger.Write(*tagging, write_options);
-          if (!written) write_error = written.error();
-        }
+        auto done_photo =
+            IngestPhoto(archive, list, analyzer, file, *bytes, file.string(), options);
         finish([&] {
-          if (!stored) {
-            // Another process stored it meanwhile: that is a skip. Any
-            // other database failure stops the run.
-            if (stored.error().code == ErrorCode::kAlreadyExists) {
-              ++summary.skipped;
-            } else {
-              fatal = stored.error();
-            }
+          if (!done_photo) {
+            fatal = done_photo.error();
             return;
           }
-          if (!tagging) {
-            ++summary.failed;
-            summary.errors.emplace_back(file, tagging.error());
-            return;
+          switch (done_photo->outcome) {
+            case IngestOutcome::kSkipped: ++summary.skipped; return;
+            case IngestOutcome::kFailed:
+              ++summary.failed;
+              summary.errors.emplace_back(file, *done_photo->error);
+              return;
+            case IngestOutcome::kIngested: break;
           }
           ++summary.ingested;
-          summary.faces += photo.faces.size();
-          for (const NewFace& f : photo.faces) (f.tag.person ? summary.tagged : summary.unknown)++;
-          summary.suppressed += tagging->faces.size() - photo.faces.size();
-          if (write_error) summary.errors.emplace_back(file, *write_error);
+          summary.faces += done_photo->photo.faces.size();
+          for (const NewFace& f : done_photo->photo.faces) {
+            (f.tag.person ? summary.tagged : summary.unknown)++;
+          }
+          summary.suppressed += done_photo->suppressed;
+          if (done_photo->write_error) summary.errors.emplace_back(file, *done_photo->write_error);
         });
       });
   if (!ran) return tl::unexpected(ran.error());

@@ -65,15 +65,57 @@ Result<OptOutReport> OptOut(Store& store, const ModelPack& pack, vision::FaceAna
   return report;
 }
 
+Result<std::vector<Job>> UnfinishedJobs(Store& store) {
+  auto jobs = store.service().ListJobs(1000);
+  if (!jobs) return tl::unexpected(jobs.error());
+  std::vector<Job> out;
+  for (auto it = jobs->rbegin(); it != jobs->rend(); ++it) {
+    const bool ours = it->kind == kOptOutJob || it->kind == kPhotoExportJob;
+    const bool unfinished = it->status == JobStatus::kQueued || it->status == JobStatus::kRunning ||
+                            it->status == JobStatus::kInterrupted;
+    if (ours && unfinished) out.push_back(*it);
+  }
+  return out;
+}
+
 Result<JobOutcome> RunJob(Store& store, JobId id, const JobRunOptions& options) {
-  auto job = store.privacy().GetJob(id);
+  auto job = store.service().GetJob(id);
   if (!job) return tl::unexpected(job.error());
+  if (job->kind != kOptOutJob && job->kind != kPhotoExportJob) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "job " + std::to_string(id) + " is a \"" + job->kind + "\" job, not a privacy job");
+  }
   if (job->status == JobStatus::kDone || job->status == JobStatus::kFailed) {
     return JobOutcome{*job, "", false};
   }
-  if (job->kind == JobKind::kOptOut) return detail::RunOptOutJob(store, *job, options);
-  return detail::RunPhotoExportJob(store, *job, options);
+  auto outcome = job->kind == kOptOutJob ? detail::RunOptOutJob(store, *job, options)
+                                         : detail::RunPhotoExportJob(store, *job, options);
+  if (!outcome && outcome.error().code != ErrorCode::kDatabase) {
+    // A job that cannot go on is marked failed with the reason; a database
+    // failure leaves it resumable.
+    const nlohmann::json result = {{"error", outcome.error().message}};
+    (void)store.service().UpdateJob(id, JobStatus::kFailed, job->done, job->total, result.dump());
+  }
+  return outcome;
 }
+
+namespace detail {
+
+Result<void> Progress(Store& store, const Job& job, std::int64_t done,
+                      const JobRunOptions& options) {
+  FACETAG_RETURN_IF_ERROR(
+      store.service().UpdateJob(job.id, JobStatus::kRunning, done, job.total, "{}"));
+  if (options.progress) options.progress(done, job.total);
+  return {};
+}
+
+Result<JobOutcome> Stopped(Store& store, JobId id) {
+  auto job = store.service().GetJob(id);
+  if (!job) return tl::unexpected(job.error());
+  return JobOutcome{*job, "", true};
+}
+
+}  // namespace detail
 
 namespace detail {
 
@@ -88,11 +130,7 @@ Result<JobOutcome> RunOptOutJob(Store& store, const Job& job, const JobRunOption
   std::int64_t rewritten = 0;
   std::int64_t gone = 0;
   for (auto i = static_cast<std::size_t>(job.done); i < photos.size(); ++i) {
-    if (options.stop && options.stop->load()) {
-      auto stopped = store.privacy().GetJob(job.id);
-      if (!stopped) return tl::unexpected(stopped.error());
-      return JobOutcome{*stopped, "", true};
-    }
+    if (options.stop && options.stop->load()) return Stopped(store, job.id);
     auto written = pipeline::WriteArchivedTags(store, photos[i]);
     if (written) {
       ++rewritten;
@@ -103,9 +141,7 @@ Result<JobOutcome> RunOptOutJob(Store& store, const Job& job, const JobRunOption
     } else {
       failures.push_back({{"photo", photos[i]}, {"error", written.error().message}});
     }
-    FACETAG_RETURN_IF_ERROR(
-        store.privacy().UpdateJobProgress(job.id, static_cast<std::int64_t>(i + 1)));
-    if (options.progress) options.progress(static_cast<std::int64_t>(i + 1), job.total);
+    FACETAG_RETURN_IF_ERROR(Progress(store, job, static_cast<std::int64_t>(i + 1), options));
   }
   // The deleted profiles and faces leave the file's bytes only now.
   auto compacted = store.privacy().Compact();
@@ -115,8 +151,8 @@ Result<JobOutcome> RunOptOutJob(Store& store, const Job& job, const JobRunOption
                  {"compacted", static_cast<bool>(compacted)}};
   if (!compacted) result["compact_error"] = compacted.error().message;
   FACETAG_RETURN_IF_ERROR(
-      store.privacy().FinishJob(job.id, JobStatus::kDone, result.dump(), "", "", std::nullopt));
-  auto finished = store.privacy().GetJob(job.id);
+      store.service().UpdateJob(job.id, JobStatus::kDone, job.total, job.total, result.dump()));
+  auto finished = store.service().GetJob(job.id);
   if (!finished) return tl::unexpected(finished.error());
   return JobOutcome{*finished, "", false};
 }

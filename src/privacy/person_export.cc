@@ -15,7 +15,8 @@ constexpr char kReadme[] =
     "\n"
     "manifest.json lists everything facetag stores about the person:\n"
     "  person    - the list entry: name, aliases, the stable identifier written into\n"
-    "              photos, why the person is listed and since when;\n"
+    "              photos, the listing criteria the editor stated and the\n"
+    "              justification, and since when the person is listed;\n"
     "  profiles  - how many facial profiles are kept and where each came from\n"
     "              (photo hash, face box, model, date). The profiles themselves are\n"
     "              numeric face measurements; they are never shared or exported;\n"
@@ -27,8 +28,16 @@ constexpr char kReadme[] =
     "what was derived from them.\n";
 
 Json PersonJson(const Person& p) {
-  return {{"id", p.id},           {"uri", p.uri},          {"name", p.name},
-          {"aliases", p.aliases}, {"why_listed", p.notes}, {"listed_at", p.created_at}};
+  return {{"id", p.id},
+          {"uri", p.uri},
+          {"name", p.name},
+          {"aliases", p.aliases},
+          {"justification", p.justification},
+          {"criteria",
+           {{"public_figure", p.criteria.public_figure},
+            {"recurring_in_news", p.criteria.recurring_in_news},
+            {"likely_searched", p.criteria.likely_searched}}},
+          {"listed_at", p.created_at}};
 }
 
 Json AuditJson(const AuditEntry& e) {

@@ -165,16 +165,17 @@ Result<JobId> StartPhotoExport(Store& store, const PhotoExportRequest& request) 
                        {"email", request.email},
                        {"webhook", request.webhook},
                        {"expires_hours", request.expires_hours}};
-  auto job = store.privacy().CreateJob(
-      {JobKind::kPhotoExport, params.dump(), static_cast<std::int64_t>(photos.size())},
-      request.actor);
-  if (!job) return job;
-  auto audited = store.archive().AppendAudit({request.actor.empty() ? "facetag" : request.actor,
-                                              "export.photos", "job:" + std::to_string(*job),
-                                              Json{{"photos", photos.size()},
-                                                   {"notify_email", !request.email.empty()},
-                                                   {"notify_webhook", !request.webhook.empty()}}
-                                                  .dump()});
+  const std::string actor = request.actor.empty() ? "facetag" : request.actor;
+  auto created = store.service().CreateJob(kPhotoExportJob, actor, params.dump());
+  if (!created) return tl::unexpected(created.error());
+  const JobId job = created->id;
+  FACETAG_RETURN_IF_ERROR(store.service().UpdateJob(
+      job, JobStatus::kQueued, 0, static_cast<std::int64_t>(photos.size()), "{}"));
+  const Json details = {{"photos", photos.size()},
+                        {"notify_email", !request.email.empty()},
+                        {"notify_webhook", !request.webhook.empty()}};
+  auto audited = store.archive().AppendAudit(
+      {actor, "export.photos", "job:" + std::to_string(job), details.dump()});
   if (!audited) return tl::unexpected(audited.error());
   return job;
 }
@@ -193,20 +194,14 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
   const fs::path staging = StagingFolder(options.export_folder, job.id);
   FACETAG_RETURN_IF_ERROR(MakePrivateFolder(staging));
   for (auto i = static_cast<std::size_t>(job.done); i < photos.size(); ++i) {
-    if (options.stop && options.stop->load()) {
-      auto stopped = store.privacy().GetJob(job.id);
-      if (!stopped) return tl::unexpected(stopped.error());
-      return JobOutcome{*stopped, "", true};
-    }
+    if (options.stop && options.stop->load()) return Stopped(store, job.id);
     auto staged = StagePhoto(store, photos[i], staging);
     if (!staged) {
       FACETAG_RETURN_IF_ERROR(
           AppendLine(staging / kSkipLog,
                      Json{{"photo", photos[i]}, {"reason", staged.error().message}}.dump()));
     }
-    FACETAG_RETURN_IF_ERROR(
-        store.privacy().UpdateJobProgress(job.id, static_cast<std::int64_t>(i + 1)));
-    if (options.progress) options.progress(static_cast<std::int64_t>(i + 1), job.total);
+    FACETAG_RETURN_IF_ERROR(Progress(store, job, static_cast<std::int64_t>(i + 1), options));
   }
 
   // The zip: the staged copies (sanitised names) and a manifest.
@@ -240,7 +235,10 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
   const TimePoint expires = now + std::chrono::hours(params.value("expires_hours", 72));
   const std::string token = RandomToken();
   const std::string link = options.notify.download_url + token;
-  Json result = {{"zip", ZipName(job.id)}, {"photos", entries.size()}, {"skipped", skipped}};
+  Json result = {{"zip", ZipName(job.id)},
+                 {"photos", entries.size()},
+                 {"skipped", skipped},
+                 {"expires_at", FormatUtc(expires)}};
   const std::string email = params.value("email", "");
   const std::string webhook = params.value("webhook", "");
   const std::string text = "Your zip file with " + std::to_string(entries.size()) +
@@ -259,9 +257,10 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
     auto posted = PostWebhook(webhook, notice.dump(), options.notify.timeout_ms);
     result["webhook"] = posted ? "sent" : posted.error().message;
   }
-  FACETAG_RETURN_IF_ERROR(store.privacy().FinishJob(job.id, JobStatus::kDone, result.dump(), "",
-                                                    TokenHash(token), expires));
-  auto finished = store.privacy().GetJob(job.id);
+  FACETAG_RETURN_IF_ERROR(store.privacy().SetDownload(job.id, TokenHash(token), expires));
+  FACETAG_RETURN_IF_ERROR(
+      store.service().UpdateJob(job.id, JobStatus::kDone, job.total, job.total, result.dump()));
+  auto finished = store.service().GetJob(job.id);
   if (!finished) return tl::unexpected(finished.error());
   return JobOutcome{*finished, token, false};
 }
@@ -273,16 +272,18 @@ Result<fs::path> OpenDownload(Store& store, std::string_view token, TimePoint no
   if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
     return Fail(ErrorCode::kNotFound, "no download with this token");
   }
-  auto job = store.privacy().FindJobByToken(TokenHash(token));
+  auto download = store.privacy().FindDownload(TokenHash(token));
+  if (!download) return tl::unexpected(download.error());
+  auto job = store.service().GetJob(download->job);
   if (!job) return tl::unexpected(job.error());
-  if (job->kind != JobKind::kPhotoExport || job->status != JobStatus::kDone) {
+  if (job->kind != kPhotoExportJob || job->status != JobStatus::kDone) {
     return Fail(ErrorCode::kNotFound, "no download with this token");
   }
   const fs::path zip = export_folder / ZipName(job->id);
-  if (detail::FormatUtc(detail::NowOr(now)) >= job->expires_at) {
+  if (detail::FormatUtc(detail::NowOr(now)) >= download->expires_at) {
     std::error_code ec;
     fs::remove(zip, ec);
-    return Fail(ErrorCode::kRejected, "the download link expired at " + job->expires_at);
+    return Fail(ErrorCode::kRejected, "the download link expired at " + download->expires_at);
   }
   std::error_code ec;
   if (!fs::is_regular_file(zip, ec)) {

@@ -578,6 +578,53 @@ Result<std::vector<AuditEntry>> SqliteArchive::ListAudit(const AuditQuery& query
   });
 }
 
+Result<std::vector<FaceSummary>> SqliteArchive::ListFaces(const FaceQuery& query) {
+  return Fenced("ListFaces", [&]() -> Result<std::vector<FaceSummary>> {
+    if (query.limit < 1 || query.limit > 1000) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "limit " + std::to_string(query.limit) + " is outside 1-1000");
+    }
+    if (query.before < 0) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "cursor " + std::to_string(query.before) + " is negative");
+    }
+    std::string sql =
+        "SELECT f.id, f.photo_id, p.location, f.box_x, f.box_y, f.box_width, f.box_height,"
+        " f.person_id, f.similarity, f.decision, f.by_mention, f.tag_status, f.updated_at"
+        " FROM faces AS f JOIN photos AS p ON p.id = f.photo_id WHERE 1";
+    if (query.status) sql += " AND f.tag_status = ?1";
+    if (query.decision) sql += " AND f.decision = ?2";
+    if (query.person) sql += " AND f.person_id = ?3";
+    if (query.before > 0) sql += " AND f.id < ?4";
+    sql += " ORDER BY f.id DESC LIMIT ?5";
+    std::lock_guard lock(mutex_);
+    auto statement = Statement::Prepare(db_, sql);
+    if (!statement) return tl::unexpected(statement.error());
+    if (query.status) statement->Bind(1, std::string_view(TagStatusName(*query.status)));
+    if (query.decision) statement->Bind(2, std::string_view(FaceDecisionName(*query.decision)));
+    if (query.person) statement->Bind(3, std::int64_t{*query.person});
+    if (query.before > 0) statement->Bind(4, std::int64_t{query.before});
+    statement->Bind(5, std::int64_t{query.limit});
+    std::vector<FaceSummary> faces;
+    FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
+      FaceSummary face;
+      face.id = row.ColumnInt64(0);
+      face.photo = row.ColumnInt64(1);
+      face.location = row.ColumnText(2);
+      face.box = {static_cast<float>(row.ColumnDouble(3)), static_cast<float>(row.ColumnDouble(4)),
+                  static_cast<float>(row.ColumnDouble(5)), static_cast<float>(row.ColumnDouble(6))};
+      auto decision = ReadDecision(row, 7, face.id);
+      if (!decision) return tl::unexpected(decision.error());
+      face.tag = decision->first;
+      face.status = decision->second;
+      face.updated_at = row.ColumnText(12);
+      faces.push_back(std::move(face));
+      return {};
+    }));
+    return faces;
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Checks shared by the writes.
 

@@ -53,6 +53,7 @@ class SqliteArchive final : public Archive {
   Result<CaptionPage> CaptionsAfter(PhotoId after, int limit) override;
   Result<FacePage> FacesForModel(std::string_view model_id, FaceId after, int limit) override;
   Result<ApplyOutcome> ApplyDecisions(const std::vector<DecisionUpdate>& updates) override;
+  Result<std::vector<FaceSummary>> ListFaces(const FaceQuery& query) override;
   Result<void> ConfirmTag(FaceId face, PersonId person, std::string_view actor) override;
   Result<void> RejectTag(FaceId face, PersonId person, std::string_view actor) override;
   Result<std::vector<SearchHit>> Search(const SearchQuery& query) override;

@@ -111,7 +111,7 @@ class ArchiveTest : public ::testing::Test {
   }
 
   PersonId AddPerson(const std::string& name, std::vector<std::string> aliases = {}) {
-    auto person = store_->AddPerson({name, std::move(aliases), ""});
+    auto person = store_->AddPerson({name, std::move(aliases), "", {}});
     EXPECT_TRUE(person) << person.error().message;
     return person ? person->id : 0;
   }
@@ -219,7 +219,7 @@ TEST_F(ArchiveTest, MigratesAVersionOneDatabaseAndKeepsPersonsAndProfiles) {
   ASSERT_TRUE(person) << person.error().message;
   EXPECT_EQ(person->name, "Thomas Müller");
   EXPECT_EQ(person->uri, "urn:uuid:00000000-0000-4000-8000-000000000001");
-  EXPECT_EQ(person->notes, "footballer");
+  EXPECT_EQ(person->justification, "footballer");
   auto profiles = store_->ProfilesOf(person->id);
   ASSERT_TRUE(profiles);
   ASSERT_EQ(profiles->size(), 1u);
@@ -785,6 +785,47 @@ TEST_F(ArchiveTest, CaptionsAfterAndReplaceMentionsForANewlyListedPerson) {
 
 // ---------------------------------------------------------------------------
 // Corrections and the audit log
+
+TEST_F(ArchiveTest, ListFacesFiltersNewestFirstAndPages) {
+  Archive& archive = OpenArchive();
+  const PersonId rutte = AddPerson("Mark Rutte");
+  NewPhoto first = MakePhoto(1);
+  first.faces.push_back(MakeFace({0, 0, 50, 50}, Named(rutte, 0.6f), 1));
+  first.faces.push_back(MakeFace({100, 0, 50, 50}, Unknown(0.2f), 2));
+  Add(archive, first);
+  NewPhoto second = MakePhoto(2);
+  second.faces.push_back(MakeFace({10, 20, 30, 40}, Named(rutte, 0.7f), 3));
+  const PhotoId second_id = Add(archive, second);
+
+  FaceQuery named;
+  named.decision = FaceDecision::kRecognized;
+  named.status = TagStatus::kAutomatic;
+  auto faces = archive.ListFaces(named);
+  ASSERT_TRUE(faces) << faces.error().message;
+  ASSERT_EQ(faces->size(), 2u);
+  EXPECT_EQ((*faces)[0].photo, second_id);
+  EXPECT_EQ((*faces)[0].location, "/archive/photo_2.jpg");
+  EXPECT_EQ((*faces)[0].box.height, 40.0f);
+  EXPECT_EQ((*faces)[0].tag.person, rutte);
+  EXPECT_GT((*faces)[0].id, (*faces)[1].id);
+
+  named.before = (*faces)[0].id;
+  auto next = archive.ListFaces(named);
+  ASSERT_TRUE(next);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].id, (*faces)[1].id);
+
+  FaceQuery unknown;
+  unknown.decision = FaceDecision::kUnknown;
+  ASSERT_EQ(archive.ListFaces(unknown)->size(), 1u);
+  ASSERT_TRUE(archive.ConfirmTag((*faces)[0].id, rutte, "anna"));
+  FaceQuery confirmed;
+  confirmed.status = TagStatus::kConfirmed;
+  EXPECT_EQ(archive.ListFaces(confirmed)->size(), 1u);
+  FaceQuery bad;
+  bad.limit = 0;
+  EXPECT_EQ(archive.ListFaces(bad).error().code, ErrorCode::kInvalidArgument);
+}
 
 TEST_F(ArchiveTest, ConfirmAndRejectChangeTheFaceAndAppendAuditEntries) {
   Archive& archive = OpenArchive();

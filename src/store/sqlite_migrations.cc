@@ -272,7 +272,52 @@ CREATE TRIGGER persons_untag_faces BEFORE DELETE ON persons BEGIN
 END;
 )sql"},
 
-    {"privacy: audit hash chain, suppression records, data-subject requests, jobs, retention",
+    {"listing criteria of persons; API keys; background jobs", R"sql(
+-- What the editor stated when listing a person (facetag/person.h,
+-- ListingCriteria); `notes` always held the editor's reason.
+ALTER TABLE persons RENAME COLUMN notes TO justification;
+ALTER TABLE persons ADD COLUMN public_figure INTEGER NOT NULL DEFAULT 0
+  CHECK (public_figure IN (0, 1));
+ALTER TABLE persons ADD COLUMN recurring_in_news INTEGER NOT NULL DEFAULT 0
+  CHECK (recurring_in_news IN (0, 1));
+ALTER TABLE persons ADD COLUMN likely_searched INTEGER NOT NULL DEFAULT 0
+  CHECK (likely_searched IN (0, 1));
+
+-- An API key of the service. Only a hash of the secret is kept (libsodium
+-- generichash of the secret, keyed by nothing: the secret has 256 random
+-- bits, so no stretching is needed); `prefix` is the secret's public start,
+-- shown in listings so a key can be recognised without revealing it.
+CREATE TABLE api_keys (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  prefix       TEXT NOT NULL UNIQUE,
+  secret_hash  TEXT NOT NULL UNIQUE CHECK (length(secret_hash) = 64),
+  role         TEXT NOT NULL
+               CHECK (role IN ('customer', 'editor', 'ingest', 'privacy', 'admin')),
+  label        TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  revoked_at   TEXT
+) STRICT;
+
+-- Work the service does in the background (an ingest of several photos,
+-- ...): its progress and outcome, kept after a restart. `params` and
+-- `result` are JSON. A job found 'running' on start was interrupted.
+CREATE TABLE jobs (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind         TEXT NOT NULL CHECK (kind <> ''),
+  status       TEXT NOT NULL
+               CHECK (status IN ('queued', 'running', 'done', 'failed', 'interrupted')),
+  created_by   TEXT NOT NULL,
+  params       TEXT NOT NULL CHECK (json_valid(params)),
+  done         INTEGER NOT NULL DEFAULT 0,
+  total        INTEGER NOT NULL DEFAULT 0,
+  result       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(result)),
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+) STRICT;
+CREATE INDEX jobs_by_status ON jobs(status, id);
+)sql"},
+
+    {"privacy: audit hash chain, suppression records, data-subject requests, downloads, retention",
      R"sql(
 -- The audit log becomes a hash chain: `hash` = SHA-256 of `prev_hash` and
 -- the canonical entry (facetag::AuditEntryHash), `prev_hash` = the hash of
@@ -343,24 +388,11 @@ CREATE TABLE requests (
 ) STRICT;
 CREATE INDEX requests_by_status ON requests(status, due_on);
 
--- Background work that must survive a restart: `done` of `total` steps;
--- a resumed job starts at `done`. A download's token is kept only as its
--- SHA-256, so the database alone does not open the download.
-CREATE TABLE jobs (
-  id            INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind          TEXT NOT NULL CHECK (kind IN ('optout', 'photo_export')),
-  status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
-  actor         TEXT NOT NULL CHECK (actor <> ''),
-  params        TEXT NOT NULL CHECK (json_valid(params)),
-  total         INTEGER NOT NULL CHECK (total >= 0),
-  done          INTEGER NOT NULL CHECK (done >= 0),
-  result        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(result)),
-  error         TEXT NOT NULL DEFAULT '',
-  token_sha256  TEXT NOT NULL DEFAULT '',
-  expires_at    TEXT NOT NULL DEFAULT '',
-  created_at    TEXT NOT NULL,
-  updated_at    TEXT NOT NULL
-) STRICT;
+-- Photo-export downloads, on the service's jobs (migration 3): the token
+-- is kept only as its SHA-256, so the database alone does not open the
+-- download; the link expires at `expires_at` (UTC ISO 8601).
+ALTER TABLE jobs ADD COLUMN token_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
 CREATE INDEX jobs_by_token ON jobs(token_sha256) WHERE token_sha256 <> '';
 
 -- Retention periods set by the privacy officer; a kind without a row keeps

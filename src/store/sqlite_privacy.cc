@@ -54,24 +54,6 @@ std::optional<RequestStatus> ParseRequestStatus(std::string_view text) {
   return std::nullopt;
 }
 
-const char* JobKindName(JobKind kind) {
-  return kind == JobKind::kOptOut ? "optout" : "photo_export";
-}
-
-const char* JobStatusName(JobStatus status) {
-  switch (status) {
-    case JobStatus::kQueued:
-      return "queued";
-    case JobStatus::kRunning:
-      return "running";
-    case JobStatus::kDone:
-      return "done";
-    case JobStatus::kFailed:
-      return "failed";
-  }
-  return "queued";
-}
-
 const char* RetentionKindName(RetentionKind kind) {
   switch (kind) {
     case RetentionKind::kCaptions:
@@ -228,30 +210,6 @@ Result<std::vector<DataRequest>> ReadRequests(Statement& statement) {
     return {};
   }));
   return out;
-}
-
-constexpr std::string_view kSelectJob =
-    "SELECT id, kind, status, actor, params, total, done, result, error, expires_at, created_at,"
-    " updated_at FROM jobs";
-
-Job ReadJob(const Statement& row) {
-  Job j;
-  j.id = row.ColumnInt64(0);
-  j.kind = row.ColumnText(1) == "optout" ? JobKind::kOptOut : JobKind::kPhotoExport;
-  const std::string status = row.ColumnText(2);
-  for (auto s : {JobStatus::kQueued, JobStatus::kRunning, JobStatus::kDone, JobStatus::kFailed}) {
-    if (status == JobStatusName(s)) j.status = s;
-  }
-  j.actor = row.ColumnText(3);
-  j.params = row.ColumnText(4);
-  j.total = row.ColumnInt64(5);
-  j.done = row.ColumnInt64(6);
-  j.result = row.ColumnText(7);
-  j.error = row.ColumnText(8);
-  j.expires_at = row.ColumnText(9);
-  j.created_at = row.ColumnText(10);
-  j.updated_at = row.ColumnText(11);
-  return j;
 }
 
 Result<void> Audit(sqlite3* db, const std::string& actor, const char* action,
@@ -514,7 +472,7 @@ Result<OptOutOutcome> SqlitePrivacy::OptOutLocked(PersonId person,
   Json params = {{"suppression", out.suppression}, {"photos", out.photos}};
   auto job = Statement::Prepare(
       db_,
-      "INSERT INTO jobs (kind, status, actor, params, total, done, created_at, updated_at)"
+      "INSERT INTO jobs (kind, status, created_by, params, total, done, created_at, updated_at)"
       " VALUES ('optout', 'queued', ?1, ?2, ?3, 0, ?4, ?4)");
   if (!job) return tl::unexpected(job.error());
   const std::string now = Now();
@@ -812,134 +770,45 @@ Result<std::vector<DataRequest>> SqlitePrivacy::OverdueRequests(TimePoint now) {
   });
 }
 
-// --- jobs ----------------------------------------------------------------------
+// --- downloads -------------------------------------------------------------------
 
-Result<JobId> SqlitePrivacy::CreateJob(const NewJob& job, std::string_view actor) {
-  return Fenced("CreateJob", [&]() -> Result<JobId> {
+Result<void> SqlitePrivacy::SetDownload(JobId job, std::string_view token_sha256,
+                                        TimePoint expires_at) {
+  return Fenced("SetDownload", [&]() -> Result<void> {
+    if (!IsHexSha256(token_sha256)) {
+      return Fail(ErrorCode::kInvalidArgument, "a download token hash is 64 hex digits");
+    }
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    const std::string who = Actor(actor);
-    FACETAG_RETURN_IF_ERROR(CheckLabel(who, "the actor"));
-    if (!Json::accept(job.params) || !Json::parse(job.params).is_object()) {
-      return Fail(ErrorCode::kInvalidArgument, "job parameters are not a JSON object");
-    }
-    if (job.total < 0) return Fail(ErrorCode::kInvalidArgument, "negative job size");
-    auto insert = Statement::Prepare(
-        db_,
-        "INSERT INTO jobs (kind, status, actor, params, total, done, created_at, updated_at)"
-        " VALUES (?1, 'queued', ?2, ?3, ?4, 0, ?5, ?5)");
-    if (!insert) return tl::unexpected(insert.error());
+    auto update = Statement::Prepare(
+        db_, "UPDATE jobs SET token_sha256 = ?1, expires_at = ?2, updated_at = ?3 WHERE id = ?4");
+    if (!update) return tl::unexpected(update.error());
+    const std::string expires = FormatUtc(expires_at);
     const std::string now = Now();
-    insert->Bind(1, std::string_view(JobKindName(job.kind)))
-        .Bind(2, std::string_view(who))
-        .Bind(3, std::string_view(job.params))
-        .Bind(4, job.total)
-        .Bind(5, std::string_view(now));
-    FACETAG_RETURN_IF_ERROR(insert->Run());
-    return static_cast<JobId>(sqlite3_last_insert_rowid(db_));
+    update->Bind(1, token_sha256)
+        .Bind(2, std::string_view(expires))
+        .Bind(3, std::string_view(now))
+        .Bind(4, std::int64_t{job});
+    FACETAG_RETURN_IF_ERROR(update->Run());
+    if (sqlite3_changes(db_) == 0) {
+      return Fail(ErrorCode::kNotFound, "no job " + std::to_string(job));
+    }
+    return {};
   });
 }
 
-Result<Job> SqlitePrivacy::LoadJob(std::string_view where, std::string_view value) {
-  auto statement =
-      Statement::Prepare(db_, std::string(kSelectJob) + " WHERE " + std::string(where));
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, value).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kNotFound, "no such job");
-  return ReadJob(*statement);
-}
-
-Result<Job> SqlitePrivacy::GetJob(JobId id) {
-  return Fenced("GetJob", [&]() -> Result<Job> {
+Result<Download> SqlitePrivacy::FindDownload(std::string_view token_sha256) {
+  return Fenced("FindDownload", [&]() -> Result<Download> {
     std::lock_guard lock(mutex_);
-    auto job = LoadJob("id = CAST(?1 AS INTEGER)", std::to_string(id));
-    if (!job)
-      return Fail(job.error().code, job.error().code == ErrorCode::kNotFound
-                                        ? "no job " + std::to_string(id)
-                                        : job.error().message);
-    return job;
-  });
-}
-
-Result<std::vector<Job>> SqlitePrivacy::UnfinishedJobs() {
-  return Fenced("UnfinishedJobs", [&]() -> Result<std::vector<Job>> {
-    std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(
-        db_, std::string(kSelectJob) + " WHERE status IN ('queued', 'running') ORDER BY id");
+    auto statement =
+        Statement::Prepare(db_, "SELECT id, expires_at FROM jobs WHERE token_sha256 = ?1");
     if (!statement) return tl::unexpected(statement.error());
-    std::vector<Job> out;
-    FACETAG_RETURN_IF_ERROR(EachRow(*statement, [&](const Statement& row) -> Result<void> {
-      out.push_back(ReadJob(row));
-      return {};
-    }));
-    return out;
-  });
-}
-
-Result<void> SqlitePrivacy::UpdateJobProgress(JobId id, std::int64_t done) {
-  return Fenced("UpdateJobProgress", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
-    FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE jobs SET status = 'running', done = min(?1, total), updated_at = ?2"
-        " WHERE id = ?3 AND status IN ('queued', 'running')");
-    if (!update) return tl::unexpected(update.error());
-    const std::string now = Now();
-    update->Bind(1, done).Bind(2, std::string_view(now)).Bind(3, std::int64_t{id});
-    FACETAG_RETURN_IF_ERROR(update->Run());
-    if (sqlite3_changes(db_) == 0) {
-      return Fail(ErrorCode::kNotFound, "no unfinished job " + std::to_string(id));
-    }
-    return {};
-  });
-}
-
-Result<void> SqlitePrivacy::FinishJob(JobId id, JobStatus status, std::string_view result,
-                                      std::string_view error, std::string_view token_sha256,
-                                      std::optional<TimePoint> expires_at) {
-  return Fenced("FinishJob", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
-    FACETAG_RETURN_IF_ERROR(CheckWritable());
-    if (status != JobStatus::kDone && status != JobStatus::kFailed) {
-      return Fail(ErrorCode::kInvalidArgument, "a job finishes as done or failed");
-    }
-    if (!Json::accept(result)) {
-      return Fail(ErrorCode::kInvalidArgument, "the job result is not JSON");
-    }
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE jobs SET status = ?1, result = ?2, error = ?3, token_sha256 = ?4,"
-        " expires_at = ?5, updated_at = ?6, done = CASE WHEN ?1 = 'done' THEN total ELSE done END"
-        " WHERE id = ?7");
-    if (!update) return tl::unexpected(update.error());
-    const std::string now = Now();
-    const std::string expires = expires_at ? FormatUtc(*expires_at) : "";
-    update->Bind(1, std::string_view(JobStatusName(status)))
-        .Bind(2, result)
-        .Bind(3, error)
-        .Bind(4, token_sha256)
-        .Bind(5, std::string_view(expires))
-        .Bind(6, std::string_view(now))
-        .Bind(7, std::int64_t{id});
-    FACETAG_RETURN_IF_ERROR(update->Run());
-    if (sqlite3_changes(db_) == 0) {
-      return Fail(ErrorCode::kNotFound, "no job " + std::to_string(id));
-    }
-    return {};
-  });
-}
-
-Result<Job> SqlitePrivacy::FindJobByToken(std::string_view token_sha256) {
-  return Fenced("FindJobByToken", [&]() -> Result<Job> {
-    if (token_sha256.empty()) return Fail(ErrorCode::kInvalidArgument, "empty token");
-    std::lock_guard lock(mutex_);
-    auto job = LoadJob("token_sha256 = ?1", token_sha256);
-    if (!job && job.error().code == ErrorCode::kNotFound) {
+    auto row = statement->Bind(1, token_sha256).Step();
+    if (!row) return tl::unexpected(row.error());
+    if (token_sha256.empty() || !*row) {
       return Fail(ErrorCode::kNotFound, "no download with this token");
     }
-    return job;
+    return Download{statement->ColumnInt64(0), statement->ColumnText(1)};
   });
 }
 

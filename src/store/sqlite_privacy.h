@@ -47,14 +47,8 @@ class SqlitePrivacy final : public PrivacyStore {
                                     std::string_view actor) override;
   Result<std::vector<DataRequest>> OverdueRequests(TimePoint now) override;
 
-  Result<JobId> CreateJob(const NewJob& job, std::string_view actor) override;
-  Result<Job> GetJob(JobId id) override;
-  Result<std::vector<Job>> UnfinishedJobs() override;
-  Result<void> UpdateJobProgress(JobId id, std::int64_t done) override;
-  Result<void> FinishJob(JobId id, JobStatus status, std::string_view result,
-                         std::string_view error, std::string_view token_sha256,
-                         std::optional<TimePoint> expires_at) override;
-  Result<Job> FindJobByToken(std::string_view token_sha256) override;
+  Result<void> SetDownload(JobId job, std::string_view token_sha256, TimePoint expires_at) override;
+  Result<Download> FindDownload(std::string_view token_sha256) override;
 
   Result<RetentionPolicy> Retention() override;
   Result<void> SetRetention(RetentionKind kind, std::optional<int> days,
@@ -79,7 +73,6 @@ class SqlitePrivacy final : public PrivacyStore {
   Result<OptOutOutcome> OptOutLocked(PersonId person, const std::vector<Embedding>& extra,
                                      float face_threshold, const std::string& actor);
   Result<DataRequest> LoadRequest(RequestId id);
-  Result<Job> LoadJob(std::string_view where, std::string_view value);
   Result<PurgeReport> PurgeLocked(const RetentionPolicy& policy, TimePoint now, bool dry_run,
                                   const std::string& actor);
   Result<void> CompactLocked();

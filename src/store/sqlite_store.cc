@@ -31,6 +31,7 @@
 #include "sqlite_common.h"
 #include "sqlite_migrations.h"
 #include "sqlite_privacy.h"
+#include "sqlite_service.h"
 #include "sqlite_statement.h"
 
 namespace facetag {
@@ -111,17 +112,21 @@ Result<CheckedName> CheckName(std::string_view raw, std::string_view what) {
 
 // Person columns in the order ReadPerson expects.
 constexpr std::string_view kSelectPerson =
-    "SELECT p.id, p.uri, p.name, p.notes, p.created_at,"
-    " (SELECT count(*) FROM profiles WHERE person_id = p.id) FROM persons AS p";
+    "SELECT p.id, p.uri, p.name, p.justification, p.created_at,"
+    " (SELECT count(*) FROM profiles WHERE person_id = p.id),"
+    " p.public_figure, p.recurring_in_news, p.likely_searched FROM persons AS p";
 
 Person ReadPerson(const Statement& row) {
   Person person;
   person.id = row.ColumnInt64(0);
   person.uri = row.ColumnText(1);
   person.name = row.ColumnText(2);
-  person.notes = row.ColumnText(3);
+  person.justification = row.ColumnText(3);
   person.created_at = row.ColumnText(4);
   person.profile_count = static_cast<int>(row.ColumnInt64(5));
+  person.criteria.public_figure = row.ColumnInt64(6) != 0;
+  person.criteria.recurring_in_news = row.ColumnInt64(7) != 0;
+  person.criteria.likely_searched = row.ColumnInt64(8) != 0;
   return person;
 }
 
@@ -182,12 +187,14 @@ class SqliteStore final : public Store {
             db_.get(), mutex_,
             {path_.string(), options.read_only,
              options.secret_key_path.empty() ? DefaultSecretKeyPath() : options.secret_key_path,
-             actor_, clock_}) {}
+             actor_, clock_}),
+        service_(db_.get(), mutex_, path_.string(), options.read_only) {}
 
   int SchemaVersion() const override { return version_; }
 
   Archive& archive() override { return archive_; }
   PrivacyStore& privacy() override { return privacy_; }
+  ServiceStore& service() override { return service_; }
 
   Result<Person> AddPerson(const NewPerson& person, std::string_view actor) override {
     return Fenced("AddPerson", [&]() -> Result<Person> {
@@ -223,6 +230,38 @@ class SqliteStore final : public Store {
     return Fenced("AddAlias", [&]() -> Result<void> {
       std::lock_guard lock(mutex_);
       return AddAliasLocked(id, alias, Actor(actor));
+    });
+  }
+
+  Result<Person> UpdatePerson(PersonId id, const PersonUpdate& update,
+                              std::string_view actor) override {
+    return Fenced("UpdatePerson", [&]() -> Result<Person> {
+      std::lock_guard lock(mutex_);
+      return UpdatePersonLocked(id, update, Actor(actor));
+    });
+  }
+
+  Result<void> RemoveAlias(PersonId id, const std::string& alias,
+                           std::string_view actor) override {
+    return Fenced("RemoveAlias", [&]() -> Result<void> {
+      std::lock_guard lock(mutex_);
+      FACETAG_RETURN_IF_ERROR(CheckWritable());
+      auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
+      if (!transaction) return tl::unexpected(transaction.error());
+      FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
+      const std::string key = store::FoldNameKey(store::TrimAsciiWhitespace(alias));
+      auto remove = Statement::Prepare(
+          db(), "DELETE FROM person_aliases WHERE person_id = ?1 AND alias_key = ?2");
+      if (!remove) return tl::unexpected(remove.error());
+      remove->Bind(1, std::int64_t{id}).Bind(2, std::string_view(key));
+      FACETAG_RETURN_IF_ERROR(remove->Run());
+      if (sqlite3_changes(db()) == 0) {
+        return Fail(ErrorCode::kNotFound, "\"" + alias + "\" is not an alias of person " +
+                                              std::to_string(id));
+      }
+      FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "alias.remove", "person:" + std::to_string(id),
+                                    {{"alias", std::string(store::TrimAsciiWhitespace(alias))}}));
+      return transaction->Commit();
     });
   }
 
@@ -382,8 +421,8 @@ class SqliteStore final : public Store {
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     auto name = CheckName(input.name, "the name");
     if (!name) return tl::unexpected(name.error());
-    if (!store::IsValidUtf8(input.notes)) {
-      return Fail(ErrorCode::kInvalidArgument, "the notes are not valid UTF-8");
+    if (!store::IsValidUtf8(input.justification)) {
+      return Fail(ErrorCode::kInvalidArgument, "the justification is not valid UTF-8");
     }
     // An alias that folds to the name or to an earlier alias adds nothing a
     // search could use, so it is dropped rather than refused.
@@ -406,24 +445,30 @@ class SqliteStore final : public Store {
 
     auto insert = Statement::Prepare(
         db(),
-        "INSERT INTO persons (uri, name, name_key, notes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO persons (uri, name, name_key, justification, created_at, public_figure,"
+        " recurring_in_news, likely_searched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!insert) return tl::unexpected(insert.error());
     const std::string uri = NewPersonUri();
     const std::string created_at = store::FormatUtc(clock_());
     insert->Bind(1, std::string_view(uri))
         .Bind(2, std::string_view(name->text))
         .Bind(3, std::string_view(name->key))
-        .Bind(4, std::string_view(input.notes))
-        .Bind(5, std::string_view(created_at));
+        .Bind(4, std::string_view(input.justification))
+        .Bind(5, std::string_view(created_at))
+        .Bind(6, std::int64_t{input.criteria.public_figure})
+        .Bind(7, std::int64_t{input.criteria.recurring_in_news})
+        .Bind(8, std::int64_t{input.criteria.likely_searched});
     FACETAG_RETURN_IF_ERROR(insert->Run());
     const PersonId id = sqlite3_last_insert_rowid(db());
     for (const auto& alias : aliases) FACETAG_RETURN_IF_ERROR(InsertAlias(id, alias));
 
     auto person = LoadPerson(id);
     if (!person) return person;
-    FACETAG_RETURN_IF_ERROR(
-        Audit(actor, "person.add", "person:" + std::to_string(id),
-              {{"name", person->name}, {"aliases", person->aliases}, {"notes", person->notes}}));
+    FACETAG_RETURN_IF_ERROR(Audit(actor, "person.add", "person:" + std::to_string(id),
+                                  {{"name", person->name},
+                                   {"aliases", person->aliases},
+                                   {"justification", person->justification},
+                                   {"criteria", CriteriaJson(person->criteria)}}));
     FACETAG_RETURN_IF_ERROR(transaction->Commit());
     return person;
   }
@@ -465,6 +510,79 @@ class SqliteStore final : public Store {
     FACETAG_RETURN_IF_ERROR(
         Audit(actor, "alias.add", "person:" + std::to_string(id), {{"alias", alias->text}}));
     return transaction->Commit();
+  }
+
+  static nlohmann::json CriteriaJson(const ListingCriteria& c) {
+    return {{"public_figure", c.public_figure},
+            {"recurring_in_news", c.recurring_in_news},
+            {"likely_searched", c.likely_searched}};
+  }
+
+  Result<Person> UpdatePersonLocked(PersonId id, const PersonUpdate& update,
+                                    const std::string& actor) {
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    std::optional<CheckedName> name;
+    if (update.name) {
+      auto checked = CheckName(*update.name, "the name");
+      if (!checked) return tl::unexpected(checked.error());
+      name = std::move(*checked);
+    }
+    if (update.justification && !store::IsValidUtf8(*update.justification)) {
+      return Fail(ErrorCode::kInvalidArgument, "the justification is not valid UTF-8");
+    }
+    auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
+    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
+    if (name) {
+      // Renaming to one of the person's own aliases: the alias gives way.
+      auto owner = OwnerOfKey(name->key);
+      if (!owner) return tl::unexpected(owner.error());
+      if (*owner && (*owner)->id == id) {
+        auto drop = Statement::Prepare(
+            db(), "DELETE FROM person_aliases WHERE person_id = ?1 AND alias_key = ?2");
+        if (!drop) return tl::unexpected(drop.error());
+        drop->Bind(1, std::int64_t{id}).Bind(2, std::string_view(name->key));
+        FACETAG_RETURN_IF_ERROR(drop->Run());
+      } else {
+        FACETAG_RETURN_IF_ERROR(CheckNameFree(*name, id));
+        FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(name->text));
+      }
+      auto rename =
+          Statement::Prepare(db(), "UPDATE persons SET name = ?2, name_key = ?3 WHERE id = ?1");
+      if (!rename) return tl::unexpected(rename.error());
+      rename->Bind(1, std::int64_t{id})
+          .Bind(2, std::string_view(name->text))
+          .Bind(3, std::string_view(name->key));
+      FACETAG_RETURN_IF_ERROR(rename->Run());
+    }
+    if (update.justification) {
+      auto set = Statement::Prepare(db(), "UPDATE persons SET justification = ?2 WHERE id = ?1");
+      if (!set) return tl::unexpected(set.error());
+      set->Bind(1, std::int64_t{id}).Bind(2, std::string_view(*update.justification));
+      FACETAG_RETURN_IF_ERROR(set->Run());
+    }
+    if (update.criteria) {
+      auto set = Statement::Prepare(
+          db(),
+          "UPDATE persons SET public_figure = ?2, recurring_in_news = ?3, likely_searched = ?4"
+          " WHERE id = ?1");
+      if (!set) return tl::unexpected(set.error());
+      set->Bind(1, std::int64_t{id})
+          .Bind(2, std::int64_t{update.criteria->public_figure})
+          .Bind(3, std::int64_t{update.criteria->recurring_in_news})
+          .Bind(4, std::int64_t{update.criteria->likely_searched});
+      FACETAG_RETURN_IF_ERROR(set->Run());
+    }
+    auto person = LoadPerson(id);
+    if (!person) return person;
+    nlohmann::json changed = nlohmann::json::object();
+    if (update.name) changed["name"] = person->name;
+    if (update.justification) changed["justification"] = person->justification;
+    if (update.criteria) changed["criteria"] = CriteriaJson(person->criteria);
+    FACETAG_RETURN_IF_ERROR(
+        Audit(actor, "person.update", "person:" + std::to_string(id), changed));
+    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    return person;
   }
 
   Result<Person> FindPersonLocked(std::string_view query) {
@@ -622,6 +740,7 @@ class SqliteStore final : public Store {
   // built after and destroyed before them.
   store::SqliteArchive archive_;
   store::SqlitePrivacy privacy_;
+  store::SqliteServiceStore service_;
 };
 
 // Brings the schema to the newest version, one migration per transaction.

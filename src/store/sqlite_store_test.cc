@@ -108,12 +108,12 @@ TEST_F(SqliteStoreTest, FolderThatCannotBeCreatedIsIoError) {
 
 TEST_F(SqliteStoreTest, AddPersonAssignsUuidUriAndUtcTime) {
   auto store = Open();
-  auto merkel = store->AddPerson({"  Angela Merkel ", {"Merkel"}, "Chancellor 2005-2021"});
+  auto merkel = store->AddPerson({"  Angela Merkel ", {"Merkel"}, "Chancellor 2005-2021", {}});
   ASSERT_TRUE(merkel) << merkel.error().message;
   EXPECT_GT(merkel->id, 0);
   EXPECT_EQ(merkel->name, "Angela Merkel");  // trimmed
   EXPECT_EQ(merkel->aliases, std::vector<std::string>{"Merkel"});
-  EXPECT_EQ(merkel->notes, "Chancellor 2005-2021");
+  EXPECT_EQ(merkel->justification, "Chancellor 2005-2021");
   EXPECT_EQ(merkel->profile_count, 0);
   const std::regex uuid_v4(
       "urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
@@ -121,7 +121,7 @@ TEST_F(SqliteStoreTest, AddPersonAssignsUuidUriAndUtcTime) {
   const std::regex utc("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z");
   EXPECT_TRUE(std::regex_match(merkel->created_at, utc)) << merkel->created_at;
 
-  auto scholz = store->AddPerson({"Olaf Scholz", {}, ""});
+  auto scholz = store->AddPerson({"Olaf Scholz", {}, "", {}});
   ASSERT_TRUE(scholz);
   EXPECT_NE(scholz->uri, merkel->uri);
   EXPECT_NE(scholz->id, merkel->id);
@@ -129,9 +129,9 @@ TEST_F(SqliteStoreTest, AddPersonAssignsUuidUriAndUtcTime) {
 
 TEST_F(SqliteStoreTest, FindPersonByNameAliasUriAnyCaseAndAccents) {
   auto store = Open();
-  auto muller = store->AddPerson({"Thomas Müller", {"Raumdeuter"}, ""});
+  auto muller = store->AddPerson({"Thomas Müller", {"Raumdeuter"}, "", {}});
   ASSERT_TRUE(muller) << muller.error().message;
-  ASSERT_TRUE(store->AddPerson({"Angela Merkel", {}, ""}));
+  ASSERT_TRUE(store->AddPerson({"Angela Merkel", {}, "", {}}));
 
   for (const std::string query :
        {"Thomas Müller", "thomas müller", "THOMAS MULLER", "Thomas Muller", "  thomas   muller ",
@@ -165,7 +165,7 @@ TEST_F(SqliteStoreTest, FindPersonByNameAliasUriAnyCaseAndAccents) {
 
 TEST_F(SqliteStoreTest, GetPersonByIdAndUnknownIdIsNotFound) {
   auto store = Open();
-  auto added = store->AddPerson({"Angela Merkel", {"Merkel"}, "notes"});
+  auto added = store->AddPerson({"Angela Merkel", {"Merkel"}, "notes", {}});
   ASSERT_TRUE(added);
   auto got = store->GetPerson(added->id);
   ASSERT_TRUE(got) << got.error().message;
@@ -179,9 +179,9 @@ TEST_F(SqliteStoreTest, GetPersonByIdAndUnknownIdIsNotFound) {
 
 TEST_F(SqliteStoreTest, DuplicateNameIsAlreadyExistsIgnoringCaseAndAccents) {
   auto store = Open();
-  ASSERT_TRUE(store->AddPerson({"Gerd Müller", {}, ""}));
+  ASSERT_TRUE(store->AddPerson({"Gerd Müller", {}, "", {}}));
   for (const std::string name : {"Gerd Müller", "gerd müller", "GERD MULLER", "Gerd Muller"}) {
-    auto duplicate = store->AddPerson({name, {}, ""});
+    auto duplicate = store->AddPerson({name, {}, "", {}});
     ASSERT_FALSE(duplicate) << name;
     EXPECT_EQ(duplicate.error().code, ErrorCode::kAlreadyExists) << name;
     EXPECT_NE(duplicate.error().message.find("Gerd Müller"), std::string::npos)
@@ -194,16 +194,16 @@ TEST_F(SqliteStoreTest, DuplicateNameIsAlreadyExistsIgnoringCaseAndAccents) {
 
 TEST_F(SqliteStoreTest, NameAndAliasMayNotNameAnotherPerson) {
   auto store = Open();
-  auto merkel = store->AddPerson({"Angela Merkel", {"Mutti"}, ""});
+  auto merkel = store->AddPerson({"Angela Merkel", {"Mutti"}, "", {}});
   ASSERT_TRUE(merkel);
-  auto scholz = store->AddPerson({"Olaf Scholz", {}, ""});
+  auto scholz = store->AddPerson({"Olaf Scholz", {}, "", {}});
   ASSERT_TRUE(scholz);
 
   // A new person whose alias is someone's name, or whose name is someone's alias.
-  auto alias_is_name = store->AddPerson({"Someone Else", {"angela merkel"}, ""});
+  auto alias_is_name = store->AddPerson({"Someone Else", {"angela merkel"}, "", {}});
   ASSERT_FALSE(alias_is_name);
   EXPECT_EQ(alias_is_name.error().code, ErrorCode::kAlreadyExists);
-  auto name_is_alias = store->AddPerson({"MUTTI", {}, ""});
+  auto name_is_alias = store->AddPerson({"MUTTI", {}, "", {}});
   ASSERT_FALSE(name_is_alias);
   EXPECT_EQ(name_is_alias.error().code, ErrorCode::kAlreadyExists);
   // Nothing of a refused person is kept.
@@ -235,7 +235,7 @@ TEST_F(SqliteStoreTest, NameAndAliasMayNotNameAnotherPerson) {
 
 TEST_F(SqliteStoreTest, AliasesRepeatingTheNameAreDropped) {
   auto store = Open();
-  auto person = store->AddPerson({"Lech Wałęsa", {"lech walesa", "Walesa", "WAŁĘSA"}, ""});
+  auto person = store->AddPerson({"Lech Wałęsa", {"lech walesa", "Walesa", "WAŁĘSA"}, "", {}});
   ASSERT_TRUE(person) << person.error().message;
   EXPECT_EQ(person->aliases, std::vector<std::string>{"Walesa"});
 }
@@ -243,7 +243,7 @@ TEST_F(SqliteStoreTest, AliasesRepeatingTheNameAreDropped) {
 TEST_F(SqliteStoreTest, TheDatabaseItselfKeepsNamesAndAliasesApart) {
   // The triggers guard rows that do not come through the Store.
   auto store = Open();
-  auto merkel = store->AddPerson({"Angela Merkel", {"Mutti"}, ""});
+  auto merkel = store->AddPerson({"Angela Merkel", {"Mutti"}, "", {}});
   ASSERT_TRUE(merkel);
   store.reset();
   sqlite3* db = nullptr;
@@ -255,7 +255,7 @@ TEST_F(SqliteStoreTest, TheDatabaseItselfKeepsNamesAndAliasesApart) {
     sqlite3_free(error);
     return rc == SQLITE_OK ? std::string("accepted") : message;
   };
-  EXPECT_EQ(refusal("INSERT INTO persons (uri, name, name_key, notes, created_at)"
+  EXPECT_EQ(refusal("INSERT INTO persons (uri, name, name_key, justification, created_at)"
                     " VALUES ('urn:uuid:x', 'Mutti', 'MUTTI', '', '')"),
             "the name is already an alias");
   EXPECT_EQ(refusal("INSERT INTO person_aliases (person_id, alias, alias_key) VALUES (" +
@@ -269,14 +269,14 @@ TEST_F(SqliteStoreTest, TheDatabaseItselfKeepsNamesAndAliasesApart) {
 TEST_F(SqliteStoreTest, InvalidNamesAreInvalidArgument) {
   auto store = Open();
   const std::vector<NewPerson> invalid = {
-      {"", {}, ""},
-      {"   ", {}, ""},
-      {"Angela Merkel", {""}, ""},
-      {"Angela Merkel", {"  "}, ""},
-      {"M\xFCller", {}, ""},      // Latin-1 bytes, not UTF-8
-      {"Line\nBreak", {}, ""},    // would break XMP and CSV exports
-      {"urn:uuid:1234", {}, ""},  // would be taken for a URI
-      {"Angela Merkel", {}, "bad \xFF notes"},
+      {"", {}, "", {}},
+      {"   ", {}, "", {}},
+      {"Angela Merkel", {""}, "", {}},
+      {"Angela Merkel", {"  "}, "", {}},
+      {"M\xFCller", {}, "", {}},      // Latin-1 bytes, not UTF-8
+      {"Line\nBreak", {}, "", {}},    // would break XMP and CSV exports
+      {"urn:uuid:1234", {}, "", {}},  // would be taken for a URI
+      {"Angela Merkel", {}, "bad \xFF notes", {}},
   };
   for (const auto& person : invalid) {
     auto added = store->AddPerson(person);
@@ -286,7 +286,7 @@ TEST_F(SqliteStoreTest, InvalidNamesAreInvalidArgument) {
   auto list = store->ListPersons();
   ASSERT_TRUE(list);
   EXPECT_TRUE(list->empty());
-  auto person = store->AddPerson({"Angela Merkel", {}, ""});
+  auto person = store->AddPerson({"Angela Merkel", {}, "", {}});
   ASSERT_TRUE(person);
   auto empty_alias = store->AddAlias(person->id, " ");
   ASSERT_FALSE(empty_alias);
@@ -295,9 +295,9 @@ TEST_F(SqliteStoreTest, InvalidNamesAreInvalidArgument) {
 
 TEST_F(SqliteStoreTest, ListPersonsIsOrderedByNameWithAliasesAndProfileCounts) {
   auto store = Open();
-  auto zoe = store->AddPerson({"Zoë Zimmer", {"ZZ"}, ""});
-  auto alice = store->AddPerson({"alice Adams", {}, ""});
-  auto emile = store->AddPerson({"Émile Blanc", {"E. B.", "Blanc"}, ""});
+  auto zoe = store->AddPerson({"Zoë Zimmer", {"ZZ"}, "", {}});
+  auto alice = store->AddPerson({"alice Adams", {}, "", {}});
+  auto emile = store->AddPerson({"Émile Blanc", {"E. B.", "Blanc"}, "", {}});
   ASSERT_TRUE(zoe && alice && emile);
   ASSERT_TRUE(store->AddProfile(MakeProfile(emile->id, "m", {1, 0})));
   ASSERT_TRUE(store->AddProfile(MakeProfile(emile->id, "m", {0, 1})));
@@ -325,7 +325,7 @@ TEST_F(SqliteStoreTest, ListPersonsIsOrderedByNameWithAliasesAndProfileCounts) {
 
 TEST_F(SqliteStoreTest, ProfilesRoundTripBitExact) {
   auto store = Open();
-  auto person = store->AddPerson({"Angela Merkel", {}, ""});
+  auto person = store->AddPerson({"Angela Merkel", {}, "", {}});
   ASSERT_TRUE(person);
   // Values whose bits a text or double round trip could disturb.
   std::vector<float> values = {0.1f,
@@ -371,7 +371,7 @@ TEST_F(SqliteStoreTest, ProfilesRoundTripBitExact) {
 
 TEST_F(SqliteStoreTest, AddProfileValidatesItsInput) {
   auto store = Open();
-  auto person = store->AddPerson({"Angela Merkel", {}, ""});
+  auto person = store->AddPerson({"Angela Merkel", {}, "", {}});
   ASSERT_TRUE(person);
   ASSERT_TRUE(store->AddProfile(MakeProfile(person->id, "m512", std::vector<float>(512, 0.5f))));
 
@@ -411,8 +411,8 @@ TEST_F(SqliteStoreTest, AddProfileValidatesItsInput) {
 
 TEST_F(SqliteStoreTest, ProfilesForModelFiltersByModel) {
   auto store = Open();
-  auto a = store->AddPerson({"Person A", {}, ""});
-  auto b = store->AddPerson({"Person B", {}, ""});
+  auto a = store->AddPerson({"Person A", {}, "", {}});
+  auto b = store->AddPerson({"Person B", {}, "", {}});
   ASSERT_TRUE(a && b);
   auto a1 = store->AddProfile(MakeProfile(a->id, "faceplugin", {1, 0, 0}));
   auto a2 = store->AddProfile(MakeProfile(a->id, "dlib", {1, 0}));
@@ -448,7 +448,7 @@ TEST_F(SqliteStoreTest, ProfilesForModelFiltersByModel) {
 
 TEST_F(SqliteStoreTest, RemoveProfileAndUnknownProfileIsNotFound) {
   auto store = Open();
-  auto person = store->AddPerson({"Angela Merkel", {}, ""});
+  auto person = store->AddPerson({"Angela Merkel", {}, "", {}});
   ASSERT_TRUE(person);
   auto first = store->AddProfile(MakeProfile(person->id, "m", {1, 0}));
   auto second = store->AddProfile(MakeProfile(person->id, "m", {0, 1}));
@@ -465,8 +465,8 @@ TEST_F(SqliteStoreTest, RemoveProfileAndUnknownProfileIsNotFound) {
 
 TEST_F(SqliteStoreTest, RemovePersonCascadesToAliasesAndProfiles) {
   auto store = Open();
-  auto merkel = store->AddPerson({"Angela Merkel", {"Mutti"}, ""});
-  auto scholz = store->AddPerson({"Olaf Scholz", {}, ""});
+  auto merkel = store->AddPerson({"Angela Merkel", {"Mutti"}, "", {}});
+  auto scholz = store->AddPerson({"Olaf Scholz", {}, "", {}});
   ASSERT_TRUE(merkel && scholz);
   ASSERT_TRUE(store->AddProfile(MakeProfile(merkel->id, "m", {1, 0})));
   ASSERT_TRUE(store->AddProfile(MakeProfile(merkel->id, "m", {0, 1})));
@@ -487,7 +487,7 @@ TEST_F(SqliteStoreTest, RemovePersonCascadesToAliasesAndProfiles) {
   EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
 
   // The freed names can be listed again, with a new id and a new URI.
-  auto relisted = store->AddPerson({"Angela Merkel", {"Mutti"}, ""});
+  auto relisted = store->AddPerson({"Angela Merkel", {"Mutti"}, "", {}});
   ASSERT_TRUE(relisted) << relisted.error().message;
   EXPECT_NE(relisted->id, merkel->id);
   EXPECT_NE(relisted->uri, merkel->uri);
@@ -498,7 +498,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndVersion) {
   std::string uri;
   {
     auto store = Open();
-    auto person = store->AddPerson({"Angela Merkel", {"Merkel"}, "notes"});
+    auto person = store->AddPerson({"Angela Merkel", {"Merkel"}, "notes", {}});
     ASSERT_TRUE(person);
     id = person->id;
     uri = person->uri;
@@ -511,7 +511,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndVersion) {
   ASSERT_TRUE(person) << person.error().message;
   EXPECT_EQ(person->id, id);
   EXPECT_EQ(person->uri, uri);
-  EXPECT_EQ(person->notes, "notes");
+  EXPECT_EQ(person->justification, "notes");
   EXPECT_EQ(person->profile_count, 1);
   auto profiles = store->ProfilesOf(id);
   ASSERT_TRUE(profiles);
@@ -568,14 +568,14 @@ TEST_F(SqliteStoreTest, ReadOnlyNeitherCreatesNorWrites) {
 
   {
     auto store = Open();
-    ASSERT_TRUE(store->AddPerson({"Angela Merkel", {}, ""}));
+    ASSERT_TRUE(store->AddPerson({"Angela Merkel", {}, "", {}}));
   }
   auto store = Open({.read_only = true});
   ASSERT_TRUE(store);
   EXPECT_EQ(store->SchemaVersion(), kLatestVersion);
   auto person = store->FindPerson("Angela Merkel");
   ASSERT_TRUE(person) << person.error().message;
-  auto write = store->AddPerson({"Olaf Scholz", {}, ""});
+  auto write = store->AddPerson({"Olaf Scholz", {}, "", {}});
   ASSERT_FALSE(write);
   EXPECT_EQ(write.error().code, ErrorCode::kDatabase);
   EXPECT_EQ(store->RemovePerson(person->id).error().code, ErrorCode::kDatabase);
@@ -602,7 +602,7 @@ TEST_F(SqliteStoreTest, NegativeBusyTimeoutIsInvalidArgument) {
 std::string AddPersonsAndProfiles(Store& store, const std::string& prefix, int count) {
   for (int i = 0; i < count; ++i) {
     const std::string name = prefix + " " + std::to_string(i);
-    auto person = store.AddPerson({name, {prefix + " alias " + std::to_string(i)}, ""});
+    auto person = store.AddPerson({name, {prefix + " alias " + std::to_string(i)}, "", {}});
     if (!person) return person.error().message;
     auto profile = store.AddProfile(MakeProfile(person->id, "m", {static_cast<float>(i), 1}));
     if (!profile) return profile.error().message;
@@ -648,8 +648,8 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileWaitForEachOther) {
   ASSERT_TRUE(list);
   EXPECT_EQ(list->size(), 60u);
   // The same name added through both connections exists once.
-  auto one = first->AddPerson({"Same Name", {}, ""});
-  auto other = second->AddPerson({"same name", {}, ""});
+  auto one = first->AddPerson({"Same Name", {}, "", {}});
+  auto other = second->AddPerson({"same name", {}, "", {}});
   ASSERT_TRUE(one);
   ASSERT_FALSE(other);
   EXPECT_EQ(other.error().code, ErrorCode::kAlreadyExists);

@@ -1,0 +1,63 @@
+// The facetag service: an HTTP/JSON API (docs/http-api.md) over the store,
+// the recognition pipeline and the archive, with API keys and roles, limits
+// on everything a client can send, Prometheus metrics, an OpenAPI
+// description, and the web pages served from a folder.
+//
+// Thread safety: Serve blocks the calling thread and answers requests on a
+// pool of its own; Shutdown may be called from any other thread (a signal
+// watcher) and returns once work in flight has finished.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "facetag/model_pack.h"
+#include "facetag/result.h"
+#include "facetag/store.h"
+
+namespace facetag::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // listen address; loopback by default
+  int port = 8080;                 // 0: any free port (see Server::port)
+  // Photo locations given to the API (tag, ingest jobs, renditions) are
+  // paths relative to this folder and must stay inside it. Empty: those
+  // endpoints answer 404 for every location.
+  std::filesystem::path photo_root;
+  // Static web pages served at "/". Empty: no pages.
+  std::filesystem::path web_root;
+  std::size_t max_body_bytes = 40u << 20;  // larger requests: 413
+  int workers = 2;          // face analyzers (recognition work in parallel)
+  int queue_capacity = 8;   // recognition requests waiting for an analyzer; beyond: 429
+  int http_threads = 16;    // connections served at once
+  std::chrono::seconds io_timeout{10};  // a client silent this long is dropped
+  int retry_after_seconds = 2;          // the Retry-After of a 429
+  // How long a loaded list (persons and profiles) is reused before it is
+  // read again; changes made through this server take effect at once.
+  std::chrono::seconds list_refresh{30};
+};
+
+class Server {
+ public:
+  // Prepares the server; loads the face analyzers (kModel errors when the
+  // model files are missing). Binds nothing yet. `store` must outlive it.
+  static Result<std::unique_ptr<Server>> Create(Store& store, const ModelPack& pack,
+                                                const ServerOptions& options);
+  virtual ~Server() = default;
+
+  // Binds the listening socket. kIo when the address is taken or invalid.
+  virtual Result<void> Bind() = 0;
+  // The bound port (after Bind).
+  virtual int port() const = 0;
+  // Answers requests until Shutdown. Marks jobs left unfinished by an
+  // earlier run as interrupted first.
+  virtual Result<void> Serve() = 0;
+  // Graceful stop: new recognition work gets 503, background jobs stop
+  // between photos, requests in flight finish, then Serve returns.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace facetag::server

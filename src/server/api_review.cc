@@ -1,0 +1,151 @@
+// Routes of the editors' review: recent automatic tags and unknown faces,
+// face thumbnails cut from the photo on the fly, confirm and reject.
+#include "facetag/file_io.h"
+#include "facetag/rematch.h"
+#include "http.h"
+#include "service.h"
+
+namespace facetag::server {
+using nlohmann::json;
+
+namespace {
+
+Result<std::optional<TagStatus>> StatusParam(const httplib::Request& req) {
+  const std::string text = QueryString(req, "status");
+  if (text.empty()) return std::optional<TagStatus>();
+  for (TagStatus s : {TagStatus::kAutomatic, TagStatus::kConfirmed, TagStatus::kRejected}) {
+    if (text == TagStatusName(s)) return std::optional<TagStatus>(s);
+  }
+  return Fail(ErrorCode::kInvalidArgument,
+              "status must be automatic, confirmed or rejected, got \"" + text.substr(0, 40) + "\"");
+}
+
+Result<std::optional<FaceDecision>> DecisionParam(const httplib::Request& req) {
+  const std::string text = QueryString(req, "decision");
+  if (text.empty()) return std::optional<FaceDecision>();
+  for (FaceDecision d : {FaceDecision::kRecognized, FaceDecision::kUnknown,
+                         FaceDecision::kAmbiguous, FaceDecision::kDuplicate}) {
+    if (text == FaceDecisionName(d)) return std::optional<FaceDecision>(d);
+  }
+  return Fail(ErrorCode::kInvalidArgument,
+              "decision must be recognized, unknown, ambiguous or duplicate, got \"" +
+                  text.substr(0, 40) + "\"");
+}
+
+// An editor's confirm or reject; the file's metadata follows when facetag
+// can write it (a photo below the photo folder).
+void Decide(Service& service, const Caller& caller, const httplib::Request& req,
+            httplib::Response& res, bool confirm) {
+  auto face = PathId(req, 1, "face");
+  if (!face) return SendError(res, ToApiError(face.error()));
+  auto body = JsonObjectBody(req);
+  if (!body) return SendError(res, ToApiError(body.error()));
+  auto person = RequiredId(*body, "person");
+  if (!person) return SendError(res, ToApiError(person.error()));
+  Archive& archive = service.store.archive();
+  auto done = confirm ? archive.ConfirmTag(*face, *person, caller.actor)
+                      : archive.RejectTag(*face, *person, caller.actor);
+  if (!done) return SendError(res, ToApiError(done.error()));
+  auto photo_id = archive.PhotoOfFace(*face);
+  if (!photo_id) return SendError(res, ToApiError(photo_id.error()));
+  json out = {{"face", *face}, {"person", *person}, {"status", confirm ? "confirmed" : "rejected"}};
+  auto photo = archive.GetPhoto(*photo_id);
+  if (photo && !service.options.photo_root.empty() &&
+      !RelativeLocation(service.options.photo_root, photo->info.location).empty()) {
+    auto written = pipeline::WriteArchivedTags(service.store, *photo_id);
+    out["metadata_written"] = written.has_value();
+  }
+  SendJson(res, out);
+}
+
+}  // namespace
+
+void AddReviewRoutes(Router& router, Service& service) {
+  Service* s = &service;
+  const std::vector<Role> editor = {Role::kEditor};
+  router.Add({"GET", "/api/v1/faces", editor, "Faces for review, newest first.", Body::kNone,
+              {{"status", "automatic, confirmed or rejected"},
+               {"decision", "recognized, unknown, ambiguous or duplicate"},
+               {"person", "a person id"},
+               {"before", "a face id: the page after it"},
+               {"limit", "1-200, default 50"}}},
+             [s](const Caller&, const httplib::Request& q, httplib::Response& r) {
+               FaceQuery query;
+               auto status = StatusParam(q);
+               if (!status) return SendError(r, ToApiError(status.error()));
+               auto decision = DecisionParam(q);
+               if (!decision) return SendError(r, ToApiError(decision.error()));
+               auto person = QueryInt(q, "person", 0, 0, INT64_MAX);
+               auto before = QueryInt(q, "before", 0, 0, INT64_MAX);
+               auto limit = QueryInt(q, "limit", 50, 1, 200);
+               for (auto* v : {&person, &before, &limit}) {
+                 if (!*v) return SendError(r, ToApiError(v->error()));
+               }
+               query.status = *status;
+               query.decision = *decision;
+               if (*person > 0) query.person = *person;
+               query.before = *before;
+               query.limit = static_cast<int>(*limit);
+               auto faces = s->store.archive().ListFaces(query);
+               if (!faces) return SendError(r, ToApiError(faces.error()));
+               json out = json::array();
+               for (const FaceSummary& f : *faces) {
+                 json face = {{"face_id", f.id},
+                              {"photo_id", f.photo},
+                              {"box", BoxJson(f.box)},
+                              {"decision", FaceDecisionName(f.tag.decision)},
+                              {"status", TagStatusName(f.status)},
+                              {"by_mention", f.tag.by_mention},
+                              {"updated_at", f.updated_at}};
+                 if (f.tag.similarity) face["similarity"] = *f.tag.similarity;
+                 if (f.tag.person) face["person"] = PersonRefJson(s->store, f.tag.person);
+                 out.push_back(face);
+               }
+               SendJson(r, {{"faces", out}});
+             });
+  router.Add({"GET", "/api/v1/faces/{id}/thumbnail", editor,
+              "A JPEG of the face cut from the photo on the fly (never stored).", Body::kNone,
+              {{"size", "long side in pixels, 32-512, default 160"}}},
+             [s](const Caller&, const httplib::Request& q, httplib::Response& r) {
+               auto id = PathId(q, 1, "face");
+               if (!id) return SendError(r, ToApiError(id.error()));
+               auto size = QueryInt(q, "size", 160, 32, 512);
+               if (!size) return SendError(r, ToApiError(size.error()));
+               auto photo_id = s->store.archive().PhotoOfFace(*id);
+               if (!photo_id) return SendError(r, ToApiError(photo_id.error()));
+               auto photo = s->store.archive().GetPhoto(*photo_id);
+               if (!photo) return SendError(r, ToApiError(photo.error()));
+               const std::string relative =
+                   std::filesystem::path(photo->info.location).is_absolute()
+                       ? RelativeLocation(s->options.photo_root, photo->info.location)
+                       : photo->info.location;
+               auto file = ResolveLocation(s->options.photo_root, relative);
+               if (relative.empty() || !file) {
+                 return SendError(r, 404, "not_found",
+                                  "the photo's file is not available to this server");
+               }
+               auto bytes = ReadFileBytes(*file, 512ull << 20);
+               if (!bytes) return s->SendFailure(r, bytes.error(), *file, "the photo");
+               vision::RenditionOptions options;
+               options.max_side = static_cast<int>(*size);
+               for (const StoredFace& f : photo->faces) {
+                 if (f.id == *id) options.crop = f.detected.box;
+               }
+               auto jpeg = vision::RenderJpeg(*bytes, options);
+               if (!jpeg) return s->SendFailure(r, jpeg.error(), *file, "the photo");
+               r.set_content(reinterpret_cast<const char*>(jpeg->data()), jpeg->size(),
+                             "image/jpeg");
+             });
+  router.Add({"POST", "/api/v1/faces/{id}/confirm", editor,
+              "Confirm that the face shows a person: {person}.", Body::kJson},
+             [s](const Caller& c, const httplib::Request& q, httplib::Response& r) {
+               Decide(*s, c, q, r, true);
+             });
+  router.Add({"POST", "/api/v1/faces/{id}/reject", editor,
+              "Say that the face does not show a person: {person}.", Body::kJson},
+             [s](const Caller& c, const httplib::Request& q, httplib::Response& r) {
+               Decide(*s, c, q, r, false);
+             });
+}
+
+}  // namespace facetag::server

@@ -1,0 +1,74 @@
+// The route table of the API: each route's method, path, roles and
+// description in one place. The server installs its handlers from the table
+// (with authentication, the role check, metrics and the exception fence
+// around each) and /openapi.json is generated from the same table, so the
+// description cannot drift from what is served.
+//
+// Thread safety: Add only before Install; afterwards read-only.
+#pragma once
+
+#include <httplib.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facetag/service_store.h"
+#include "metrics.h"
+
+namespace facetag::server {
+
+// Who is calling: the key that authenticated the request (empty on public
+// routes) and the actor name written into the audit log.
+struct Caller {
+  std::optional<ApiKey> key;
+  std::string actor;  // "key:12 (picture desk)"
+};
+
+using Handler = std::function<void(const Caller&, const httplib::Request&, httplib::Response&)>;
+
+// What the route takes as its body, for the OpenAPI description.
+enum class Body { kNone, kJson, kPhoto };
+
+struct Route {
+  std::string method;  // "GET", "POST", "PATCH", "DELETE"
+  // OpenAPI path template: "/api/v1/persons/{id}". Each {param} matches one
+  // path segment and is the handler's next regex capture.
+  std::string path;
+  // Who may call it. Empty: a public route (no key needed).
+  std::vector<Role> roles;
+  std::string summary;
+  Body body = Body::kNone;
+  // Query parameters, for the description: name -> meaning.
+  std::vector<std::pair<std::string, std::string>> query = {};
+  // Status of a success (200, 201, 202, 204).
+  int success = 200;
+};
+
+class Router {
+ public:
+  explicit Router(ServiceStore& keys, Metrics& metrics) : keys_(keys), metrics_(metrics) {}
+
+  void Add(Route route, Handler handler);
+  // Registers every route on `server`.
+  void Install(httplib::Server& server);
+  // The OpenAPI 3.0 document describing every route.
+  nlohmann::json OpenApi(const std::string& version) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  void Serve(const Route& route, const Handler& handler, const httplib::Request& req,
+             httplib::Response& res);
+
+  ServiceStore& keys_;
+  Metrics& metrics_;
+  std::vector<Route> routes_;
+  std::vector<Handler> handlers_;
+};
+
+// The secret a request presents: "Authorization: Bearer S" or "X-API-Key: S".
+std::string PresentedSecret(const httplib::Request& req);
+
+}  // namespace facetag::server

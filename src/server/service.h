@@ -1,0 +1,129 @@
+// What the API handlers share: the store, the model pack, the analyzers,
+// the loaded list, the background jobs, the metrics and the options.
+// Internal to the server module.
+//
+// Thread safety: every member may be used from any request thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "analyzer_pool.h"
+#include "facetag/pipeline.h"
+#include "facetag/server.h"
+#include "facetag/store.h"
+#include "metrics.h"
+#include "router.h"
+
+namespace facetag::server {
+
+class JobRunner;
+
+// A photo upload held in a private file while it is processed (the
+// metadata reader and the enroller read files), removed when this object
+// goes. Images are never kept.
+class ScratchPhoto {
+ public:
+  static Result<ScratchPhoto> Write(const std::filesystem::path& folder, std::string_view bytes);
+  ScratchPhoto(ScratchPhoto&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  ScratchPhoto& operator=(ScratchPhoto&&) = delete;
+  ~ScratchPhoto();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit ScratchPhoto(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+struct Service {
+  Service(Store& store_in, const ModelPack& pack_in, ServerOptions options_in,
+          AnalyzerPool& analyzers_in, Metrics& metrics_in, std::filesystem::path scratch_in)
+      : store(store_in),
+        pack(pack_in),
+        options(std::move(options_in)),
+        analyzers(analyzers_in),
+        metrics(metrics_in),
+        scratch(std::move(scratch_in)) {}
+
+  Store& store;
+  const ModelPack& pack;
+  const ServerOptions options;
+  AnalyzerPool& analyzers;
+  Metrics& metrics;
+  JobRunner* jobs = nullptr;
+  std::filesystem::path scratch;  // private folder for uploads in process
+
+  // The list (persons and profiles), loaded at most every
+  // options.list_refresh, and at once after ListChanged.
+  Result<std::shared_ptr<const pipeline::Recognizer>> List();
+  void ListChanged();
+
+  // An analyzer lease, or the 429/503 already sent to `res` (empty).
+  std::optional<AnalyzerPool::Lease> LeaseAnalyzer(httplib::Response& res);
+
+  // Appends an audit entry; a failure is logged, not sent (the change it
+  // records has been made).
+  void Audit(const Caller& caller, std::string action, std::string subject,
+             const nlohmann::json& details = nlohmann::json::object());
+
+  // An error message with the server's own paths replaced by what the client
+  // knows them as (the upload, or the location below the photo folder).
+  std::string ClientMessage(std::string message, const std::filesystem::path& file,
+                            std::string_view known_as) const;
+  void SendFailure(httplib::Response& res, const Error& error, const std::filesystem::path& file,
+                   std::string_view known_as) const;
+
+ private:
+  std::mutex list_mutex_;
+  std::shared_ptr<const pipeline::Recognizer> list_;
+  std::chrono::steady_clock::time_point list_loaded_{};
+};
+
+// Background jobs (ingest of many photos by location), one at a time, in
+// submission order, each with its progress in the store.
+class JobRunner {
+ public:
+  explicit JobRunner(Service& service, std::size_t max_queued = 64);
+  ~JobRunner();
+  // Queues a job. kRejected when max_queued jobs wait already.
+  Result<Job> SubmitIngest(const Caller& caller, std::vector<std::string> locations,
+                           bool write_metadata);
+  int queued() const;
+  // Stops after the photos in flight; queued jobs become interrupted.
+  void Stop();
+
+ private:
+  void Run();
+
+  Service& service_;
+  const std::size_t max_queued_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<JobId> queue_;
+  bool stopping_ = false;
+  std::atomic<bool> stop_flag_{false};
+  std::thread thread_;
+};
+
+// The routes of each area.
+void AddPhotoRoutes(Router& router, Service& service);
+void AddListRoutes(Router& router, Service& service);
+void AddReviewRoutes(Router& router, Service& service);
+void AddAdminRoutes(Router& router, Service& service);
+
+// JSON of values several areas return.
+nlohmann::json BoxJson(const FaceBox& box);
+nlohmann::json PersonJson(const Person& person);
+// The listed person `id`, or nullopt when the id names nobody.
+nlohmann::json PersonRefJson(Store& store, std::optional<PersonId> id);
+
+}  // namespace facetag::server

@@ -1,0 +1,301 @@
+#include "sqlite_service.h"
+
+#include <sodium.h>
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+#include "name_key.h"
+#include "sqlite_common.h"
+#include "sqlite_statement.h"
+
+namespace facetag {
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kCustomer: return "customer";
+    case Role::kIngest: return "ingest";
+    case Role::kEditor: return "editor";
+    case Role::kPrivacy: return "privacy";
+    case Role::kAdmin: return "admin";
+  }
+  return "customer";
+}
+
+std::optional<Role> ParseRole(std::string_view text) {
+  for (Role role : {Role::kCustomer, Role::kIngest, Role::kEditor, Role::kPrivacy, Role::kAdmin}) {
+    if (text == RoleName(role)) return role;
+  }
+  return std::nullopt;
+}
+
+const char* JobStatusName(JobStatus status) {
+  switch (status) {
+    case JobStatus::kQueued: return "queued";
+    case JobStatus::kRunning: return "running";
+    case JobStatus::kDone: return "done";
+    case JobStatus::kFailed: return "failed";
+    case JobStatus::kInterrupted: return "interrupted";
+  }
+  return "queued";
+}
+
+namespace store {
+namespace {
+
+constexpr std::string_view kSecretPrefix = "ft_";
+constexpr std::size_t kShownSecretChars = 8;
+
+std::string HashSecret(std::string_view secret) {
+  std::array<unsigned char, crypto_generichash_BYTES> hash{};
+  crypto_generichash(hash.data(), hash.size(), reinterpret_cast<const unsigned char*>(secret.data()),
+                     secret.size(), nullptr, 0);
+  std::string hex(hash.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
+  hex.pop_back();
+  return hex;
+}
+
+std::string NewSecret() {
+  std::array<unsigned char, 32> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  std::string text(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                   '\0');
+  sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  text.resize(std::char_traits<char>::length(text.c_str()));
+  return std::string(kSecretPrefix) + text;
+}
+
+constexpr std::string_view kSelectKey =
+    "SELECT id, prefix, role, label, created_at, revoked_at FROM api_keys";
+
+ApiKey ReadKey(const Statement& row) {
+  ApiKey key;
+  key.id = row.ColumnInt64(0);
+  key.prefix = row.ColumnText(1);
+  key.role = ParseRole(row.ColumnText(2)).value_or(Role::kCustomer);
+  key.label = row.ColumnText(3);
+  key.created_at = row.ColumnText(4);
+  if (!row.ColumnIsNull(5)) key.revoked_at = row.ColumnText(5);
+  return key;
+}
+
+constexpr std::string_view kSelectJob =
+    "SELECT id, kind, status, created_by, params, done, total, result, created_at, updated_at"
+    " FROM jobs";
+
+Job ReadJob(const Statement& row) {
+  Job job;
+  job.id = row.ColumnInt64(0);
+  job.kind = row.ColumnText(1);
+  const std::string status = row.ColumnText(2);
+  for (JobStatus s : {JobStatus::kQueued, JobStatus::kRunning, JobStatus::kDone,
+                      JobStatus::kFailed, JobStatus::kInterrupted}) {
+    if (status == JobStatusName(s)) job.status = s;
+  }
+  job.created_by = row.ColumnText(3);
+  job.params = row.ColumnText(4);
+  job.done = row.ColumnInt64(5);
+  job.total = row.ColumnInt64(6);
+  job.result = row.ColumnText(7);
+  job.created_at = row.ColumnText(8);
+  job.updated_at = row.ColumnText(9);
+  return job;
+}
+
+bool IsJson(std::string_view text) { return nlohmann::json::accept(text); }
+
+}  // namespace
+
+SqliteServiceStore::SqliteServiceStore(sqlite3* db, std::mutex& mutex, std::string name,
+                                       bool read_only)
+    : db_(db), mutex_(mutex), name_(std::move(name)), read_only_(read_only) {}
+
+Result<void> SqliteServiceStore::CheckWritable() const {
+  if (!read_only_) return {};
+  return Fail(ErrorCode::kDatabase, name_ + " is open read-only");
+}
+
+Result<ApiKey> SqliteServiceStore::LoadKey(ApiKeyId id) {
+  auto statement = Statement::Prepare(db_, std::string(kSelectKey) + " WHERE id = ?1");
+  if (!statement) return tl::unexpected(statement.error());
+  auto row = statement->Bind(1, std::int64_t{id}).Step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return Fail(ErrorCode::kNotFound, "no API key with id " + std::to_string(id));
+  return ReadKey(*statement);
+}
+
+Result<CreatedApiKey> SqliteServiceStore::CreateApiKey(Role role, std::string_view label) {
+  return Fenced("CreateApiKey", [&]() -> Result<CreatedApiKey> {
+    if (!IsValidUtf8(label)) return Fail(ErrorCode::kInvalidArgument, "the label is not UTF-8");
+    std::lock_guard lock(mutex_);
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    CreatedApiKey created;
+    created.secret = NewSecret();
+    const std::string prefix =
+        created.secret.substr(0, kSecretPrefix.size() + kShownSecretChars);
+    auto insert = Statement::Prepare(
+        db_,
+        "INSERT INTO api_keys (prefix, secret_hash, role, label, created_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!insert) return tl::unexpected(insert.error());
+    insert->Bind(1, std::string_view(prefix))
+        .Bind(2, std::string_view(HashSecret(created.secret)))
+        .Bind(3, std::string_view(RoleName(role)))
+        .Bind(4, label)
+        .Bind(5, std::string_view(UtcNowIso8601()));
+    FACETAG_RETURN_IF_ERROR(insert->Run());
+    auto key = LoadKey(sqlite3_last_insert_rowid(db_));
+    if (!key) return tl::unexpected(key.error());
+    created.key = std::move(*key);
+    return created;
+  });
+}
+
+Result<std::optional<ApiKey>> SqliteServiceStore::Authenticate(std::string_view secret) {
+  return Fenced("Authenticate", [&]() -> Result<std::optional<ApiKey>> {
+    if (secret.size() < kSecretPrefix.size() || secret.size() > 256 ||
+        secret.substr(0, kSecretPrefix.size()) != kSecretPrefix) {
+      return std::optional<ApiKey>();
+    }
+    std::lock_guard lock(mutex_);
+    auto statement = Statement::Prepare(
+        db_, std::string(kSelectKey) + " WHERE secret_hash = ?1 AND revoked_at IS NULL");
+    if (!statement) return tl::unexpected(statement.error());
+    auto row = statement->Bind(1, std::string_view(HashSecret(secret))).Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return std::optional<ApiKey>();
+    return std::optional<ApiKey>(ReadKey(*statement));
+  });
+}
+
+Result<std::vector<ApiKey>> SqliteServiceStore::ListApiKeys() {
+  return Fenced("ListApiKeys", [&]() -> Result<std::vector<ApiKey>> {
+    std::lock_guard lock(mutex_);
+    auto statement = Statement::Prepare(db_, std::string(kSelectKey) + " ORDER BY id");
+    if (!statement) return tl::unexpected(statement.error());
+    std::vector<ApiKey> keys;
+    for (;;) {
+      auto row = statement->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) return keys;
+      keys.push_back(ReadKey(*statement));
+    }
+  });
+}
+
+Result<ApiKey> SqliteServiceStore::RevokeApiKey(ApiKeyId id) {
+  return Fenced("RevokeApiKey", [&]() -> Result<ApiKey> {
+    std::lock_guard lock(mutex_);
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    auto update = Statement::Prepare(
+        db_, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
+    if (!update) return tl::unexpected(update.error());
+    update->Bind(1, std::int64_t{id}).Bind(2, std::string_view(UtcNowIso8601()));
+    FACETAG_RETURN_IF_ERROR(update->Run());
+    return LoadKey(id);
+  });
+}
+
+Result<Job> SqliteServiceStore::LoadJob(JobId id) {
+  auto statement = Statement::Prepare(db_, std::string(kSelectJob) + " WHERE id = ?1");
+  if (!statement) return tl::unexpected(statement.error());
+  auto row = statement->Bind(1, std::int64_t{id}).Step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return Fail(ErrorCode::kNotFound, "no job with id " + std::to_string(id));
+  return ReadJob(*statement);
+}
+
+Result<Job> SqliteServiceStore::CreateJob(std::string_view kind, std::string_view created_by,
+                                          std::string_view params) {
+  return Fenced("CreateJob", [&]() -> Result<Job> {
+    if (kind.empty()) return Fail(ErrorCode::kInvalidArgument, "empty job kind");
+    if (!IsJson(params)) return Fail(ErrorCode::kInvalidArgument, "job parameters are not JSON");
+    std::lock_guard lock(mutex_);
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    const std::string now = UtcNowIso8601();
+    auto insert = Statement::Prepare(
+        db_,
+        "INSERT INTO jobs (kind, status, created_by, params, created_at, updated_at)"
+        " VALUES (?1, 'queued', ?2, ?3, ?4, ?4)");
+    if (!insert) return tl::unexpected(insert.error());
+    insert->Bind(1, kind).Bind(2, created_by).Bind(3, params).Bind(4, std::string_view(now));
+    FACETAG_RETURN_IF_ERROR(insert->Run());
+    return LoadJob(sqlite3_last_insert_rowid(db_));
+  });
+}
+
+Result<void> SqliteServiceStore::UpdateJob(JobId id, JobStatus status, std::int64_t done,
+                                           std::int64_t total, std::string_view result) {
+  return Fenced("UpdateJob", [&]() -> Result<void> {
+    if (!IsJson(result)) return Fail(ErrorCode::kInvalidArgument, "job result is not JSON");
+    if (done < 0 || total < 0) {
+      return Fail(ErrorCode::kInvalidArgument, "negative job progress");
+    }
+    std::lock_guard lock(mutex_);
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    auto update = Statement::Prepare(
+        db_,
+        "UPDATE jobs SET status = ?2, done = ?3, total = ?4, result = ?5, updated_at = ?6"
+        " WHERE id = ?1");
+    if (!update) return tl::unexpected(update.error());
+    update->Bind(1, std::int64_t{id})
+        .Bind(2, std::string_view(JobStatusName(status)))
+        .Bind(3, done)
+        .Bind(4, total)
+        .Bind(5, result)
+        .Bind(6, std::string_view(UtcNowIso8601()));
+    FACETAG_RETURN_IF_ERROR(update->Run());
+    if (sqlite3_changes(db_) == 0) {
+      return Fail(ErrorCode::kNotFound, "no job with id " + std::to_string(id));
+    }
+    return {};
+  });
+}
+
+Result<Job> SqliteServiceStore::GetJob(JobId id) {
+  return Fenced("GetJob", [&]() -> Result<Job> {
+    std::lock_guard lock(mutex_);
+    return LoadJob(id);
+  });
+}
+
+Result<std::vector<Job>> SqliteServiceStore::ListJobs(int limit) {
+  return Fenced("ListJobs", [&]() -> Result<std::vector<Job>> {
+    if (limit < 1 || limit > 1000) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "job list limit " + std::to_string(limit) + " is outside 1-1000");
+    }
+    std::lock_guard lock(mutex_);
+    auto statement =
+        Statement::Prepare(db_, std::string(kSelectJob) + " ORDER BY id DESC LIMIT ?1");
+    if (!statement) return tl::unexpected(statement.error());
+    statement->Bind(1, std::int64_t{limit});
+    std::vector<Job> jobs;
+    for (;;) {
+      auto row = statement->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) return jobs;
+      jobs.push_back(ReadJob(*statement));
+    }
+  });
+}
+
+Result<int> SqliteServiceStore::InterruptUnfinishedJobs() {
+  return Fenced("InterruptUnfinishedJobs", [&]() -> Result<int> {
+    std::lock_guard lock(mutex_);
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    auto update = Statement::Prepare(
+        db_,
+        "UPDATE jobs SET status = 'interrupted', updated_at = ?1"
+        " WHERE status IN ('queued', 'running')");
+    if (!update) return tl::unexpected(update.error());
+    update->Bind(1, std::string_view(UtcNowIso8601()));
+    FACETAG_RETURN_IF_ERROR(update->Run());
+    return sqlite3_changes(db_);
+  });
+}
+
+}  // namespace store
+}  // namespace facetag
