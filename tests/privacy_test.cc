@@ -328,23 +328,27 @@ TEST_F(PrivacyFlowTest, PhotoExportHasTheNamesExpiresAndNoEntryEscapes) {
   request.photos = ids;
   request.webhook = "http://127.0.0.1:" + std::to_string(port) + "/done";
   request.expires_hours = 24;
-  auto job = privacy::StartPhotoExport(*store_, request);
-  ASSERT_TRUE(job) << job.error().message;
+  auto ticket = privacy::StartPhotoExport(*store_, request);
+  ASSERT_TRUE(ticket) << ticket.error().message;
+  ASSERT_EQ(ticket->token.size(), 64u);
   privacy::JobRunOptions options;
   options.export_folder = root_ / "exports";
   options.now = std::chrono::sys_days(std::chrono::year(2026) / 11 / 26);
-  auto done = privacy::RunJob(*store_, *job, options);
+  options.download_token = ticket->token;
+  auto early = privacy::OpenDownload(*store_, ticket->token, options.now, options.export_folder);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, ErrorCode::kRejected) << "the zip is not built yet";
+  auto done = privacy::RunJob(*store_, ticket->job, options);
   listener.stop();
   thread.join();
   ASSERT_TRUE(done) << done.error().message;
   ASSERT_EQ(done->job.status, JobStatus::kDone);
-  ASSERT_EQ(done->token.size(), 64u);
-  EXPECT_NE(notice.find(done->token), std::string::npos) << notice;
+  EXPECT_NE(notice.find(ticket->token), std::string::npos) << notice;
   const Json result = Json::parse(done->job.result);
   ASSERT_EQ(result["skipped"].size(), 1u);
   EXPECT_EQ(result["skipped"][0]["photo"], *planted_id);
 
-  auto zip = privacy::OpenDownload(*store_, done->token, options.now + std::chrono::hours(1),
+  auto zip = privacy::OpenDownload(*store_, ticket->token, options.now + std::chrono::hours(1),
                                    options.export_folder);
   ASSERT_TRUE(zip) << zip.error().message;
   const auto entries = ReadZip(*zip);
@@ -366,7 +370,7 @@ TEST_F(PrivacyFlowTest, PhotoExportHasTheNamesExpiresAndNoEntryEscapes) {
       privacy::OpenDownload(*store_, std::string(64, '0'), options.now, options.export_folder);
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code, ErrorCode::kNotFound);
-  auto expired = privacy::OpenDownload(*store_, done->token, options.now + std::chrono::hours(25),
+  auto expired = privacy::OpenDownload(*store_, ticket->token, options.now + std::chrono::hours(25),
                                        options.export_folder);
   ASSERT_FALSE(expired);
   EXPECT_EQ(expired.error().code, ErrorCode::kRejected);

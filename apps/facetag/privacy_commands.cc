@@ -125,7 +125,6 @@ int RunJobNow(const Cli& cli, Store& store, JobId id, const privacy::JobRunOptio
   std::signal(SIGTERM, SIG_DFL);
   if (!outcome) return cli.Report(outcome.error());
   out["job"] = JobJson(outcome->job);
-  if (!outcome->token.empty()) out["token"] = outcome->token;
   if (!cli.json) {
     std::cout << "job " << id << " (" << outcome->job.kind << "): "
               << (outcome->stopped ? "stopped, resume with `facetag jobs run`"
@@ -141,12 +140,6 @@ int RunJobNow(const Cli& cli, Store& store, JobId id, const privacy::JobRunOptio
         std::cerr << "facetag: photo " << skipped["photo"]
                   << " skipped: " << skipped["reason"].get<std::string>() << "\n";
       }
-    }
-    if (!outcome->token.empty()) {
-      const Json result = Json::parse(outcome->job.result, nullptr, false);
-      std::cout << "download token: " << outcome->token << " (expires "
-                << (result.is_object() ? result.value("expires_at", std::string("?")) : "?")
-                << ")\n";
     }
   }
   if (outcome->stopped) return kExitPartial;
@@ -607,21 +600,27 @@ void AddExports(CLI::App& app, Cli& cli) {
           query.date_to = a->to;
           request.query = query;
         }
-        auto job = privacy::StartPhotoExport(**store, request);
-        if (!job) return cli.Report(job.error());
-        Json out = {{"job", *job}};
+        auto ticket = privacy::StartPhotoExport(**store, request);
+        if (!ticket) return cli.Report(ticket.error());
+        const JobId job = ticket->job;
+        Json out = {{"job_id", job}, {"token", ticket->token}};
+        if (!cli.json) {
+          std::cout << "your zip file is being created (job " << job
+                    << "); download token: " << ticket->token << "\n";
+        }
         int code = kExitOk;
         if (a->background) {
-          if (!cli.json) std::cout << "export job " << *job << " queued\n";
+          if (!cli.json) std::cout << "queued: `facetag jobs run` builds it\n";
         } else {
           privacy::JobRunOptions options;
           options.export_folder = ExportFolder(cli, a->dir);
           options.notify = *notify;
-          code = RunJobNow(cli, **store, *job, options, out);
+          options.download_token = ticket->token;
+          code = RunJobNow(cli, **store, job, options, out);
           if (!cli.json && code != kExitUsage) {
             std::cout
                 << "zip: "
-                << (options.export_folder / ("export-" + std::to_string(*job) + ".zip")).string()
+                << (options.export_folder / ("export-" + std::to_string(job) + ".zip")).string()
                 << "\n";
           }
         }

@@ -94,14 +94,17 @@ struct JobRunOptions {
   std::filesystem::path export_folder;
   NotifyOptions notify;
   TimePoint now{};  // for expiry times; default-constructed: system clock
+  // A photo export's download token (from StartPhotoExport), for the link
+  // in the notification. Empty (a job resumed by another process): the
+  // notice names the export and refers to the link handed out with it.
+  std::string download_token;
   // When it becomes true, the job stops after the current step, resumable.
   const std::atomic<bool>* stop = nullptr;
   std::function<void(std::int64_t done, std::int64_t total)> progress;
 };
 
 struct JobOutcome {
-  Job job;            // as stored after the run
-  std::string token;  // a photo export's download token (only here, never stored)
+  Job job;  // as stored after the run
   bool stopped = false;
 };
 
@@ -177,21 +180,29 @@ struct PhotoExportRequest {
   std::string actor;
 };
 
+// A queued photo export: its job and the download token, handed out at
+// once ("your zip file is being created": the link works when it is ready).
+// Only the token's SHA-256 is stored.
+struct PhotoExportTicket {
+  JobId job = 0;
+  std::string token;  // 64 hex digits (256 random bits)
+};
+
 // Queues a photo-export job: photos are resolved now (at most 10,000), the
 // zip is built by RunJob: each photo file is read from its archived
 // location, checked against the archived identity (a changed or replaced
 // file is skipped), copied, given its current names
 // (pipeline::ArchivedTags) and added under a sanitised entry name
-// (EntryName). When done, a random token opens the download until it
-// expires; the e-mail or webhook carries the link. Errors: kInvalidArgument
-// (no photos, bad address, bad webhook URL, expiry out of range),
-// kNotFound (a photo id), database errors.
-Result<JobId> StartPhotoExport(Store& store, const PhotoExportRequest& request);
+// (EntryName). When the zip is ready, the link expires
+// `expires_hours` later; the e-mail or webhook says it is ready. Errors:
+// kInvalidArgument (no photos, bad address, bad webhook URL, expiry out of
+// range), kNotFound (a photo id), database errors.
+Result<PhotoExportTicket> StartPhotoExport(Store& store, const PhotoExportRequest& request);
 
-// The zip of the export whose token is `token`, if it has not expired at
-// `now`. An expired export's file is deleted. Errors: kNotFound (unknown
-// token, or the job is not done), kRejected (expired: the message says
-// when), kIo.
+// The zip of the export whose token is `token`, if it is ready and has not
+// expired at `now`. An expired export's file is deleted. Errors: kNotFound
+// (unknown token), kRejected (not ready yet, or expired: the message says
+// which and when), kIo.
 Result<std::filesystem::path> OpenDownload(Store& store, std::string_view token, TimePoint now,
                                            const std::filesystem::path& export_folder);
 

@@ -128,7 +128,7 @@ Result<std::string> DueDate(std::string_view received_on);
 // when the link works.
 struct Download {
   JobId job = 0;
-  std::string expires_at;  // UTC ISO 8601
+  std::string expires_at;  // UTC ISO 8601; empty while the zip is being built
 };
 
 // --- retention ---------------------------------------------------------------
@@ -263,11 +263,13 @@ class PrivacyStore {
 
   // --- downloads -----------------------------------------------------------------
 
-  // Makes job `job` (a finished photo export) downloadable with the token
-  // whose SHA-256 (hex) is `token_sha256`, until `expires_at`. kNotFound,
+  // Records the SHA-256 (hex) of job `job`'s download token (when the
+  // export is queued: the link is handed out at once) and/or when the link
+  // expires (when the zip is ready). An empty `token_sha256` keeps the
+  // stored one; an empty `expires_at` keeps the stored expiry. kNotFound,
   // kInvalidArgument (not 64 hex digits).
   virtual Result<void> SetDownload(JobId job, std::string_view token_sha256,
-                                   TimePoint expires_at) = 0;
+                                   std::optional<TimePoint> expires_at) = 0;
   // The download whose token hashes to `token_sha256`. kNotFound.
   virtual Result<Download> FindDownload(std::string_view token_sha256) = 0;
 

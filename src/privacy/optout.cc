@@ -86,7 +86,7 @@ Result<JobOutcome> RunJob(Store& store, JobId id, const JobRunOptions& options) 
                 "job " + std::to_string(id) + " is a \"" + job->kind + "\" job, not a privacy job");
   }
   if (job->status == JobStatus::kDone || job->status == JobStatus::kFailed) {
-    return JobOutcome{*job, "", false};
+    return JobOutcome{*job, false};
   }
   auto outcome = job->kind == kOptOutJob ? detail::RunOptOutJob(store, *job, options)
                                          : detail::RunPhotoExportJob(store, *job, options);
@@ -112,7 +112,7 @@ Result<void> Progress(Store& store, const Job& job, std::int64_t done,
 Result<JobOutcome> Stopped(Store& store, JobId id) {
   auto job = store.service().GetJob(id);
   if (!job) return tl::unexpected(job.error());
-  return JobOutcome{*job, "", true};
+  return JobOutcome{*job, true};
 }
 
 }  // namespace detail
@@ -154,7 +154,7 @@ Result<JobOutcome> RunOptOutJob(Store& store, const Job& job, const JobRunOption
       store.service().UpdateJob(job.id, JobStatus::kDone, job.total, job.total, result.dump()));
   auto finished = store.service().GetJob(job.id);
   if (!finished) return tl::unexpected(finished.error());
-  return JobOutcome{*finished, "", false};
+  return JobOutcome{*finished, false};
 }
 
 }  // namespace detail

@@ -123,7 +123,7 @@ std::string EntryName(PhotoId id, std::string_view location) {
   return std::to_string(id) + "-" + clean;
 }
 
-Result<JobId> StartPhotoExport(Store& store, const PhotoExportRequest& request) {
+Result<PhotoExportTicket> StartPhotoExport(Store& store, const PhotoExportRequest& request) {
   if (request.expires_hours < 1 || request.expires_hours > 8760) {
     return Fail(ErrorCode::kInvalidArgument, "the download link lives 1-8760 hours, not " +
                                                  std::to_string(request.expires_hours));
@@ -174,10 +174,12 @@ Result<JobId> StartPhotoExport(Store& store, const PhotoExportRequest& request) 
   const Json details = {{"photos", photos.size()},
                         {"notify_email", !request.email.empty()},
                         {"notify_webhook", !request.webhook.empty()}};
+  PhotoExportTicket ticket{job, RandomToken()};
+  FACETAG_RETURN_IF_ERROR(store.privacy().SetDownload(job, TokenHash(ticket.token), std::nullopt));
   auto audited = store.archive().AppendAudit(
       {actor, "export.photos", "job:" + std::to_string(job), details.dump()});
   if (!audited) return tl::unexpected(audited.error());
-  return job;
+  return ticket;
 }
 
 namespace detail {
@@ -233,8 +235,10 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
 
   const TimePoint now = NowOr(options.now);
   const TimePoint expires = now + std::chrono::hours(params.value("expires_hours", 72));
-  const std::string token = RandomToken();
-  const std::string link = options.notify.download_url + token;
+  const std::string link =
+      options.download_token.empty()
+          ? "the download link you were given with export " + std::to_string(job.id)
+          : options.notify.download_url + options.download_token;
   Json result = {{"zip", ZipName(job.id)},
                  {"photos", entries.size()},
                  {"skipped", skipped},
@@ -257,12 +261,12 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
     auto posted = PostWebhook(webhook, notice.dump(), options.notify.timeout_ms);
     result["webhook"] = posted ? "sent" : posted.error().message;
   }
-  FACETAG_RETURN_IF_ERROR(store.privacy().SetDownload(job.id, TokenHash(token), expires));
+  FACETAG_RETURN_IF_ERROR(store.privacy().SetDownload(job.id, "", expires));
   FACETAG_RETURN_IF_ERROR(
       store.service().UpdateJob(job.id, JobStatus::kDone, job.total, job.total, result.dump()));
   auto finished = store.service().GetJob(job.id);
   if (!finished) return tl::unexpected(finished.error());
-  return JobOutcome{*finished, token, false};
+  return JobOutcome{*finished, false};
 }
 
 }  // namespace detail
@@ -276,8 +280,12 @@ Result<fs::path> OpenDownload(Store& store, std::string_view token, TimePoint no
   if (!download) return tl::unexpected(download.error());
   auto job = store.service().GetJob(download->job);
   if (!job) return tl::unexpected(job.error());
-  if (job->kind != kPhotoExportJob || job->status != JobStatus::kDone) {
+  if (job->kind != kPhotoExportJob)
     return Fail(ErrorCode::kNotFound, "no download with this token");
+  if (job->status != JobStatus::kDone || download->expires_at.empty()) {
+    return Fail(ErrorCode::kRejected, "the zip file is being created (" +
+                                          std::to_string(job->done) + " of " +
+                                          std::to_string(job->total) + " photos); try again later");
   }
   const fs::path zip = export_folder / ZipName(job->id);
   if (detail::FormatUtc(detail::NowOr(now)) >= download->expires_at) {

@@ -773,17 +773,20 @@ Result<std::vector<DataRequest>> SqlitePrivacy::OverdueRequests(TimePoint now) {
 // --- downloads -------------------------------------------------------------------
 
 Result<void> SqlitePrivacy::SetDownload(JobId job, std::string_view token_sha256,
-                                        TimePoint expires_at) {
+                                        std::optional<TimePoint> expires_at) {
   return Fenced("SetDownload", [&]() -> Result<void> {
-    if (!IsHexSha256(token_sha256)) {
+    if (!token_sha256.empty() && !IsHexSha256(token_sha256)) {
       return Fail(ErrorCode::kInvalidArgument, "a download token hash is 64 hex digits");
     }
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     auto update = Statement::Prepare(
-        db_, "UPDATE jobs SET token_sha256 = ?1, expires_at = ?2, updated_at = ?3 WHERE id = ?4");
+        db_,
+        "UPDATE jobs SET token_sha256 = CASE WHEN ?1 = '' THEN token_sha256 ELSE ?1 END,"
+        " expires_at = CASE WHEN ?2 = '' THEN expires_at ELSE ?2 END, updated_at = ?3"
+        " WHERE id = ?4");
     if (!update) return tl::unexpected(update.error());
-    const std::string expires = FormatUtc(expires_at);
+    const std::string expires = expires_at ? FormatUtc(*expires_at) : "";
     const std::string now = Now();
     update->Bind(1, token_sha256)
         .Bind(2, std::string_view(expires))

@@ -47,7 +47,8 @@ class SqlitePrivacy final : public PrivacyStore {
                                     std::string_view actor) override;
   Result<std::vector<DataRequest>> OverdueRequests(TimePoint now) override;
 
-  Result<void> SetDownload(JobId job, std::string_view token_sha256, TimePoint expires_at) override;
+  Result<void> SetDownload(JobId job, std::string_view token_sha256,
+                           std::optional<TimePoint> expires_at) override;
   Result<Download> FindDownload(std::string_view token_sha256) override;
 
   Result<RetentionPolicy> Retention() override;
