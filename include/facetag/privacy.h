@@ -85,7 +85,7 @@ struct NotifyOptions {
   std::string mail_from = "facetag@localhost";
   int timeout_ms = 10000;  // per network operation
   // Prefix of download links in notifications; the token is appended.
-  std::string download_url = "http://localhost:8080/api/privacy/exports/download/";
+  std::string download_url = "http://localhost:8080/api/v1/privacy/exports/download/";
 };
 
 struct JobRunOptions {

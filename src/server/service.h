@@ -27,6 +27,7 @@
 namespace facetag::server {
 
 class JobRunner;
+class PrivacyWorker;
 
 // A photo upload held in a private file while it is processed (the
 // metadata reader and the enroller read files), removed when this object
@@ -60,6 +61,7 @@ struct Service {
   AnalyzerPool& analyzers;
   Metrics& metrics;
   JobRunner* jobs = nullptr;
+  PrivacyWorker* privacy_worker = nullptr;  // opt-out and export jobs, scheduled purge
   std::filesystem::path scratch;  // private folder for uploads in process
 
   // The list (persons and profiles), loaded at most every
@@ -119,6 +121,7 @@ void AddPhotoRoutes(Router& router, Service& service);
 void AddListRoutes(Router& router, Service& service);
 void AddReviewRoutes(Router& router, Service& service);
 void AddAdminRoutes(Router& router, Service& service);
+void AddPrivacyRoutes(Router& router, Service& service);
 
 // JSON of values several areas return.
 nlohmann::json BoxJson(const FaceBox& box);
