@@ -263,7 +263,7 @@ TEST_F(PrivacyFlowTest, AccessExportAndLookupTellEverythingButTheEmbeddings) {
   std::set<std::string> actions;
   for (const Json& e : manifest["audit"]) actions.insert(e["action"].get<std::string>());
   EXPECT_TRUE(actions.count("person.add") && actions.count("profile.add") &&
-              actions.count("alias.add"));
+              actions.count("person.alias.add"));
   auto profiles = store_->ProfilesOf(biden.id);
   ASSERT_TRUE(profiles);
   EXPECT_FALSE(HoldsFloats(entries.at("manifest.json"), profiles->front().embedding.values));

@@ -83,6 +83,8 @@ struct EnrollRequest {
   std::optional<FaceBox> box;
   // Skip the resemblance checks (an editor who knows better).
   bool force = false;
+  // Who enrols, for the audit log; empty: the store's actor.
+  std::string actor;
 };
 
 struct EnrollOutcome {

@@ -117,7 +117,7 @@ class Store {
 
 // Changes to the list, aliases and profiles are written to the audit log in
 // the same transaction ("person.add", "person.update", "person.remove",
-// "alias.add", "alias.remove", "profile.add", "profile.remove"), by the call's actor or, when it gives
+// "person.alias.add", "person.alias.remove", "profile.add", "profile.remove"), by the call's actor or, when it gives
 // none, StoreOptions::actor.
 
 // The database used when no --db is given: $FACETAG_DB, else

@@ -208,7 +208,7 @@ TEST_F(PrivacyStoreTest, ListChangesAreAudited) {
   std::vector<std::string> actions;
   for (const auto& e : *entries) actions.push_back(e.record.action + " " + e.record.actor);
   EXPECT_EQ(actions,
-            (std::vector<std::string>{"person.add officer@test", "alias.add editor@test",
+            (std::vector<std::string>{"person.add officer@test", "person.alias.add editor@test",
                                       "profile.add officer@test", "profile.remove officer@test",
                                       "person.remove officer@test"}));
 }

@@ -241,8 +241,7 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<void> RemoveAlias(PersonId id, const std::string& alias,
-                           std::string_view actor) override {
+  Result<void> RemoveAlias(PersonId id, const std::string& alias, std::string_view actor) override {
     return Fenced("RemoveAlias", [&]() -> Result<void> {
       std::lock_guard lock(mutex_);
       FACETAG_RETURN_IF_ERROR(CheckWritable());
@@ -256,10 +255,11 @@ class SqliteStore final : public Store {
       remove->Bind(1, std::int64_t{id}).Bind(2, std::string_view(key));
       FACETAG_RETURN_IF_ERROR(remove->Run());
       if (sqlite3_changes(db()) == 0) {
-        return Fail(ErrorCode::kNotFound, "\"" + alias + "\" is not an alias of person " +
-                                              std::to_string(id));
+        return Fail(ErrorCode::kNotFound,
+                    "\"" + alias + "\" is not an alias of person " + std::to_string(id));
       }
-      FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "alias.remove", "person:" + std::to_string(id),
+      FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "person.alias.remove",
+                                    "person:" + std::to_string(id),
                                     {{"alias", std::string(store::TrimAsciiWhitespace(alias))}}));
       return transaction->Commit();
     });
@@ -508,7 +508,7 @@ class SqliteStore final : public Store {
     FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(alias->text));
     FACETAG_RETURN_IF_ERROR(InsertAlias(id, *alias));
     FACETAG_RETURN_IF_ERROR(
-        Audit(actor, "alias.add", "person:" + std::to_string(id), {{"alias", alias->text}}));
+        Audit(actor, "person.alias.add", "person:" + std::to_string(id), {{"alias", alias->text}}));
     return transaction->Commit();
   }
 
@@ -579,8 +579,7 @@ class SqliteStore final : public Store {
     if (update.name) changed["name"] = person->name;
     if (update.justification) changed["justification"] = person->justification;
     if (update.criteria) changed["criteria"] = CriteriaJson(person->criteria);
-    FACETAG_RETURN_IF_ERROR(
-        Audit(actor, "person.update", "person:" + std::to_string(id), changed));
+    FACETAG_RETURN_IF_ERROR(Audit(actor, "person.update", "person:" + std::to_string(id), changed));
     FACETAG_RETURN_IF_ERROR(transaction->Commit());
     return person;
   }
