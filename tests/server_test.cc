@@ -4,7 +4,10 @@
 // on real photos.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -210,7 +213,7 @@ TEST_F(ServerTest, BadRequestsGetClearJsonErrors) {
   expect_error(Call("POST", "/api/v1/persons", Role::kEditor,
                     R"({"name":"X Y","justification":"j","criteria":{"public_figure":true,
                         "recurring_in_news":false,"likely_searched":true}})"),
-               422, "refused", "criteria not met");
+               422, "rejected", "criteria not met");
   expect_error(Call("GET", "/api/v1/persons/abc", Role::kEditor), 400, "invalid_argument",
                "id not a number");
   expect_error(Call("GET", "/api/v1/persons/99", Role::kEditor), 404, "not_found",
@@ -399,6 +402,38 @@ TEST_F(ServerTest, KeysAreManagedByAdminAndRevokedKeysStopWorking) {
   const std::string id = std::to_string(created.body["key"]["id"].get<int>());
   EXPECT_EQ(Call("DELETE", "/api/v1/keys/" + id, Role::kAdmin).status, 200);
   EXPECT_EQ(client_->Get("/api/v1/whoami", with)->status, 401);
+}
+
+TEST_F(ServerTest, SlowClientIsDroppedAfterTheTimeout) {
+  TearDown();
+  server::ServerOptions options;
+  options.io_timeout = std::chrono::seconds(1);
+  Start(options);
+  // Half a request line, then silence (a "slowloris" client).
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(server_->port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  const std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  ASSERT_EQ(send(fd, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+  timeval wait{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+  const auto start = std::chrono::steady_clock::now();
+  // The server may say 400 before it hangs up; it must hang up.
+  std::string answer;
+  char buffer[256];
+  ssize_t got = 0;
+  while ((got = recv(fd, buffer, sizeof(buffer), 0)) > 0) answer.append(buffer, got);
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(fd);
+  EXPECT_EQ(got, 0) << "the connection was not closed";
+  EXPECT_LT(waited, 4.0) << "the connection was not dropped after the 1 s timeout";
+  EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0) << answer;
+  EXPECT_EQ(Call("GET", "/healthz", std::nullopt).status, 200);
 }
 
 TEST_F(ServerTest, FullQueueAnswers429WithRetryAfter) {

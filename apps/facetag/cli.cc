@@ -95,13 +95,6 @@ int Cli::Report(const Error& error) const {
   return ExitCodeFor(error.code);
 }
 
-nlohmann::json BoxJson(const FaceBox& box) {
-  auto round1 = [](float v) { return std::round(static_cast<double>(v) * 10) / 10; };
-  return {{"x", round1(box.x)},
-          {"y", round1(box.y)},
-          {"width", round1(box.width)},
-          {"height", round1(box.height)}};
-}
 
 std::string FormatSimilarity(float similarity) {
   char text[16];

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "facetag/json_views.h"
 #include "facetag/model_pack.h"
 #include "facetag/pipeline.h"
 #include "facetag/rematch.h"
@@ -85,8 +86,6 @@ void AddTagCommands(CLI::App& app, Cli& cli);
 void AddArchiveCommands(CLI::App& app, Cli& cli);
 void AddPrivacyCommands(CLI::App& app, Cli& cli);
 void AddServeCommands(CLI::App& app, Cli& cli);
-
-nlohmann::json BoxJson(const FaceBox& box);
 
 // The outcome of a rematch, as JSON and as a line of text.
 nlohmann::json RematchJson(const pipeline::RematchSummary& summary);

@@ -14,20 +14,6 @@ namespace {
 // (about a second); beyond, `facetag rematch` does it as a job.
 constexpr std::int64_t kAutoRematchFaces = 50000;
 
-nlohmann::json PersonJson(const Person& p) {
-  return {{"id", p.id},
-          {"uri", p.uri},
-          {"name", p.name},
-          {"aliases", p.aliases},
-          {"justification", p.justification},
-          {"criteria",
-           {{"public_figure", p.criteria.public_figure},
-            {"recurring_in_news", p.criteria.recurring_in_news},
-            {"likely_searched", p.criteria.likely_searched}}},
-          {"created_at", p.created_at},
-          {"profiles", p.profile_count}};
-}
-
 void PrintPerson(const Person& p) {
   std::cout << p.name << "\n  uri:      " << p.uri << "\n";
   if (!p.aliases.empty()) {

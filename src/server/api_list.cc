@@ -9,24 +9,6 @@
 namespace facetag::server {
 using nlohmann::json;
 
-json BoxJson(const FaceBox& box) {
-  return {{"x", box.x}, {"y", box.y}, {"width", box.width}, {"height", box.height}};
-}
-
-json PersonJson(const Person& p) {
-  return {{"id", p.id},
-          {"uri", p.uri},
-          {"name", p.name},
-          {"aliases", p.aliases},
-          {"justification", p.justification},
-          {"criteria",
-           {{"public_figure", p.criteria.public_figure},
-            {"recurring_in_news", p.criteria.recurring_in_news},
-            {"likely_searched", p.criteria.likely_searched}}},
-          {"profiles", p.profile_count},
-          {"created_at", p.created_at}};
-}
-
 json PersonRefJson(Store& store, std::optional<PersonId> id) {
   if (!id) return nullptr;
   auto person = store.GetPerson(*id);

@@ -78,22 +78,6 @@ json StoredPhotoJson(Store& store, const StoredPhoto& p) {
   return photo;
 }
 
-// The file of an archived photo, if this server may read it: a location
-// below the photo folder (stored relative, or absolute inside it).
-Result<fs::path> ArchivedPhotoFile(const Service& service, const std::string& location) {
-  const fs::path stored{location};
-  if (stored.is_absolute()) {
-    const std::string relative = RelativeLocation(service.options.photo_root, stored);
-    if (relative.empty()) {
-      return Fail(ErrorCode::kNotFound, "the photo's file is not available to this server");
-    }
-    return ResolveLocation(service.options.photo_root, relative);
-  }
-  auto resolved = ResolveLocation(service.options.photo_root, location);
-  if (!resolved) return Fail(ErrorCode::kNotFound, "the photo's file is not available to this server");
-  return resolved;
-}
-
 void Recognize(Service& service, const Caller&, const httplib::Request& req,
                httplib::Response& res) {
   auto bytes = UploadedPhoto(req);
@@ -303,6 +287,29 @@ void Search(Service& service, const Caller&, const httplib::Request& req,
 
 }  // namespace
 
+Result<fs::path> ArchivedPhotoFile(const Service& service, const std::string& location) {
+  const fs::path stored{location};
+  const std::string relative =
+      stored.is_absolute() ? RelativeLocation(service.options.photo_root, stored) : location;
+  auto resolved = relative.empty() ? Result<fs::path>(Fail(ErrorCode::kNotFound, ""))
+                                   : ResolveLocation(service.options.photo_root, relative);
+  if (!resolved) {
+    return Fail(ErrorCode::kNotFound, "the photo's file is not available to this server");
+  }
+  return resolved;
+}
+
+void SendRendition(Service& service, const StoredPhoto& photo,
+                   const vision::RenditionOptions& options, httplib::Response& res) {
+  auto file = ArchivedPhotoFile(service, photo.info.location);
+  if (!file) return SendError(res, ToApiError(file.error()));
+  auto bytes = ReadFileBytes(*file, kMaxPhotoFileBytes);
+  if (!bytes) return service.SendFailure(res, bytes.error(), *file, "the photo");
+  auto jpeg = vision::RenderJpeg(*bytes, options);
+  if (!jpeg) return service.SendFailure(res, jpeg.error(), *file, "the photo");
+  res.set_content(reinterpret_cast<const char*>(jpeg->data()), jpeg->size(), "image/jpeg");
+}
+
 void AddPhotoRoutes(Router& router, Service& service) {
   Service* s = &service;
   router.Add({"POST", "/api/v1/recognize", {Role::kIngest, Role::kEditor},
@@ -382,16 +389,9 @@ void AddPhotoRoutes(Router& router, Service& service) {
                if (!max) return SendError(r, ToApiError(max.error()));
                auto photo = s->store.archive().GetPhoto(*id);
                if (!photo) return SendError(r, ToApiError(photo.error()));
-               auto file = ArchivedPhotoFile(*s, photo->info.location);
-               if (!file) return SendError(r, ToApiError(file.error()));
-               auto bytes = ReadFileBytes(*file, kMaxPhotoFileBytes);
-               if (!bytes) return s->SendFailure(r, bytes.error(), *file, "the photo");
                vision::RenditionOptions options;
                options.max_side = static_cast<int>(*max);
-               auto jpeg = vision::RenderJpeg(*bytes, options);
-               if (!jpeg) return s->SendFailure(r, jpeg.error(), *file, "the photo");
-               r.set_content(reinterpret_cast<const char*>(jpeg->data()), jpeg->size(),
-                             "image/jpeg");
+               SendRendition(*s, *photo, options, r);
              });
 }
 

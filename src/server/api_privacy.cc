@@ -516,7 +516,7 @@ void AddExportRoutes(Router& router, Service* s) {
                if (!zip) {
                  if (zip.error().code == ErrorCode::kRejected &&
                      zip.error().message.find("expired") != std::string::npos) {
-                   return SendError(r, 410, "expired", zip.error().message);
+                   return SendError(r, 410, "rejected", zip.error().message);
                  }
                  return SendError(r, ToApiError(zip.error()));
                }

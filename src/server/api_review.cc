@@ -1,6 +1,5 @@
 // Routes of the editors' review: recent automatic tags and unknown faces,
 // face thumbnails cut from the photo on the fly, confirm and reject.
-#include "facetag/file_io.h"
 #include "facetag/rematch.h"
 #include "http.h"
 #include "service.h"
@@ -50,8 +49,7 @@ void Decide(Service& service, const Caller& caller, const httplib::Request& req,
   if (!photo_id) return SendError(res, ToApiError(photo_id.error()));
   json out = {{"face", *face}, {"person", *person}, {"status", confirm ? "confirmed" : "rejected"}};
   auto photo = archive.GetPhoto(*photo_id);
-  if (photo && !service.options.photo_root.empty() &&
-      !RelativeLocation(service.options.photo_root, photo->info.location).empty()) {
+  if (photo && ArchivedPhotoFile(service, photo->info.location)) {
     auto written = pipeline::WriteArchivedTags(service.store, *photo_id);
     out["metadata_written"] = written.has_value();
   }
@@ -115,26 +113,12 @@ void AddReviewRoutes(Router& router, Service& service) {
                if (!photo_id) return SendError(r, ToApiError(photo_id.error()));
                auto photo = s->store.archive().GetPhoto(*photo_id);
                if (!photo) return SendError(r, ToApiError(photo.error()));
-               const std::string relative =
-                   std::filesystem::path(photo->info.location).is_absolute()
-                       ? RelativeLocation(s->options.photo_root, photo->info.location)
-                       : photo->info.location;
-               auto file = ResolveLocation(s->options.photo_root, relative);
-               if (relative.empty() || !file) {
-                 return SendError(r, 404, "not_found",
-                                  "the photo's file is not available to this server");
-               }
-               auto bytes = ReadFileBytes(*file, 512ull << 20);
-               if (!bytes) return s->SendFailure(r, bytes.error(), *file, "the photo");
                vision::RenditionOptions options;
                options.max_side = static_cast<int>(*size);
                for (const StoredFace& f : photo->faces) {
                  if (f.id == *id) options.crop = f.detected.box;
                }
-               auto jpeg = vision::RenderJpeg(*bytes, options);
-               if (!jpeg) return s->SendFailure(r, jpeg.error(), *file, "the photo");
-               r.set_content(reinterpret_cast<const char*>(jpeg->data()), jpeg->size(),
-                             "image/jpeg");
+               SendRendition(*s, *photo, options, r);
              });
   router.Add({"POST", "/api/v1/faces/{id}/confirm", editor,
               "Confirm that the face shows a person: {person}.", Body::kJson},

@@ -16,7 +16,7 @@ ApiError ToApiError(const Error& error) {
     case ErrorCode::kImageTooLarge: return {422, "image_too_large", error.message};
     case ErrorCode::kNoFace: return {422, "no_face", error.message};
     case ErrorCode::kAmbiguousFace: return {422, "ambiguous_face", error.message};
-    case ErrorCode::kRejected: return {422, "refused", error.message};
+    case ErrorCode::kRejected: return {422, "rejected", error.message};
     case ErrorCode::kModel:
     case ErrorCode::kDatabase:
     case ErrorCode::kIo:

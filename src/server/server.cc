@@ -299,7 +299,8 @@ class HttpServer final : public Server {
     http_.set_payload_max_length(o.max_body_bytes);
     http_.set_read_timeout(o.io_timeout.count(), 0);
     http_.set_write_timeout(o.io_timeout.count(), 0);
-    http_.set_keep_alive_timeout(5);
+    // An idle keep-alive connection holds a thread: no longer than a request may stall.
+    http_.set_keep_alive_timeout(std::min<std::time_t>(5, o.io_timeout.count()));
     http_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                                {"Referrer-Policy", "no-referrer"},
                                {"X-Frame-Options", "DENY"},

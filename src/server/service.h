@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "analyzer_pool.h"
+#include "facetag/json_views.h"
 #include "facetag/pipeline.h"
 #include "facetag/server.h"
 #include "facetag/store.h"
@@ -123,10 +124,19 @@ void AddReviewRoutes(Router& router, Service& service);
 void AddAdminRoutes(Router& router, Service& service);
 void AddPrivacyRoutes(Router& router, Service& service);
 
-// JSON of values several areas return.
-nlohmann::json BoxJson(const FaceBox& box);
-nlohmann::json PersonJson(const Person& person);
-// The listed person `id`, or nullopt when the id names nobody.
+// {"id", "name", "uri"} of the listed person `id`; null when `id` is empty,
+// {"id"} alone when the person is gone.
 nlohmann::json PersonRefJson(Store& store, std::optional<PersonId> id);
+
+// The file of an archived photo when it lies below the photo folder (its
+// location stored relative to it, or absolute inside it); kNotFound else.
+Result<std::filesystem::path> ArchivedPhotoFile(const Service& service,
+                                                const std::string& location);
+
+// Sends a JPEG rendition (options.crop: one face) of an archived photo,
+// made from its file when the file lies below the photo folder; 404 when
+// this server cannot read it.
+void SendRendition(Service& service, const StoredPhoto& photo,
+                   const vision::RenditionOptions& options, httplib::Response& res);
 
 }  // namespace facetag::server
