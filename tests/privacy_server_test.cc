@@ -175,6 +175,15 @@ TEST_F(PrivacyApiTest, RequestsLookupAccessExportAuditAndPurge) {
   EXPECT_EQ(
       Call("PUT", "/api/v1/privacy/retention", Role::kPrivacy, json{{"faces", 3}}.dump()).status,
       400);
+  Answer selfie = Call("POST", "/api/v1/privacy/optout/photo?name=Joe%20Biden", Role::kPrivacy,
+                       Photo("biden.jpg"), "image/jpeg");
+  ASSERT_EQ(selfie.status, 202) << selfie.raw;
+  EXPECT_FALSE(selfie.body["listed"].get<bool>());
+  EXPECT_EQ(selfie.body["templates"], 1);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/privacy/optout/photo", Role::kPrivacy, Photo("biden.jpg"), "image/jpeg")
+          .status,
+      400);
   Answer dry =
       Call("POST", "/api/v1/privacy/purge", Role::kPrivacy, json{{"dry_run", true}}.dump());
   ASSERT_EQ(dry.status, 200) << dry.raw;

@@ -233,12 +233,43 @@ TEST_F(PrivacyFlowTest, OptOutSticksInTheArchiveTheFilesFutureIngestsAndTheDatab
   EXPECT_FALSE(suppression->Suppresses(MainFace(DataFile(std::string(kExamples) + "obama2.jpg"))));
   EXPECT_FALSE(Contains(NamesInFile(lfw), "Joe Biden"));
   // And his name is not listed again by accident.
-  auto relisted = store_->AddPerson({"Joe Biden", {}, ""});
+  auto relisted = store_->AddPerson(NewPerson{"Joe Biden", {}, "", {}});
   ASSERT_FALSE(relisted);
   EXPECT_EQ(relisted.error().code, ErrorCode::kRejected);
   auto verified = store_->privacy().VerifyAudit();
   ASSERT_TRUE(verified);
   EXPECT_TRUE(verified->intact) << verified->problem;
+}
+
+TEST_F(PrivacyFlowTest, SomeoneNotListedOptsOutWithASelfie) {
+  auto selfie = ReadFileBytes(DataFile(std::string(kExamples) + "biden.jpg"), 1 << 26);
+  ASSERT_TRUE(selfie);
+  privacy::OptOutRequest request;
+  request.person = "Joe Biden";
+  request.photo_bytes.push_back(*selfie);
+  auto report = privacy::OptOut(*store_, DefaultPack(), analyzer_.get(), request);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE(report->was_listed);
+  auto suppression = privacy::LoadSuppressionList(*store_, DefaultPack());
+  ASSERT_TRUE(suppression);
+  EXPECT_TRUE(suppression->Suppresses(
+      MainFace(DataFile("lfw-view1/images/Joseph_Biden/Joseph_Biden_0001.jpg"))));
+  EXPECT_FALSE(suppression->Suppresses(MainFace(DataFile(std::string(kExamples) + "obama2.jpg"))));
+  // His faces are not stored by ingest; Obama's are.
+  auto summary =
+      Ingest({Copy(std::string(kExamples) + "knn_examples/train/biden/biden2.jpg", "b2.jpg"),
+              Copy(std::string(kExamples) + "obama2.jpg", "o2.jpg")},
+             false, false);
+  EXPECT_EQ(summary.suppressed, 1u);
+  EXPECT_GE(summary.faces, 1u);
+  auto page = store_->archive().FacesForModel(DefaultPack().id, 0, 1000);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->faces.size(), summary.faces);
+  for (const FaceForMatching& f : page->faces) {
+    EXPECT_FALSE(suppression->Suppresses({DefaultPack().id, f.embedding})) << "face " << f.id;
+  }
+  EXPECT_EQ(store_->AddPerson(NewPerson{"Joe Biden", {}, "", {}}).error().code,
+            ErrorCode::kRejected);
 }
 
 TEST_F(PrivacyFlowTest, AccessExportAndLookupTellEverythingButTheEmbeddings) {
@@ -370,6 +401,15 @@ TEST_F(PrivacyFlowTest, PhotoExportHasTheNamesExpiresAndNoEntryEscapes) {
       privacy::OpenDownload(*store_, std::string(64, '0'), options.now, options.export_folder);
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code, ErrorCode::kNotFound);
+  // The scheduled sweep deletes expired zips; the link then says expired.
+  auto early_sweep = privacy::SweepExpiredExports(*store_, options.export_folder,
+                                                  options.now + std::chrono::hours(23));
+  ASSERT_TRUE(early_sweep);
+  EXPECT_EQ(*early_sweep, 0);
+  auto swept = privacy::SweepExpiredExports(*store_, options.export_folder,
+                                            options.now + std::chrono::hours(25));
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(*swept, 1);
   auto expired = privacy::OpenDownload(*store_, ticket->token, options.now + std::chrono::hours(25),
                                        options.export_folder);
   ASSERT_FALSE(expired);

@@ -383,15 +383,27 @@ void AddLookup(CLI::App& app, Cli& cli) {
 void AddRetention(CLI::App& app, Cli& cli) {
   auto* purge = app.add_subcommand("purge", "delete what is past its retention period");
   auto dry = std::make_shared<bool>(false);
+  auto export_dir = std::make_shared<std::string>();
   purge->add_flag("--dry-run", *dry, "only count what would be deleted");
-  purge->callback([&cli, dry] {
-    cli.run = [&cli, dry] {
+  purge->add_option("--export-dir", *export_dir,
+                    "where photo exports are kept: expired ones are deleted too");
+  purge->callback([&cli, dry, export_dir] {
+    cli.run = [&cli, dry, export_dir] {
       auto store = cli.OpenStore();
       if (!store) return cli.Report(store.error());
-      auto report = privacy::PurgeNow(**store, std::chrono::system_clock::now(), *dry, cli.Actor());
+      const auto now = std::chrono::system_clock::now();
+      auto report = privacy::PurgeNow(**store, now, *dry, cli.Actor());
       if (!report) return cli.Report(report.error());
+      int swept = 0;
+      if (!*dry) {
+        auto removed = privacy::SweepExpiredExports(**store, ExportFolder(cli, *export_dir), now);
+        if (!removed) return cli.Report(removed.error());
+        swept = *removed;
+      }
       if (cli.json) {
-        std::cout << PurgeJson(*report).dump(2) << "\n";
+        Json out = PurgeJson(*report);
+        out["expired_exports_deleted"] = swept;
+        std::cout << out.dump(2) << "\n";
       } else {
         const PurgeCounts& c = report->counts;
         std::cout << (report->dry_run ? "would purge: " : "purged: ") << c.captions
@@ -400,7 +412,8 @@ void AddRetention(CLI::App& app, Cli& cli) {
                   << c.audit_entries << " audit entr(ies), " << c.requests << " request(s)";
         if (!report->dry_run) {
           std::cout << "; database " << report->file_bytes_before << " -> "
-                    << report->file_bytes_after << " bytes in " << report->seconds << " s";
+                    << report->file_bytes_after << " bytes in " << report->seconds << " s; "
+                    << swept << " expired export(s) deleted";
         }
         std::cout << "\n";
       }

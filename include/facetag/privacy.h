@@ -54,6 +54,8 @@ struct OptOutRequest {
   // is averaged into the template, so a person with no profiles, or not on
   // the list at all, is suppressed too. Read, analysed, discarded.
   std::vector<std::filesystem::path> photos;
+  // A photo already in memory (an upload), used like `photos`.
+  std::vector<std::span<const unsigned char>> photo_bytes;
   std::string actor;  // who processed the opt-out; empty: the store's actor
 };
 
@@ -65,7 +67,7 @@ struct OptOutReport {
 
 // Opts a person out (PrivacyStore::OptOutPerson with the pack's
 // suppression threshold), or records a suppression for someone not listed.
-// `analyzer` is needed only when photos are given.
+// `analyzer` is needed only when photos or `photo_bytes` are given.
 // Errors: kInvalidArgument (empty name; no photo and the person is not
 // listed; a photo with no face: kNoFace), kNotFound (a photo file), key,
 // vision and database errors.
@@ -205,6 +207,12 @@ Result<PhotoExportTicket> StartPhotoExport(Store& store, const PhotoExportReques
 // which and when), kIo.
 Result<std::filesystem::path> OpenDownload(Store& store, std::string_view token, TimePoint now,
                                            const std::filesystem::path& export_folder);
+
+// Deletes the zips of exports whose links expired before `now` from
+// `export_folder` (part of the scheduled purge). Returns how many files
+// went. Errors: database errors.
+Result<int> SweepExpiredExports(Store& store, const std::filesystem::path& export_folder,
+                                TimePoint now);
 
 // The zip entry name of a photo: "<id>-<file name>" with the file name
 // taken from the last component of `location` (after any '/' or '\'),

@@ -272,6 +272,8 @@ class PrivacyStore {
                                    std::optional<TimePoint> expires_at) = 0;
   // The download whose token hashes to `token_sha256`. kNotFound.
   virtual Result<Download> FindDownload(std::string_view token_sha256) = 0;
+  // Jobs whose download expired before `now`, for deleting their zips.
+  virtual Result<std::vector<JobId>> ExpiredDownloads(TimePoint now) = 0;
 
   // --- retention and purge ---------------------------------------------------
 

@@ -27,22 +27,29 @@ Result<OptOutReport> OptOut(Store& store, const ModelPack& pack, vision::FaceAna
   const std::string name(text::TrimAsciiWhitespace(request.person));
   if (name.empty()) return Fail(ErrorCode::kInvalidArgument, "opt-out: no name given");
   std::vector<Embedding> faces;
-  for (const auto& photo : request.photos) {
+  // The photos themselves are not kept: only each main face's embedding
+  // goes into the averaged, encrypted template.
+  const auto add_face = [&](std::span<const unsigned char> bytes,
+                            const std::string& what) -> Result<void> {
     if (analyzer == nullptr) {
       return Fail(ErrorCode::kInvalidArgument, "opt-out with a photo needs the face models");
     }
+    auto analyzed = analyzer->Analyze(bytes);
+    if (!analyzed) return Fail(analyzed.error().code, what + ": " + analyzed.error().message);
+    const auto main = vision::PickMainFace(*analyzed);
+    if (!main) return Fail(ErrorCode::kNoFace, what + ": no face found");
+    faces.push_back(analyzed->faces[*main].embedding);
+    return {};
+  };
+  for (const auto& photo : request.photos) {
     auto bytes = ReadFileBytes(photo, vision::DecodeOptions{}.max_file_bytes);
     if (!bytes) return tl::unexpected(bytes.error());
-    auto analyzed = analyzer->Analyze(*bytes);
-    // The photo itself is not kept: only its main face's embedding goes
-    // into the averaged, encrypted template.
+    auto added = add_face(*bytes, photo.string());
     sodium_memzero(bytes->data(), bytes->size());
-    if (!analyzed) {
-      return Fail(analyzed.error().code, photo.string() + ": " + analyzed.error().message);
-    }
-    const auto main = vision::PickMainFace(*analyzed);
-    if (!main) return Fail(ErrorCode::kNoFace, photo.string() + ": no face found");
-    faces.push_back(analyzed->faces[*main].embedding);
+    FACETAG_RETURN_IF_ERROR(added);
+  }
+  for (std::size_t i = 0; i < request.photo_bytes.size(); ++i) {
+    FACETAG_RETURN_IF_ERROR(add_face(request.photo_bytes[i], "photo " + std::to_string(i + 1)));
   }
   OptOutReport report;
   auto person = store.FindPerson(name);
@@ -101,10 +108,10 @@ Result<JobOutcome> RunJob(Store& store, JobId id, const JobRunOptions& options) 
 
 namespace detail {
 
-Result<void> Progress(Store& store, const Job& job, std::int64_t done,
-                      const JobRunOptions& options) {
+Result<void> Progress(Store& store, const Job& job, std::int64_t done, const JobRunOptions& options,
+                      std::string_view result) {
   FACETAG_RETURN_IF_ERROR(
-      store.service().UpdateJob(job.id, JobStatus::kRunning, done, job.total, "{}"));
+      store.service().UpdateJob(job.id, JobStatus::kRunning, done, job.total, result));
   if (options.progress) options.progress(done, job.total);
   return {};
 }
@@ -126,9 +133,11 @@ Result<JobOutcome> RunOptOutJob(Store& store, const Job& job, const JobRunOption
                 "opt-out job " + std::to_string(job.id) + " has no photo list");
   }
   const std::vector<PhotoId> photos = params["photos"].get<std::vector<PhotoId>>();
-  Json failures = Json::array();
-  std::int64_t rewritten = 0;
-  std::int64_t gone = 0;
+  // A resumed job continues the counts of the runs before it.
+  const Json before = Json::parse(job.result, nullptr, false);
+  Json failures = before.is_object() ? before.value("failures", Json::array()) : Json::array();
+  std::int64_t rewritten = before.is_object() ? before.value("rewritten", std::int64_t{0}) : 0;
+  std::int64_t gone = before.is_object() ? before.value("missing", std::int64_t{0}) : 0;
   for (auto i = static_cast<std::size_t>(job.done); i < photos.size(); ++i) {
     if (options.stop && options.stop->load()) return Stopped(store, job.id);
     auto written = pipeline::WriteArchivedTags(store, photos[i]);
@@ -141,7 +150,9 @@ Result<JobOutcome> RunOptOutJob(Store& store, const Job& job, const JobRunOption
     } else {
       failures.push_back({{"photo", photos[i]}, {"error", written.error().message}});
     }
-    FACETAG_RETURN_IF_ERROR(Progress(store, job, static_cast<std::int64_t>(i + 1), options));
+    const Json so_far = {{"rewritten", rewritten}, {"missing", gone}, {"failures", failures}};
+    FACETAG_RETURN_IF_ERROR(
+        Progress(store, job, static_cast<std::int64_t>(i + 1), options, so_far.dump()));
   }
   // The deleted profiles and faces leave the file's bytes only now.
   auto compacted = store.privacy().Compact();

@@ -300,4 +300,15 @@ Result<fs::path> OpenDownload(Store& store, std::string_view token, TimePoint no
   return zip;
 }
 
+Result<int> SweepExpiredExports(Store& store, const fs::path& export_folder, TimePoint now) {
+  auto expired = store.privacy().ExpiredDownloads(detail::NowOr(now));
+  if (!expired) return tl::unexpected(expired.error());
+  int removed = 0;
+  for (JobId id : *expired) {
+    std::error_code ec;
+    if (fs::remove(export_folder / ZipName(id), ec)) ++removed;
+  }
+  return removed;
+}
+
 }  // namespace facetag::privacy

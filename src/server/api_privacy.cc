@@ -306,6 +306,43 @@ void AddOptOutRoutes(Router& router, Service* s) {
                }
                SendJson(r, out, 202);
              });
+  router.Add({"POST",
+              "/api/v1/privacy/optout/photo",
+              {Role::kPrivacy},
+              "Opt a person out with a photo of them (a selfie they sent), so that their face "
+              "is suppressed even without profiles or when they are not listed; the photo is "
+              "analysed in memory and discarded.",
+              Body::kPhoto,
+              {{"name", "the person's name"}},
+              202},
+             [s](const Caller& c, const httplib::Request& q, httplib::Response& r) {
+               const std::string name = QueryString(q, "name");
+               if (text::TrimAsciiWhitespace(name).empty()) {
+                 return SendError(r, 400, "invalid_argument", "give the person's name as ?name=");
+               }
+               auto bytes = UploadedPhoto(q);
+               if (!bytes) return SendError(r, ToApiError(bytes.error()));
+               auto lease = s->LeaseAnalyzer(r);
+               if (!lease) return;
+               privacy::OptOutRequest request;
+               request.person = name;
+               request.actor = c.actor;
+               request.photo_bytes.push_back(
+                   {reinterpret_cast<const unsigned char*>(bytes->data()), bytes->size()});
+               auto report = privacy::OptOut(s->store, s->pack, &lease->analyzer(), request);
+               if (!report) return SendError(r, ToApiError(report.error()));
+               s->ListChanged();
+               const OptOutOutcome& o = report->outcome;
+               json out = {
+                   {"listed", report->was_listed},     {"suppression", o.suppression},
+                   {"templates", o.models.size()},     {"profiles_deleted", o.profiles_deleted},
+                   {"faces_deleted", o.faces_deleted}, {"photos_to_rewrite", o.photos.size()}};
+               if (report->was_listed) {
+                 out["job"] = o.job;
+                 if (s->privacy_worker) s->privacy_worker->Submit(o.job);
+               }
+               SendJson(r, out, 202);
+             });
   router.Add({"GET",
               "/api/v1/privacy/suppressions",
               {Role::kPrivacy},

@@ -60,6 +60,14 @@ void PrivacyWorker::Run() {
         if (!report) {
           std::cerr << "facetag serve: scheduled purge failed: " << report.error().message << "\n";
         }
+        if (!service_.options.export_folder.empty()) {
+          auto swept = privacy::SweepExpiredExports(service_.store, service_.options.export_folder,
+                                                    std::chrono::system_clock::now());
+          if (!swept) {
+            std::cerr << "facetag serve: cannot sweep expired exports: " << swept.error().message
+                      << "\n";
+          }
+        }
         next_purge = std::chrono::steady_clock::now() + purge_every_;
         continue;
       }

@@ -815,6 +815,23 @@ Result<Download> SqlitePrivacy::FindDownload(std::string_view token_sha256) {
   });
 }
 
+Result<std::vector<JobId>> SqlitePrivacy::ExpiredDownloads(TimePoint now) {
+  return Fenced("ExpiredDownloads", [&]() -> Result<std::vector<JobId>> {
+    std::lock_guard lock(mutex_);
+    auto statement = Statement::Prepare(
+        db_, "SELECT id FROM jobs WHERE expires_at <> '' AND expires_at <= ?1 ORDER BY id");
+    if (!statement) return tl::unexpected(statement.error());
+    const std::string at = FormatUtc(now);
+    statement->Bind(1, std::string_view(at));
+    std::vector<JobId> out;
+    FACETAG_RETURN_IF_ERROR(EachRow(*statement, [&](const Statement& row) -> Result<void> {
+      out.push_back(row.ColumnInt64(0));
+      return {};
+    }));
+    return out;
+  });
+}
+
 // --- retention -----------------------------------------------------------------
 
 Result<RetentionPolicy> SqlitePrivacy::Retention() {

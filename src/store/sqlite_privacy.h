@@ -50,6 +50,7 @@ class SqlitePrivacy final : public PrivacyStore {
   Result<void> SetDownload(JobId job, std::string_view token_sha256,
                            std::optional<TimePoint> expires_at) override;
   Result<Download> FindDownload(std::string_view token_sha256) override;
+  Result<std::vector<JobId>> ExpiredDownloads(TimePoint now) override;
 
   Result<RetentionPolicy> Retention() override;
   Result<void> SetRetention(RetentionKind kind, std::optional<int> days,

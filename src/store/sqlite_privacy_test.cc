@@ -193,7 +193,7 @@ TEST_F(PrivacyStoreTest, RefusalWithoutReasonIsRejectedAndOverdueRequestsAreRepo
 }
 
 TEST_F(PrivacyStoreTest, ListChangesAreAudited) {
-  auto person = store_->AddPerson({"Jane Roe", {"J. Roe"}, "minister"});
+  auto person = store_->AddPerson({"Jane Roe", {"J. Roe"}, "minister", {}});
   ASSERT_TRUE(person);
   ASSERT_TRUE(store_->AddAlias(person->id, "Janie Roe", "editor@test"));
   Profile profile;
@@ -327,7 +327,7 @@ TEST_F(PrivacyStoreTest, SuppressionTemplatesAreEncryptedUnderAKeyOutsideTheData
   auto found = privacy().FindSuppressedName("JANE  roe");
   ASSERT_TRUE(found);
   EXPECT_EQ(*found, *id);
-  auto listed = store_->AddPerson({"Jane Roe", {}, ""});
+  auto listed = store_->AddPerson({"Jane Roe", {}, "", {}});
   ASSERT_FALSE(listed);
   EXPECT_EQ(listed.error().code, ErrorCode::kRejected);
   auto infos = privacy().ListSuppressions();

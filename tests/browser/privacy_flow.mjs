@@ -8,7 +8,7 @@
 // verifies, a purge dry run counts, an opt-out is made and listed. Every
 // input must have a label. Screenshots go to test-artifacts/browser/.
 //
-//   node tests/browser/privacy_flow.mjs
+//   node tests/browser/privacy_flow.mjs [--binary PATH]
 // Environment as web_flow.mjs: FACETAG_BINARY, FACETAG_DATA, FACETAG_CHROMIUM,
 // FACETAG_ARTIFACTS, FACETAG_WEB, TMPDIR. Exit code 0 when every check passed.
 
@@ -19,10 +19,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
-const BINARY = path.resolve(process.env.FACETAG_BINARY || path.join(REPO, 'build/apps/facetag/facetag'));
+const { values: args } = parseArgs({ options: { binary: { type: 'string' } } });
+const BINARY = path.resolve(args.binary || process.env.FACETAG_BINARY || path.join(REPO, 'build/apps/facetag/facetag'));
 const DATA = path.resolve(process.env.FACETAG_DATA || path.join(REPO, '..', 'shared', 'data'));
 const CHROMIUM = process.env.FACETAG_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(process.env.FACETAG_ARTIFACTS || path.join(REPO, 'test-artifacts', 'browser'));
