@@ -9,11 +9,17 @@
 #include "cli.h"
 #include "facetag/file_io.h"
 #include "facetag/privacy.h"
+#include "facetag/privacy_json.h"
 
 namespace facetag::cli {
 namespace {
 
 using Json = nlohmann::json;
+using privacy::JobJson;
+using privacy::LookupJson;
+using privacy::PurgeJson;
+using privacy::RequestJson;
+using privacy::RetentionJson;
 
 std::atomic<bool> g_stop_jobs{false};
 extern "C" void StopJobs(int) { g_stop_jobs.store(true); }
@@ -49,22 +55,6 @@ Result<privacy::NotifyOptions> ParseNotify(const std::string& smtp, const std::s
   return notify;
 }
 
-Json RequestJson(const DataRequest& r) {
-  return {{"id", r.id},
-          {"kind", RequestKindName(r.kind)},
-          {"received_on", r.received_on},
-          {"due_on", r.due_on},
-          {"requester", r.requester},
-          {"contact", r.contact},
-          {"subject", r.subject},
-          {"details", r.details},
-          {"status", RequestStatusName(r.status)},
-          {"decision", r.decision},
-          {"refusal_reason", r.refusal_reason},
-          {"decided_by", r.decided_by},
-          {"decided_at", r.decided_at}};
-}
-
 void PrintRequest(const DataRequest& r) {
   std::cout << "#" << r.id << "  " << RequestKindName(r.kind) << "  received " << r.received_on
             << "  due " << r.due_on << "  " << RequestStatusName(r.status) << "  " << r.requester
@@ -76,33 +66,6 @@ void PrintRequest(const DataRequest& r) {
     if (!r.refusal_reason.empty()) std::cout << " (reason: " << r.refusal_reason << ")";
   }
   std::cout << "\n";
-}
-
-Json JobJson(const Job& j) {
-  return {{"id", j.id},
-          {"kind", j.kind},
-          {"status", JobStatusName(j.status)},
-          {"done", j.done},
-          {"total", j.total},
-          {"result", Json::parse(j.result, nullptr, false)},
-          {"created_by", j.created_by},
-          {"created_at", j.created_at},
-          {"updated_at", j.updated_at}};
-}
-
-Json PurgeJson(const PurgeReport& r) {
-  const PurgeCounts& c = r.counts;
-  return {{"dry_run", r.dry_run},
-          {"captions", c.captions},
-          {"mentions", c.mentions},
-          {"tags", c.tags},
-          {"unknown_faces", c.unknown_faces},
-          {"profiles", c.profiles},
-          {"audit_entries", c.audit_entries},
-          {"requests", c.requests},
-          {"file_bytes_before", r.file_bytes_before},
-          {"file_bytes_after", r.file_bytes_after},
-          {"seconds", r.seconds}};
 }
 
 // Runs a job in the foreground with a progress bar; Ctrl-C leaves it
@@ -355,23 +318,7 @@ void AddLookup(CLI::App& app, Cli& cli) {
       }
       if (!answer) return cli.Report(answer.error());
       if (cli.json) {
-        Json faces = Json::array();
-        for (const auto& f : answer->faces) {
-          Json face = {{"box", BoxJson(f.box)}, {"opted_out", f.opted_out}};
-          if (f.person) face["person"] = f.person->name;
-          faces.push_back(face);
-        }
-        Json persons = Json::array();
-        for (const auto& p : answer->persons) persons.push_back(p.name);
-        Json out = {{"listed", answer->listed},
-                    {"persons", persons},
-                    {"opted_out", answer->opted_out},
-                    {"answer", answer->answer}};
-        if (!photo->empty()) {
-          out["faces"] = faces;
-          out["photo_discarded"] = answer->photo_discarded;
-        }
-        std::cout << out.dump(2) << "\n";
+        std::cout << LookupJson(*answer).dump(2) << "\n";
       } else {
         std::cout << answer->answer << "\n";
       }
@@ -429,16 +376,14 @@ void AddRetention(CLI::App& app, Cli& cli) {
       if (!store) return cli.Report(store.error());
       auto policy = (*store)->privacy().Retention();
       if (!policy) return cli.Report(policy.error());
-      Json out = Json::object();
       for (auto kind : kAllRetentionKinds) {
         const auto& days = policy->For(kind);
-        out[RetentionKindName(kind)] = days ? Json(*days) : Json(nullptr);
         if (!cli.json) {
           std::cout << RetentionKindName(kind) << ": "
                     << (days ? std::to_string(*days) + " days" : std::string("no limit")) << "\n";
         }
       }
-      if (cli.json) std::cout << out.dump(2) << "\n";
+      if (cli.json) std::cout << RetentionJson(*policy).dump(2) << "\n";
       return int{kExitOk};
     };
   });

@@ -1,6 +1,7 @@
 // The access answer: everything stored about a listed person, as a zip.
 #include <nlohmann/json.hpp>
 
+#include "facetag/json_views.h"
 #include "facetag/privacy.h"
 #include "time_text.h"
 #include "zip_writer.h"
@@ -26,19 +27,6 @@ constexpr char kReadme[] =
     "\n"
     "Photos themselves are not stored by facetag: only their hash, location and\n"
     "what was derived from them.\n";
-
-Json PersonJson(const Person& p) {
-  return {{"id", p.id},
-          {"uri", p.uri},
-          {"name", p.name},
-          {"aliases", p.aliases},
-          {"justification", p.justification},
-          {"criteria",
-           {{"public_figure", p.criteria.public_figure},
-            {"recurring_in_news", p.criteria.recurring_in_news},
-            {"likely_searched", p.criteria.likely_searched}}},
-          {"listed_at", p.created_at}};
-}
 
 Json AuditJson(const AuditEntry& e) {
   return {{"id", e.id},
@@ -122,7 +110,7 @@ Result<PersonExportReport> ExportPerson(Store& store, std::string_view name,
   }
   report.audit_entries = audit_count;
   const Json manifest = {{"generated_at", detail::FormatUtc(std::chrono::system_clock::now())},
-                         {"person", PersonJson(*person)},
+                         {"person", facetag::PersonJson(*person)},
                          {"profiles",
                           {{"count", profiles->size()},
                            {"sources", sources},

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "facetag/privacy.h"
+#include "facetag/privacy_json.h"
 #include "facetag/text.h"
 #include "http.h"
 #include "privacy_worker.h"
@@ -16,80 +17,16 @@ using nlohmann::json;
 
 namespace {
 
-json RequestJson(const DataRequest& r) {
-  return {{"id", r.id},
-          {"kind", RequestKindName(r.kind)},
-          {"received_on", r.received_on},
-          {"due_on", r.due_on},
-          {"requester", r.requester},
-          {"contact", r.contact},
-          {"subject", r.subject},
-          {"details", r.details},
-          {"status", RequestStatusName(r.status)},
-          {"decision", r.decision},
-          {"refusal_reason", r.refusal_reason},
-          {"decided_by", r.decided_by},
-          {"decided_at", r.decided_at},
-          {"created_at", r.created_at}};
-}
+using privacy::JobJson;
+using privacy::LookupJson;
+using privacy::PurgeJson;
+using privacy::RequestJson;
+using privacy::RetentionJson;
 
 json RequestsJson(const std::vector<DataRequest>& requests) {
   json out = json::array();
   for (const auto& r : requests) out.push_back(RequestJson(r));
   return {{"requests", out}};
-}
-
-json JobJson(const Job& j) {
-  return {{"id", j.id},
-          {"kind", j.kind},
-          {"status", JobStatusName(j.status)},
-          {"done", j.done},
-          {"total", j.total},
-          {"result", json::parse(j.result, nullptr, false)},
-          {"created_at", j.created_at},
-          {"updated_at", j.updated_at}};
-}
-
-json LookupJson(const privacy::LookupAnswer& a) {
-  json persons = json::array();
-  for (const Person& p : a.persons) persons.push_back({{"id", p.id}, {"name", p.name}});
-  json faces = json::array();
-  for (const auto& f : a.faces) {
-    json face = {{"box", BoxJson(f.box)}, {"opted_out", f.opted_out}};
-    face["person"] = f.person ? json(f.person->name) : json(nullptr);
-    faces.push_back(face);
-  }
-  return {{"listed", a.listed},
-          {"persons", persons},
-          {"opted_out", a.opted_out},
-          {"faces", faces},
-          {"photo_discarded", a.photo_discarded},
-          {"answer", a.answer}};
-}
-
-json PurgeJson(const PurgeReport& r) {
-  const PurgeCounts& c = r.counts;
-  return {{"dry_run", r.dry_run},
-          {"counts",
-           {{"captions", c.captions},
-            {"mentions", c.mentions},
-            {"tags", c.tags},
-            {"unknown_faces", c.unknown_faces},
-            {"profiles", c.profiles},
-            {"audit_entries", c.audit_entries},
-            {"requests", c.requests}}},
-          {"file_bytes_before", r.file_bytes_before},
-          {"file_bytes_after", r.file_bytes_after},
-          {"seconds", r.seconds}};
-}
-
-json RetentionJson(const RetentionPolicy& policy) {
-  json out = json::object();
-  for (auto kind : kAllRetentionKinds) {
-    const auto& days = policy.For(kind);
-    out[RetentionKindName(kind)] = days ? json(*days) : json(nullptr);
-  }
-  return out;
 }
 
 void SendFile(httplib::Response& res, const std::filesystem::path& file, const std::string& name) {
