@@ -363,6 +363,10 @@ void AddRetention(CLI::App& app, Cli& cli) {
                     << swept << " expired export(s) deleted";
         }
         std::cout << "\n";
+        if (!report->dry_run && !report->wiped) {
+          std::cerr << "facetag: the deleted data is not yet wiped from the file: "
+                    << report->wipe_error << "\n";
+        }
       }
       return int{kExitOk};
     };

@@ -84,7 +84,7 @@ struct EnrollRequest {
   // Skip the resemblance checks (an editor who knows better).
   bool force = false;
   // Who enrols, for the audit log; empty: the store's actor.
-  std::string actor;
+  std::string actor{};
 };
 
 struct EnrollOutcome {

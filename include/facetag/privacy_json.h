@@ -26,7 +26,7 @@ nlohmann::json LookupJson(const LookupAnswer& answer);
 
 // {"dry_run", "counts": {"captions", "mentions", "tags", "unknown_faces",
 // "profiles", "audit_entries", "requests"}, "file_bytes_before",
-// "file_bytes_after", "seconds"}.
+// "file_bytes_after", "seconds", "wiped", "wipe_error"}.
 nlohmann::json PurgeJson(const PurgeReport& report);
 
 // {"captions", "tags", "unknown_faces", "idle_profiles", "audit",

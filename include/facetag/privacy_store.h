@@ -181,6 +181,11 @@ struct PurgeReport {
   std::uint64_t file_bytes_before = 0;  // database + WAL
   std::uint64_t file_bytes_after = 0;
   double seconds = 0;
+  // The deleted bytes were wiped from the file (not in a dry run). False
+  // when another connection held the file (`wipe_error` says why): the
+  // deletions stand, and the next purge or opt-out job wipes them.
+  bool wiped = false;
+  std::string wipe_error;
 };
 
 // --- audit chain ---------------------------------------------------------------
@@ -286,8 +291,8 @@ class PrivacyStore {
   // Deletes what `policy` says is past its period at `now`. Unless
   // `dry_run`, the deleted bytes are then wiped from the file: the store
   // runs with secure_delete, the full-text index is optimised, the WAL is
-  // checkpointed and truncated and the file vacuumed. Audit entries are
-  // deleted behind an anchor that keeps the chain verifiable. Audited as
+  // checkpointed and truncated and the file vacuumed (PurgeReport::wiped).
+  // Audit entries are deleted behind an anchor that keeps the chain verifiable. Audited as
   // "retention.purge" with the counts (a dry run only counts).
   virtual Result<PurgeReport> Purge(const RetentionPolicy& policy, TimePoint now, bool dry_run,
                                     std::string_view actor) = 0;

@@ -65,7 +65,9 @@ Json PurgeJson(const PurgeReport& r) {
             {"requests", c.requests}}},
           {"file_bytes_before", r.file_bytes_before},
           {"file_bytes_after", r.file_bytes_after},
-          {"seconds", r.seconds}};
+          {"seconds", r.seconds},
+          {"wiped", r.wiped},
+          {"wipe_error", r.wipe_error}};
 }
 
 Json RetentionJson(const RetentionPolicy& policy) {

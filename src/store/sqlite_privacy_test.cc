@@ -402,5 +402,27 @@ TEST_F(PrivacyStoreTest, PurgeDeletesWhatIsPastItsPeriodDownToTheFileBytes) {
   EXPECT_TRUE(verified->intact) << verified->problem;
 }
 
+TEST_F(PrivacyStoreTest, PurgeWhileAnotherConnectionReadsDeletesAndSaysItIsNotWipedYet) {
+  const auto face = UnitValues(3);
+  AddPhotoWithFace(1, face);
+  ASSERT_TRUE(FileHolds(db_path(), face));
+  now_ += hours(24 * 400);
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &reader), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM faces;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  RetentionPolicy policy;
+  policy.unknown_faces_days = 365;
+  auto purged = privacy().Purge(policy, now_, false, "");
+  ASSERT_TRUE(purged) << purged.error().message;
+  EXPECT_EQ(purged->counts.unknown_faces, 1);
+  EXPECT_FALSE(purged->wiped);
+  EXPECT_FALSE(purged->wipe_error.empty());
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+  ASSERT_TRUE(privacy().Compact());
+  EXPECT_FALSE(FileHolds(db_path(), face));
+}
+
 }  // namespace
 }  // namespace facetag

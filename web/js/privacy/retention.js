@@ -55,7 +55,8 @@ function mount(root) {
         ['Unknown faces', c.unknown_faces], ['Profiles', c.profiles],
         ['Audit entries', c.audit_entries], ['Requests', c.requests],
         ['Database before (bytes)', dry ? '' : r.file_bytes_before],
-        ['Database after (bytes)', dry ? '' : r.file_bytes_after]]));
+        ['Database after (bytes)', dry ? '' : r.file_bytes_after],
+        ['Wiped from the file', dry ? '' : (r.wiped ? 'yes' : `not yet: ${r.wipe_error}`)]]));
       st.line.clear();
     } catch (e) { st.line.error(e); }
   }
