@@ -352,7 +352,9 @@ void AddArchiveCommands(CLI::App& app, Cli& cli) {
       const auto& s = *summary;
       std::optional<discovery::DiscoverSummary> discovered;
       if (o->discover) {
-        auto d = discovery::Discover(*list->store, discovery::OptionsForPack(list->pack), false);
+        auto options = discovery::OptionsFor(*list->store, list->pack);
+        if (!options) return cli.Report(options.error());
+        auto d = discovery::Discover(*list->store, *options, false);
         if (!d) return cli.Report(d.error());
         discovered = *d;
       }

@@ -42,7 +42,16 @@ int BatchExitCode(std::size_t inputs, std::size_t failed, std::optional<ErrorCod
 Result<std::unique_ptr<Store>> Cli::OpenStore() const {
   const std::filesystem::path path =
       db_path.empty() ? DefaultDatabasePath() : std::filesystem::path(db_path);
-  return Store::OpenSqlite(path);
+  StoreOptions options;
+  options.secret_key_path = key_path;
+  options.actor = Actor();
+  return Store::OpenSqlite(path, options);
+}
+
+std::string Cli::Actor() const {
+  if (!actor.empty()) return actor;
+  const char* user = std::getenv("USER");
+  return user != nullptr && *user != '\0' ? user : "facetag";
 }
 
 Result<ModelPack> Cli::LoadPack() const {

@@ -59,9 +59,13 @@ struct Cli {
   std::string models_path;   // --models, else $FACETAG_MODELS, else the default
   bool json = false;         // --json: machine-readable output on stdout
   bool quiet = false;        // --quiet: no progress bar
+  std::string key_path;      // --key, else $FACETAG_KEY, else the default (DefaultSecretKeyPath)
+  std::string actor;         // --actor, else $USER, else "facetag": who acts, for the audit log
   std::function<int()> run;  // set by the chosen subcommand
 
   Result<std::unique_ptr<Store>> OpenStore() const;
+  // The actor recorded in the audit log: --actor, $USER, or "facetag".
+  std::string Actor() const;
   Result<ModelPack> LoadPack() const;
   Result<LoadedList> LoadList() const;
 
@@ -86,6 +90,7 @@ Result<ListingCriteria> ParseCriteria(const std::string& text);
 
 // After AddBenchCommands: adds `bench discover` to the bench command.
 void AddDiscoveryCommands(CLI::App& app, Cli& cli);
+void AddPrivacyCommands(CLI::App& app, Cli& cli);
 void AddServeCommands(CLI::App& app, Cli& cli);
 
 // The outcome of a rematch, as JSON and as a line of text.

@@ -316,7 +316,9 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
       cli.run = [&cli, rebuild] {
         auto store = cli.OpenStore();
         if (!store) return cli.Report(store.error());
-        auto options = Options(cli);
+        auto pack = cli.LoadPack();
+        if (!pack) return cli.Report(pack.error());
+        auto options = discovery::OptionsFor(**store, *pack);
         if (!options) return cli.Report(options.error());
         auto s = discovery::Discover(**store, *options, *rebuild);
         if (!s) return cli.Report(s.error());

@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   app.add_option("--pack", cli.pack_path, "model pack manifest (default: $FACETAG_PACK)");
   app.add_option("--models", cli.models_path, "model file folder (default: $FACETAG_MODELS)");
   app.add_flag("--json", cli.json, "machine-readable JSON on stdout");
+  app.add_option("--key", cli.key_path,
+                 "secret key of the opt-out records (default: $FACETAG_KEY, else "
+                 "~/.config/facetag/secret.key)");
+  app.add_option("--actor", cli.actor, "who acts, for the audit log (default: $USER)");
   app.add_flag("-q,--quiet", cli.quiet, "no progress bar");
   app.footer(
       "Exit codes: 0 ok, 1 some inputs failed, 2 usage, 3 not found, 4 refused (no face, several "
@@ -27,6 +31,7 @@ int main(int argc, char** argv) {
   AddRecognizeCommands(app, cli);
   AddTagCommands(app, cli);
   AddArchiveCommands(app, cli);
+  AddPrivacyCommands(app, cli);
   AddServeCommands(app, cli);
   AddBenchCommands(app, cli);
   AddDiscoveryCommands(app, cli);

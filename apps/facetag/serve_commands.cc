@@ -67,6 +67,11 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
       int queue = 8;
       int max_body_mb = 40;
       int threads = 16;
+      std::string export_dir;
+      std::string smtp;
+      std::string mail_from;
+      std::string public_url;
+      int purge_hours = 24;
     };
     auto o = std::make_shared<Options>();
     cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
@@ -82,6 +87,15 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
         ->check(CLI::Range(1, 1024));
     cmd->add_option("--threads", o->threads, "connections served at once (default 16)")
         ->check(CLI::Range(4, 256));
+    cmd->add_option("--export-dir", o->export_dir,
+                    "where photo exports are kept (default: exports/ beside the database)");
+    cmd->add_option("--smtp", o->smtp, "SMTP relay HOST[:PORT] for export notices");
+    cmd->add_option("--mail-from", o->mail_from, "sender of export notices");
+    cmd->add_option("--public-url", o->public_url,
+                    "the service's address in download links (default http://LISTEN)");
+    cmd->add_option("--purge-every-hours", o->purge_hours,
+                    "run the retention purge this often; 0: never (default 24)")
+        ->check(CLI::Range(0, 24 * 366));
     cmd->callback([&cli, o] {
       cli.run = [&cli, o]() -> int {
         auto listen = ParseListen(o->listen);
@@ -102,6 +116,28 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
         options.queue_capacity = o->queue;
         options.max_body_bytes = static_cast<std::size_t>(o->max_body_mb) << 20;
         options.http_threads = o->threads;
+        const std::filesystem::path db =
+            cli.db_path.empty() ? DefaultDatabasePath() : std::filesystem::path(cli.db_path);
+        options.export_folder =
+            o->export_dir.empty() ? db.parent_path() / "exports" : std::filesystem::path(o->export_dir);
+        options.purge_every = std::chrono::hours(o->purge_hours);
+        if (!o->smtp.empty()) {
+          const auto colon = o->smtp.rfind(':');
+          options.notify.smtp_host = o->smtp.substr(0, colon);
+          if (colon != std::string::npos) {
+            char* end = nullptr;
+            const long port = std::strtol(o->smtp.c_str() + colon + 1, &end, 10);
+            if (*end != '\0' || port <= 0 || port > 65535) {
+              return cli.Report(
+                  {ErrorCode::kInvalidArgument, "--smtp wants HOST[:PORT], got \"" + o->smtp + "\""});
+            }
+            options.notify.smtp_port = static_cast<int>(port);
+          }
+        }
+        if (!o->mail_from.empty()) options.notify.mail_from = o->mail_from;
+        std::string base = o->public_url.empty() ? "http://" + o->listen : o->public_url;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        options.notify.download_url = base + "/api/v1/privacy/exports/download/";
 
         // SIGINT and SIGTERM may arrive on any thread (OpenBLAS starts its
         // own before main): the handler only writes a byte to a pipe, and a

@@ -196,6 +196,12 @@ struct DiscoveryOptions {
 // The options for a model pack: thresholds from its false-accept curve.
 DiscoveryOptions OptionsForPack(const ModelPack& pack);
 
+// OptionsForPack with the suppression templates of everyone who opted out
+// (PrivacyStore::SuppressionTemplates) at the recognizer's suppression
+// threshold: what every production run uses, so that an opted-out face is
+// never proposed. Errors: those of SuppressionTemplates (a missing key).
+Result<DiscoveryOptions> OptionsFor(Store& store, const ModelPack& pack);
+
 struct DiscoverSummary {
   std::size_t restored = 0;              // clustered faces loaded
   std::size_t new_faces = 0;             // unclustered faces considered

@@ -92,4 +92,36 @@ class Matcher {
   std::size_t skipped_ = 0;
 };
 
+// The faces of persons who opted out (facetag/privacy_store.h): one
+// averaged template per person and model. A face whose similarity to a
+// template reaches the threshold is never tagged, never stored with its
+// embedding by ingest, and never proposed by discovery.
+//
+// Thread safety: immutable; Suppresses may run concurrently.
+class SuppressionList {
+ public:
+  SuppressionList() = default;
+  // Keeps the templates of `model_id` only.
+  SuppressionList(const std::string& model_id, std::vector<Embedding> templates, float threshold);
+
+  // True when `face` (of this list's model) reaches the threshold with any
+  // template. False for another model's embedding or a different length.
+  bool Suppresses(const Embedding& face) const;
+
+  std::size_t size() const { return templates_.size(); }
+  float threshold() const { return threshold_; }
+
+ private:
+  std::string model_id_;
+  std::vector<Embedding> templates_;
+  float threshold_ = 1;
+};
+
+// The similarity from which a face counts as an opted-out person's: the
+// pack's similarity at a false-accept rate of 1e-3 per template (about
+// 0.345 for the default pack). Lower than the list threshold of a long
+// list, because a missed suppression tags someone who said no, while a
+// false one only leaves a face unnamed.
+float SuppressionThreshold(const PackThresholds& thresholds);
+
 }  // namespace facetag::gallery

@@ -44,6 +44,7 @@ struct IngestSummary {
   std::size_t faces = 0;        // in the photos ingested
   std::size_t tagged = 0;       // faces named
   std::size_t unknown = 0;      // faces naming nobody
+  std::size_t suppressed = 0;   // faces of opted-out persons: not stored
   std::size_t not_started = 0;  // left for the next run after a stop
   std::vector<std::pair<std::filesystem::path, Error>> errors;
 };
@@ -62,6 +63,7 @@ struct IngestedPhoto {
   NewPhoto photo;                   // what was stored (kIngested, kFailed)
   std::optional<Error> error;       // kFailed: the photo's problem
   std::optional<Error> write_error; // kIngested with write_metadata: the write failed
+  std::size_t suppressed = 0;       // faces of opted-out persons, left out of `photo`
 };
 
 // Ingests one photo whose bytes the caller has read, with the caller's

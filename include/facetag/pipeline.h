@@ -26,6 +26,9 @@ struct FaceRecognition {
   // Named only thanks to a caption mention (its similarity lies between the
   // lowered threshold and the list threshold).
   bool by_mention = false;
+  // The face matches an opted-out person's suppression template: it names
+  // nobody (no candidates are kept), and ingest does not store it.
+  bool suppressed = false;
 };
 
 // The list as loaded from the store for one model pack: persons, their
@@ -35,7 +38,11 @@ struct FaceRecognition {
 // Thread safety: immutable after Load; Recognize may run concurrently.
 class Recognizer {
  public:
-  // Errors: kDatabase from the store.
+  // The suppression templates of the pack's model are loaded too
+  // (PrivacyStore::SuppressionTemplates): a face matching one is never named.
+  // Errors: kDatabase from the store; the secret key's errors when
+  // suppression records exist but cannot be read (tagging then stops rather
+  // than tag persons who opted out).
   static Result<Recognizer> Load(Store& store, const ModelPack& pack,
                                  const gallery::MatchPolicy& policy = {});
 
@@ -52,11 +59,13 @@ class Recognizer {
   float mention_floor() const { return mention_floor_; }
   const gallery::Matcher& matcher() const { return matcher_; }
   const captions::MentionFinder& mention_finder() const { return *mention_finder_; }
+  const gallery::SuppressionList& suppression() const { return suppression_; }
   // The person with `id`, or nullptr.
   const Person* FindPerson(PersonId id) const;
 
  private:
   gallery::Matcher matcher_;
+  gallery::SuppressionList suppression_;
   std::map<PersonId, Person> persons_;
   std::shared_ptr<const captions::MentionFinder> mention_finder_;
   float threshold_ = 1;
@@ -74,6 +83,8 @@ struct EnrollRequest {
   std::optional<FaceBox> box;
   // Skip the resemblance checks (an editor who knows better).
   bool force = false;
+  // Who enrols, for the audit log; empty: the store's actor.
+  std::string actor{};
 };
 
 struct EnrollOutcome {

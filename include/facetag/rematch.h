@@ -54,4 +54,8 @@ namespace facetag::pipeline {
 Result<metadata::WriteReport> WriteArchivedTags(Store& store, PhotoId id,
                                                 const metadata::WriteOptions& options = {});
 
+// What WriteArchivedTags writes for photo `id`, for writing it into another
+// file (a copy in an export). Errors: kNotFound (photo), kDatabase.
+Result<metadata::TagSet> ArchivedTags(Store& store, PhotoId id);
+
 }  // namespace facetag::pipeline

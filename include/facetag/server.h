@@ -15,6 +15,7 @@
 #include <string>
 
 #include "facetag/model_pack.h"
+#include "facetag/privacy.h"
 #include "facetag/result.h"
 #include "facetag/store.h"
 
@@ -38,6 +39,14 @@ struct ServerOptions {
   // How long a loaded list (persons and profiles) is reused before it is
   // read again; changes made through this server take effect at once.
   std::chrono::seconds list_refresh{30};
+  // Where photo exports are built and kept until their links expire.
+  // Empty: POST /api/v1/privacy/exports answers 503.
+  std::filesystem::path export_folder;
+  // The SMTP relay and the link prefix of export notifications.
+  privacy::NotifyOptions notify;
+  // How often the retention purge runs (with the stored periods); 0: never
+  // (only on request).
+  std::chrono::hours purge_every{24};
 };
 
 class Server {

@@ -9,6 +9,8 @@
 #include <unordered_map>
 
 #include "facetag/gallery.h"
+#include "facetag/privacy_store.h"
+#include "facetag/store.h"
 
 namespace facetag::discovery {
 namespace {
@@ -81,6 +83,17 @@ DiscoveryOptions OptionsForPack(const ModelPack& pack) {
   const PackThresholds& t = pack.thresholds;
   o.clustering.link_similarity = gallery::SimilarityAtFalseAcceptRate(t, 1e-3);
   o.suppression.min_similarity = gallery::SimilarityAtFalseAcceptRate(t, 1e-3);
+  return o;
+}
+
+Result<DiscoveryOptions> OptionsFor(Store& store, const ModelPack& pack) {
+  DiscoveryOptions o = OptionsForPack(pack);
+  auto templates = store.privacy().SuppressionTemplates(pack.id);
+  if (!templates) return tl::unexpected(templates.error());
+  o.suppression.templates = std::move(*templates);
+  // The same bar as the recognizer's: what it would not tag, discovery does
+  // not propose (gallery::SuppressionThreshold).
+  o.suppression.min_similarity = gallery::SuppressionThreshold(pack.thresholds);
   return o;
 }
 

@@ -111,4 +111,27 @@ Match Matcher::Identify(const Embedding& probe, float threshold, float margin) c
   return match;
 }
 
+SuppressionList::SuppressionList(const std::string& model_id, std::vector<Embedding> templates,
+                                 float threshold)
+    : model_id_(model_id), threshold_(threshold) {
+  for (Embedding& t : templates) {
+    if (t.model_id == model_id && !t.values.empty()) templates_.push_back(std::move(t));
+  }
+}
+
+bool SuppressionList::Suppresses(const Embedding& face) const {
+  if (face.model_id != model_id_) return false;
+  for (const Embedding& t : templates_) {
+    if (t.values.size() == face.values.size() &&
+        CosineSimilarity(t.values, face.values) >= threshold_) {
+      return true;
+    }
+  }
+  return false;
+}
+
+float SuppressionThreshold(const PackThresholds& thresholds) {
+  return SimilarityAtFalseAcceptRate(thresholds, 1e-3);
+}
+
 }  // namespace facetag::gallery

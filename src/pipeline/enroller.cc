@@ -113,7 +113,7 @@ Result<EnrollOutcome> Enroller::Enroll(const Person& person, const EnrollRequest
   profile.embedding = face.embedding;
   profile.photo_sha256 = photo_hash;
   profile.box = face.box;
-  auto id = store_.AddProfile(profile);
+  auto id = store_.AddProfile(profile, request.actor);
   if (!id) return tl::unexpected(id.error());
   outcome.profile = *id;
   return outcome;

@@ -26,7 +26,11 @@ NewPhoto ToNewPhoto(const PhotoTagging& t, const std::string& identity, std::uin
   info.headline = t.text.headline;
   info.keywords = t.text.keywords;
   info.date_created = t.text.date_created;
-  for (const FaceRecognition& f : t.faces) photo.faces.push_back({f.face, ArchiveTag(f)});
+  // Faces of persons who opted out are not stored: no embedding of theirs
+  // is kept outside their encrypted suppression template.
+  for (const FaceRecognition& f : t.faces) {
+    if (!f.suppressed) photo.faces.push_back({f.face, ArchiveTag(f)});
+  }
   for (const captions::Mention& m : t.mentions) {
     photo.mentions.push_back({m.person, m.begin, m.end, m.text, captions::MentionKindName(m.kind)});
   }
@@ -70,6 +74,7 @@ Result<IngestedPhoto> IngestPhoto(Archive& archive, const Recognizer& list,
   NewPhoto& photo = result.photo;
   if (tagging) {
     photo = ToNewPhoto(*tagging, result.identity, bytes.size());
+    result.suppressed = tagging->faces.size() - photo.faces.size();
   } else {
     photo.info.sha256 = result.identity;
     photo.info.size_bytes = bytes.size();
@@ -153,6 +158,7 @@ Result<IngestSummary> Ingest(Store& store, const ModelPack& pack, const Recogniz
           for (const NewFace& f : done_photo->photo.faces) {
             (f.tag.person ? summary.tagged : summary.unknown)++;
           }
+          summary.suppressed += done_photo->suppressed;
           if (done_photo->write_error) summary.errors.emplace_back(file, *done_photo->write_error);
         });
       });

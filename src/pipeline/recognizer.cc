@@ -8,7 +8,11 @@ Result<Recognizer> Recognizer::Load(Store& store, const ModelPack& pack,
   if (!persons) return tl::unexpected(persons.error());
   auto profiles = store.ProfilesForModel(pack.id);
   if (!profiles) return tl::unexpected(profiles.error());
+  auto suppressed = store.privacy().SuppressionTemplates(pack.id);
+  if (!suppressed) return tl::unexpected(suppressed.error());
   Recognizer r;
+  r.suppression_ = gallery::SuppressionList(pack.id, std::move(*suppressed),
+                                            gallery::SuppressionThreshold(pack.thresholds));
   std::vector<captions::ListedName> names;
   names.reserve(persons->size());
   for (Person& p : *persons) {
@@ -33,9 +37,14 @@ const Person* Recognizer::FindPerson(PersonId id) const {
 std::vector<FaceRecognition> Recognizer::Recognize(const PhotoFaces& photo,
                                                    const std::vector<PersonId>& mentioned) const {
   std::vector<std::vector<captions::RankedCandidate>> candidates;
+  std::vector<bool> suppressed;
   candidates.reserve(photo.faces.size());
   for (const DetectedFace& face : photo.faces) {
     auto& ranked = candidates.emplace_back();
+    // An opted-out person's face has no candidates: it names nobody, and
+    // nobody else is named on it by resemblance either.
+    suppressed.push_back(suppression_.Suppresses(face.embedding));
+    if (suppressed.back()) continue;
     for (const gallery::Candidate& c : matcher_.Rank(face.embedding, 2)) {
       ranked.push_back({c.person, c.similarity});
     }
@@ -74,6 +83,7 @@ std::vector<FaceRecognition> Recognizer::Recognize(const PhotoFaces& photo,
       if (const Person* p = FindPerson(*naming.outcome.person)) r.person = *p;
     }
     r.by_mention = naming.by_mention;
+    r.suppressed = suppressed[i];
     out.push_back(std::move(r));
   }
   return out;

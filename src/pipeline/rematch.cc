@@ -102,6 +102,14 @@ Result<metadata::WriteReport> WriteArchivedTags(Store& store, PhotoId id,
                                                 const metadata::WriteOptions& options) {
   auto photo = store.archive().GetPhoto(id);
   if (!photo) return tl::unexpected(photo.error());
+  auto tags = ArchivedTags(store, id);
+  if (!tags) return tl::unexpected(tags.error());
+  return metadata::WritePersonTags(photo->info.location, *tags, options);
+}
+
+Result<metadata::TagSet> ArchivedTags(Store& store, PhotoId id) {
+  auto photo = store.archive().GetPhoto(id);
+  if (!photo) return tl::unexpected(photo.error());
   metadata::TagSet tags;
   tags.width = photo->info.width;
   tags.height = photo->info.height;
@@ -132,7 +140,7 @@ Result<metadata::WriteReport> WriteArchivedTags(Store& store, PhotoId id,
     if (!person) return tl::unexpected(person.error());
     tags.mentioned.push_back({person->name, person->uri});
   }
-  return metadata::WritePersonTags(photo->info.location, tags, options);
+  return tags;
 }
 
 }  // namespace facetag::pipeline

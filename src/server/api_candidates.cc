@@ -238,8 +238,9 @@ void AddCandidateRoutes(Router& router, Service& service) {
         // One run at a time: two would both add the same new faces.
         static std::mutex running;
         std::lock_guard lock(running);
-        auto summary = discovery::Discover(s->store, discovery::OptionsForPack(s->pack),
-                                           rebuild->value_or(false));
+        auto options = discovery::OptionsFor(s->store, s->pack);
+        if (!options) return SendError(r, ToApiError(options.error()));
+        auto summary = discovery::Discover(s->store, *options, rebuild->value_or(false));
         if (!summary) return SendError(r, ToApiError(summary.error()));
         SendJson(r, {{"new_faces", summary->new_faces},
                      {"clustered", summary->clustered},

@@ -83,11 +83,11 @@ void CreatePerson(Service& service, const Caller& caller, const httplib::Request
   if (auto listable = CheckListable(*criteria, *justification); !listable) {
     return SendError(res, ToApiError(listable.error()));
   }
-  auto person = service.store.AddPerson({*name, *aliases, *justification, *criteria});
+  // The store audits the change, by the caller, in the same transaction.
+  auto person =
+      service.store.AddPerson({*name, *aliases, *justification, *criteria}, caller.actor);
   if (!person) return SendError(res, ToApiError(person.error()));
   service.ListChanged();
-  service.Audit(caller, "person.add", "person:" + std::to_string(person->id),
-                {{"name", person->name}, {"justification", person->justification}});
   SendJson(res, PersonJson(*person), 201);
 }
 
@@ -113,10 +113,9 @@ void UpdatePerson(Service& service, const Caller& caller, const httplib::Request
     return SendError(res, 400, "invalid_argument",
                      "nothing to change: give name, justification or criteria");
   }
-  auto person = service.store.UpdatePerson(*id, update);
+  auto person = service.store.UpdatePerson(*id, update, caller.actor);
   if (!person) return SendError(res, ToApiError(person.error()));
   service.ListChanged();
-  service.Audit(caller, "person.update", "person:" + std::to_string(*id), *body);
   SendJson(res, PersonJson(*person));
 }
 
@@ -126,11 +125,9 @@ void RemovePerson(Service& service, const Caller& caller, const httplib::Request
   if (!id) return SendError(res, ToApiError(id.error()));
   auto person = service.store.GetPerson(*id);
   if (!person) return SendError(res, ToApiError(person.error()));
-  auto removed = service.store.RemovePerson(*id);
+  auto removed = service.store.RemovePerson(*id, caller.actor);
   if (!removed) return SendError(res, ToApiError(removed.error()));
   service.ListChanged();
-  service.Audit(caller, "person.remove", "person:" + std::to_string(*id),
-                {{"name", person->name}, {"profiles", person->profile_count}});
   SendJson(res, {{"removed", PersonJson(*person)}});
 }
 
@@ -152,11 +149,10 @@ void Enrol(Service& service, const Caller& caller, const httplib::Request& req,
   pipeline::EnrollRequest request;
   request.photo = scratch->path();
   if (*face > 0) request.face_number = static_cast<int>(*face);
+  request.actor = caller.actor;
   auto outcome = enroller.Enroll(*person, request);
   if (!outcome) return service.SendFailure(res, outcome.error(), scratch->path(), "the photo");
   service.ListChanged();
-  service.Audit(caller, "profile.add", "person:" + std::to_string(*id),
-                {{"profile", outcome->profile}});
   json out = {{"profile", outcome->profile}, {"box", BoxJson(outcome->box)}};
   if (outcome->resemblance) out["resemblance"] = *outcome->resemblance;
   // New profiles may name the person in photos archived before.
@@ -268,11 +264,9 @@ void AddListRoutes(Router& router, Service& service) {
                if (!body) return SendError(r, ToApiError(body.error()));
                auto alias = RequiredString(*body, "alias");
                if (!alias) return SendError(r, ToApiError(alias.error()));
-               auto added = s->store.AddAlias(*id, *alias);
+               auto added = s->store.AddAlias(*id, *alias, c.actor);
                if (!added) return SendError(r, ToApiError(added.error()));
                s->ListChanged();
-               s->Audit(c, "person.alias.add", "person:" + std::to_string(*id),
-                        {{"alias", *alias}});
                auto person = s->store.GetPerson(*id);
                if (!person) return SendError(r, ToApiError(person.error()));
                SendJson(r, PersonJson(*person), 201);
@@ -282,11 +276,9 @@ void AddListRoutes(Router& router, Service& service) {
                auto id = PathId(q, 1, "person");
                if (!id) return SendError(r, ToApiError(id.error()));
                const std::string alias = httplib::detail::decode_url(q.matches[2].str(), false);
-               auto removed = s->store.RemoveAlias(*id, alias);
+               auto removed = s->store.RemoveAlias(*id, alias, c.actor);
                if (!removed) return SendError(r, ToApiError(removed.error()));
                s->ListChanged();
-               s->Audit(c, "person.alias.remove", "person:" + std::to_string(*id),
-                        {{"alias", alias}});
                auto person = s->store.GetPerson(*id);
                if (!person) return SendError(r, ToApiError(person.error()));
                SendJson(r, PersonJson(*person));

@@ -8,6 +8,7 @@
 
 #include "facetag/ingest.h"
 #include "http.h"
+#include "privacy_worker.h"
 #include "service.h"
 
 namespace facetag::server {
@@ -242,6 +243,7 @@ class HttpServer final : public Server {
 
   ~HttpServer() override {
     jobs_.reset();
+    privacy_.reset();
     std::error_code ec;
     fs::remove_all(service_.scratch, ec);
   }
@@ -269,6 +271,8 @@ class HttpServer final : public Server {
     if (!interrupted) return tl::unexpected(interrupted.error());
     jobs_ = std::make_unique<JobRunner>(service_);
     service_.jobs = jobs_.get();
+    privacy_ = std::make_unique<PrivacyWorker>(service_, service_.options.purge_every);
+    service_.privacy_worker = privacy_.get();
     if (!http_.listen_after_bind()) {
       if (!stopping_) return Fail(ErrorCode::kIo, "the server stopped listening");
     }
@@ -279,6 +283,7 @@ class HttpServer final : public Server {
     stopping_ = true;
     analyzers_->Drain();
     if (jobs_) jobs_->Stop();
+    if (privacy_) privacy_->Stop();
     // stop() closes the listening socket; the pool finishes the requests it
     // has and listen_after_bind returns.
     http_.stop();
@@ -332,6 +337,7 @@ class HttpServer final : public Server {
     AddReviewRoutes(router_, service_);
     AddCandidateRoutes(router_, service_);
     AddAdminRoutes(router_, service_);
+    AddPrivacyRoutes(router_, service_);
     router_.Install(http_);
     if (!o.web_root.empty()) {
       http_.set_mount_point("/", o.web_root.string());
@@ -369,6 +375,7 @@ class HttpServer final : public Server {
   Router router_;
   httplib::Server http_;
   std::unique_ptr<JobRunner> jobs_;
+  std::unique_ptr<PrivacyWorker> privacy_;
   int port_ = -1;
   bool configured_ = false;
   std::atomic<bool> stopping_{false};

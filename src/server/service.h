@@ -28,6 +28,7 @@
 namespace facetag::server {
 
 class JobRunner;
+class PrivacyWorker;
 
 // A photo upload held in a private file while it is processed (the
 // metadata reader and the enroller read files), removed when this object
@@ -61,6 +62,7 @@ struct Service {
   AnalyzerPool& analyzers;
   Metrics& metrics;
   JobRunner* jobs = nullptr;
+  PrivacyWorker* privacy_worker = nullptr;  // opt-out and export jobs, scheduled purge
   std::filesystem::path scratch;  // private folder for uploads in process
 
   // The list (persons and profiles), loaded at most every
@@ -121,6 +123,7 @@ void AddListRoutes(Router& router, Service& service);
 void AddReviewRoutes(Router& router, Service& service);
 void AddCandidateRoutes(Router& router, Service& service);
 void AddAdminRoutes(Router& router, Service& service);
+void AddPrivacyRoutes(Router& router, Service& service);
 
 // {"id", "name", "uri"} of the listed person `id`; null when `id` is empty,
 // {"id"} alone when the person is gone.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "facetag/text.h"
+#include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
 
@@ -89,28 +90,6 @@ ErrorCode ParseErrorCode(std::string_view name) {
     if (name == ErrorCodeName(code)) return code;
   }
   return ErrorCode::kInternal;
-}
-
-Result<void> CheckUtf8(std::string_view text, const std::string& what) {
-  if (text::IsValidUtf8(text)) return {};
-  return Fail(ErrorCode::kInvalidArgument, what + " is not valid UTF-8");
-}
-
-// Actors and actions are short labels shown in lists: not empty, UTF-8, no
-// control characters.
-Result<void> CheckLabel(std::string_view text, const std::string& what) {
-  if (text::TrimAsciiWhitespace(text).empty()) {
-    return Fail(ErrorCode::kInvalidArgument, what + " is empty");
-  }
-  FACETAG_RETURN_IF_ERROR(CheckUtf8(text, what));
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  what + " \"" + std::string(text) + "\" contains a control character");
-    }
-  }
-  return {};
 }
 
 Result<std::string> CheckSha256(std::string_view sha256) {
@@ -415,8 +394,13 @@ Result<void> ForEachRow(Statement& statement, OnRow&& on_row) {
 
 }  // namespace
 
-SqliteArchive::SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, bool read_only)
-    : db_(db), mutex_(mutex), name_(std::move(name)), read_only_(read_only) {}
+SqliteArchive::SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, bool read_only,
+                             std::function<std::string()> now)
+    : db_(db),
+      mutex_(mutex),
+      name_(std::move(name)),
+      read_only_(read_only),
+      now_(now ? std::move(now) : std::function<std::string()>(UtcNowIso8601)) {}
 
 // ---------------------------------------------------------------------------
 // Public calls: fence, lock, delegate.
@@ -576,7 +560,14 @@ Result<AuditId> SqliteArchive::AppendAudit(const AuditRecord& record) {
   return Fenced("AppendAudit", [&]() -> Result<AuditId> {
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    return InsertAudit(record);
+    // The chain links each entry to the newest one: reading it and appending
+    // must not interleave with another process's append.
+    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
+    if (!transaction) return tl::unexpected(transaction.error());
+    auto id = InsertAudit(record);
+    if (!id) return id;
+    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    return id;
   });
 }
 
@@ -882,7 +873,7 @@ Result<PhotoId> SqliteArchive::AddPhotoLocked(const NewPhoto& photo) {
                                                std::to_string((*existing)->id) + ")");
   }
   FACETAG_RETURN_IF_ERROR(CheckPhotoReferences(photo));
-  const std::string now = UtcNowIso8601();
+  const std::string now = now_();
   auto id = InsertPhotoRow(*row, now);
   if (!id) return id;
   for (std::size_t i = 0; i < photo.faces.size(); ++i) {
@@ -975,7 +966,7 @@ Result<ReplaceOutcome> SqliteArchive::ReplacePhotoLocked(const NewPhoto& photo,
   auto existing = FindPhotoLocked(row->sha256);
   if (!existing) return tl::unexpected(existing.error());
   FACETAG_RETURN_IF_ERROR(CheckPhotoReferences(photo));
-  const std::string now = UtcNowIso8601();
+  const std::string now = now_();
   ReplaceOutcome outcome;
   Json dropped = Json::array();
 
@@ -1364,7 +1355,7 @@ Result<ApplyOutcome> SqliteArchive::ApplyDecisionsLocked(
       "UPDATE faces SET person_id = ?1, similarity = ?2, decision = ?3, by_mention = ?4,"
       " tag_status = ?5, updated_at = ?6 WHERE id = ?7");
   if (!update) return tl::unexpected(update.error());
-  const std::string now = UtcNowIso8601();
+  const std::string now = now_();
   ApplyOutcome outcome;
   std::set<PhotoId> changed_photos;
   for (std::size_t i = 0; i < updates.size(); ++i) {
@@ -1453,7 +1444,7 @@ Result<void> SqliteArchive::ConfirmTagLocked(FaceId face, PersonId person, std::
     tag.similarity = previous.tag.similarity;
     tag.by_mention = previous.tag.by_mention;
   }
-  const std::string now = UtcNowIso8601();
+  const std::string now = now_();
   if (!SameDecision(previous, tag, TagStatus::kConfirmed)) {
     auto update = Statement::Prepare(
         db_,
@@ -1513,7 +1504,7 @@ Result<void> SqliteArchive::RejectTagLocked(FaceId face, PersonId person, std::s
   const FaceRow previous = **loaded;
   FACETAG_RETURN_IF_ERROR(CheckPersonsExist({person}));
 
-  const std::string now = UtcNowIso8601();
+  const std::string now = now_();
   auto remember = Statement::Prepare(
       db_,
       "INSERT OR IGNORE INTO face_rejections (face_id, person_id, rejected_at, actor)"
@@ -1654,35 +1645,7 @@ Result<std::vector<SearchHit>> SqliteArchive::SearchLocked(const SearchQuery& qu
 // Audit log
 
 Result<AuditId> SqliteArchive::InsertAudit(const AuditRecord& record) {
-  return InsertAuditEntry(db_, record);
-}
-
-Result<AuditId> InsertAuditEntry(sqlite3* db_, const AuditRecord& record) {
-  FACETAG_RETURN_IF_ERROR(CheckLabel(record.actor, "the actor"));
-  FACETAG_RETURN_IF_ERROR(CheckLabel(record.action, "the action"));
-  FACETAG_RETURN_IF_ERROR(CheckUtf8(record.subject, "the subject"));
-  FACETAG_RETURN_IF_ERROR(CheckUtf8(record.details, "the details"));
-  // The same test as the table's CHECK, so that bad JSON is the caller's
-  // error rather than a database failure.
-  auto valid = Statement::Prepare(db_, "SELECT json_valid(?1)");
-  if (!valid) return tl::unexpected(valid.error());
-  auto row = valid->Bind(1, std::string_view(record.details)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row || valid->ColumnInt64(0) != 1) {
-    return Fail(ErrorCode::kInvalidArgument, "the details are not JSON: " + record.details);
-  }
-  auto insert = Statement::Prepare(
-      db_,
-      "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!insert) return tl::unexpected(insert.error());
-  const std::string now = UtcNowIso8601();
-  insert->Bind(1, std::string_view(now))
-      .Bind(2, std::string_view(record.actor))
-      .Bind(3, std::string_view(record.action))
-      .Bind(4, std::string_view(record.subject))
-      .Bind(5, std::string_view(record.details));
-  FACETAG_RETURN_IF_ERROR(insert->Run());
-  return sqlite3_last_insert_rowid(db_);
+  return InsertAuditRow(db_, record, now_());
 }
 
 Result<std::vector<AuditEntry>> SqliteArchive::ListAuditLocked(const AuditQuery& query) {

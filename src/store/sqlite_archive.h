@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -30,17 +31,15 @@ struct FaceRow {
   TagStatus status = TagStatus::kAutomatic;
 };
 
-// Appends an audit entry on `db` within the caller's transaction (the
-// caller holds the store's lock): Archive::AppendAudit's checks and errors.
-Result<AuditId> InsertAuditEntry(sqlite3* db, const AuditRecord& record);
-
 // Thread-safe: every call holds `mutex`, the lock of the owning store, for
 // its whole duration. The connection and the mutex must outlive the object.
 class SqliteArchive final : public Archive {
  public:
   // `name` (the database path) is used in error messages; `read_only`
   // makes every write fail with kDatabase.
-  SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, bool read_only);
+  // `now` stamps records (UTC ISO 8601); empty: the system clock.
+  SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, bool read_only,
+                std::function<std::string()> now = {});
 
   Result<PhotoId> AddPhoto(const NewPhoto& photo) override;
   Result<ReplaceOutcome> ReplacePhoto(const NewPhoto& photo, std::string_view actor) override;
@@ -89,6 +88,7 @@ class SqliteArchive final : public Archive {
   std::mutex& mutex_;
   const std::string name_;
   const bool read_only_;
+  const std::function<std::string()> now_;
 };
 
 }  // namespace facetag::store

@@ -866,8 +866,13 @@ TEST_F(ArchiveTest, ConfirmAndRejectChangeTheFaceAndAppendAuditEntries) {
   EXPECT_TRUE(now.faces[0].rejected.empty());
   EXPECT_EQ(now.faces[1].rejected, std::vector<PersonId>{rutte});
 
-  auto all = archive.ListAudit({});
-  ASSERT_TRUE(all);
+  auto logged = archive.ListAudit({});
+  ASSERT_TRUE(logged);
+  // Listing the persons is audited too (by the store); the tags follow.
+  auto all = std::make_optional<std::vector<AuditEntry>>();
+  for (const AuditEntry& e : *logged) {
+    if (e.record.action.rfind("tag.", 0) == 0) all->push_back(e);
+  }
   ASSERT_EQ(all->size(), 4u);
   const std::string subject_a = "face:" + std::to_string(a);
   EXPECT_EQ((*all)[0].record.action, "tag.reject");
@@ -910,7 +915,7 @@ TEST_F(ArchiveTest, ConfirmAndRejectChangeTheFaceAndAppendAuditEntries) {
   EXPECT_EQ(archive.ConfirmTag(9999, rutte, "anna").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(archive.ConfirmTag(a, 9999, "anna").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(archive.RejectTag(a, rutte, " ").error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(archive.ListAudit({})->size(), 4u);  // failed calls logged nothing
+  EXPECT_EQ(archive.ListAudit({})->size(), logged->size());  // failed calls logged nothing
   ExpectTextIndexConsistent();
 }
 

@@ -4,12 +4,15 @@
 #include <bit>
 #include <ctime>
 
+#include "facetag/text.h"
 #include "sqlite_statement.h"
 
 namespace facetag::store {
 
-std::string UtcNowIso8601() {
-  const std::time_t now = std::time(nullptr);
+std::string UtcNowIso8601() { return FormatUtc(std::chrono::system_clock::now()); }
+
+std::string FormatUtc(std::chrono::system_clock::time_point time) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&now, &utc);
   std::array<char, 32> text{};
@@ -53,6 +56,26 @@ std::vector<float> DecodeFloats(std::span<const unsigned char> bytes) {
     values[i] = std::bit_cast<float>(bits);
   }
   return values;
+}
+
+Result<void> CheckUtf8(std::string_view text, const std::string& what) {
+  if (text::IsValidUtf8(text)) return {};
+  return Fail(ErrorCode::kInvalidArgument, what + " is not valid UTF-8");
+}
+
+Result<void> CheckLabel(std::string_view text, const std::string& what) {
+  if (text::TrimAsciiWhitespace(text).empty()) {
+    return Fail(ErrorCode::kInvalidArgument, what + " is empty");
+  }
+  FACETAG_RETURN_IF_ERROR(CheckUtf8(text, what));
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  what + " \"" + std::string(text) + "\" contains a control character");
+    }
+  }
+  return {};
 }
 
 Result<std::int64_t> ReadInt(sqlite3* db, std::string_view sql) {

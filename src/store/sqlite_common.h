@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <span>
@@ -20,6 +21,8 @@ namespace facetag::store {
 
 // The current time, UTC, "YYYY-MM-DDTHH:MM:SSZ".
 std::string UtcNowIso8601();
+// `time`, UTC, "YYYY-MM-DDTHH:MM:SSZ" (whole seconds, rounded down).
+std::string FormatUtc(std::chrono::system_clock::time_point time);
 
 // `text` with ASCII capitals lowercased; other bytes unchanged.
 std::string AsciiLower(std::string_view text);
@@ -33,6 +36,13 @@ bool IsHexSha256(std::string_view text);
 std::vector<unsigned char> EncodeFloats(std::span<const float> values);
 // Trailing bytes beyond a multiple of 4 are ignored.
 std::vector<float> DecodeFloats(std::span<const unsigned char> bytes);
+
+// kInvalidArgument "`what` is not valid UTF-8" unless `text` is.
+Result<void> CheckUtf8(std::string_view text, const std::string& what);
+
+// Actors and actions are short labels shown in lists: not empty, UTF-8, no
+// control characters.
+Result<void> CheckLabel(std::string_view text, const std::string& what);
 
 // The first column of the first row of `sql`; kDatabase when there is none.
 Result<std::int64_t> ReadInt(sqlite3* db, std::string_view sql);

@@ -6,6 +6,7 @@
 
 #include "facetag/text.h"
 #include "sqlite_archive.h"
+#include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
 
@@ -327,7 +328,7 @@ Result<std::vector<ClusterId>> SqliteDiscovery::ApplyLocked(const std::string& m
                                 .Run());
   }
   if (update.audit) {
-    auto audited = InsertAuditEntry(db_, *update.audit);
+    auto audited = InsertAuditRow(db_, *update.audit, UtcNowIso8601());
     if (!audited) return tl::unexpected(audited.error());
   }
   return ids;
@@ -459,7 +460,7 @@ Result<void> SqliteDiscovery::SetState(ClusterId id, CandidateState state,
     const std::string now = UtcNowIso8601();
     update->Bind(5, std::string_view(now));
     FACETAG_RETURN_IF_ERROR(update->Run());
-    auto audited = InsertAuditEntry(db_, audit);
+    auto audited = InsertAuditRow(db_, audit, UtcNowIso8601());
     if (!audited) return tl::unexpected(audited.error());
     return transaction->Commit();
   });

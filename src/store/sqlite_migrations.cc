@@ -360,6 +360,93 @@ CREATE TABLE discovery_excluded (
   reason   TEXT NOT NULL CHECK (reason <> '')
 ) STRICT;
 )sql"},
+
+    {"privacy: audit hash chain, suppression records, data-subject requests, downloads, retention",
+     R"sql(
+-- The audit log becomes a hash chain: `hash` = SHA-256 of `prev_hash` and
+-- the canonical entry (facetag::AuditEntryHash), `prev_hash` = the hash of
+-- the entry before it (or of the purge anchor). Entries written before this
+-- migration are sealed by the store when it opens the file. A sealed entry
+-- cannot be changed; entries can be deleted only up to the id a purge has
+-- opened in audit_purge_gate within its own transaction.
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+DROP TRIGGER audit_log_no_update;
+DROP TRIGGER audit_log_no_delete;
+CREATE TABLE audit_purge_gate (through_id INTEGER NOT NULL) STRICT;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log WHEN OLD.hash <> ''
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  WHEN OLD.id > coalesce((SELECT max(through_id) FROM audit_purge_gate), 0)
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- After a retention purge: the last purged entry and its hash, where the
+-- chain of the remaining entries starts.
+CREATE TABLE audit_anchor (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  through_id    INTEGER NOT NULL,
+  through_hash  TEXT NOT NULL,
+  purged        INTEGER NOT NULL,
+  at            TEXT NOT NULL
+) STRICT;
+
+-- An opted-out person, kept as little as possible: keyed BLAKE2b hashes of
+-- the folded name and aliases (hex), and one averaged template per model,
+-- encrypted (libsodium secretbox: `nonce`, `sealed` = MAC + ciphertext)
+-- under the secret key kept outside the database.
+CREATE TABLE suppressions (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at  TEXT NOT NULL
+) STRICT;
+CREATE TABLE suppressed_names (
+  name_mac        TEXT PRIMARY KEY CHECK (length(name_mac) = 64),
+  suppression_id  INTEGER NOT NULL REFERENCES suppressions(id) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+CREATE INDEX suppressed_names_by_record ON suppressed_names(suppression_id);
+CREATE TABLE suppression_templates (
+  suppression_id  INTEGER NOT NULL REFERENCES suppressions(id) ON DELETE CASCADE,
+  model_id        TEXT NOT NULL CHECK (model_id <> ''),
+  nonce           BLOB NOT NULL CHECK (length(nonce) = 24),
+  sealed          BLOB NOT NULL CHECK (length(sealed) > 16),
+  PRIMARY KEY (suppression_id, model_id)
+) STRICT, WITHOUT ROWID;
+
+-- The register of data-subject requests. Dates are "YYYY-MM-DD"; due_on is
+-- received_on + 1 calendar month. A refusal always states its reason.
+CREATE TABLE requests (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind            TEXT NOT NULL CHECK (kind IN ('access', 'removal', 'optout', 'objection')),
+  received_on     TEXT NOT NULL CHECK (received_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  due_on          TEXT NOT NULL CHECK (due_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  requester       TEXT NOT NULL CHECK (requester <> ''),
+  contact         TEXT NOT NULL CHECK (contact <> ''),
+  subject         TEXT NOT NULL,
+  details         TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('open', 'granted', 'refused')),
+  decision        TEXT NOT NULL DEFAULT '',
+  refusal_reason  TEXT NOT NULL DEFAULT '',
+  decided_by      TEXT NOT NULL DEFAULT '',
+  decided_at      TEXT NOT NULL DEFAULT '',
+  created_at      TEXT NOT NULL,
+  CHECK ((status = 'refused') = (refusal_reason <> '')),
+  CHECK ((status = 'open') = (decided_by = ''))
+) STRICT;
+CREATE INDEX requests_by_status ON requests(status, due_on);
+
+-- Photo-export downloads, on the service's jobs (migration 3): the token
+-- is kept only as its SHA-256, so the database alone does not open the
+-- download; the link expires at `expires_at` (UTC ISO 8601).
+ALTER TABLE jobs ADD COLUMN token_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_by_token ON jobs(token_sha256) WHERE token_sha256 <> '';
+
+-- Retention periods set by the privacy officer; a kind without a row keeps
+-- its built-in default (facetag::RetentionPolicy); days NULL: no limit.
+CREATE TABLE retention_periods (
+  kind  TEXT PRIMARY KEY
+        CHECK (kind IN ('captions', 'tags', 'unknown_faces', 'idle_profiles', 'audit', 'requests')),
+  days  INTEGER CHECK (days IS NULL OR days > 0)
+) STRICT, WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

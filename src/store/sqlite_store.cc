@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,8 +28,10 @@
 #include "name_key.h"
 #include "sqlite_archive.h"
 #include "sqlite_discovery.h"
+#include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_migrations.h"
+#include "sqlite_privacy.h"
 #include "sqlite_service.h"
 #include "sqlite_statement.h"
 
@@ -171,26 +175,35 @@ struct KeyOwner {
 // SQLite store. Thread-safe: one connection, every call under `mutex_`.
 class SqliteStore final : public Store {
  public:
-  SqliteStore(SqliteHandle db, fs::path path, int version, bool read_only)
+  SqliteStore(SqliteHandle db, fs::path path, int version, const StoreOptions& options)
       : db_(std::move(db)),
         path_(std::move(path)),
         version_(version),
-        read_only_(read_only),
-        archive_(db_.get(), mutex_, path_.string(), read_only),
-        discovery_(db_.get(), mutex_, path_.string(), read_only),
-        service_(db_.get(), mutex_, path_.string(), read_only) {}
+        read_only_(options.read_only),
+        actor_(options.actor.empty() ? "facetag" : options.actor),
+        clock_(options.clock ? options.clock : [] { return std::chrono::system_clock::now(); }),
+        archive_(db_.get(), mutex_, path_.string(), options.read_only,
+                 [clock = clock_] { return store::FormatUtc(clock()); }),
+        privacy_(
+            db_.get(), mutex_,
+            {path_.string(), options.read_only,
+             options.secret_key_path.empty() ? DefaultSecretKeyPath() : options.secret_key_path,
+             actor_, clock_}),
+        discovery_(db_.get(), mutex_, path_.string(), options.read_only),
+        service_(db_.get(), mutex_, path_.string(), options.read_only) {}
 
   int SchemaVersion() const override { return version_; }
 
   Archive& archive() override { return archive_; }
+  PrivacyStore& privacy() override { return privacy_; }
   ServiceStore& service() override { return service_; }
 
   DiscoveryStore& discovery() override { return discovery_; }
 
-  Result<Person> AddPerson(const NewPerson& person) override {
+  Result<Person> AddPerson(const NewPerson& person, std::string_view actor) override {
     return Fenced("AddPerson", [&]() -> Result<Person> {
       std::lock_guard lock(mutex_);
-      return AddPersonLocked(person);
+      return AddPersonLocked(person, Actor(actor));
     });
   }
 
@@ -217,21 +230,22 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<void> AddAlias(PersonId id, const std::string& alias) override {
+  Result<void> AddAlias(PersonId id, const std::string& alias, std::string_view actor) override {
     return Fenced("AddAlias", [&]() -> Result<void> {
       std::lock_guard lock(mutex_);
-      return AddAliasLocked(id, alias);
+      return AddAliasLocked(id, alias, Actor(actor));
     });
   }
 
-  Result<Person> UpdatePerson(PersonId id, const PersonUpdate& update) override {
+  Result<Person> UpdatePerson(PersonId id, const PersonUpdate& update,
+                              std::string_view actor) override {
     return Fenced("UpdatePerson", [&]() -> Result<Person> {
       std::lock_guard lock(mutex_);
-      return UpdatePersonLocked(id, update);
+      return UpdatePersonLocked(id, update, Actor(actor));
     });
   }
 
-  Result<void> RemoveAlias(PersonId id, const std::string& alias) override {
+  Result<void> RemoveAlias(PersonId id, const std::string& alias, std::string_view actor) override {
     return Fenced("RemoveAlias", [&]() -> Result<void> {
       std::lock_guard lock(mutex_);
       FACETAG_RETURN_IF_ERROR(CheckWritable());
@@ -245,27 +259,37 @@ class SqliteStore final : public Store {
       remove->Bind(1, std::int64_t{id}).Bind(2, std::string_view(key));
       FACETAG_RETURN_IF_ERROR(remove->Run());
       if (sqlite3_changes(db()) == 0) {
-        return Fail(ErrorCode::kNotFound, "\"" + alias + "\" is not an alias of person " +
-                                              std::to_string(id));
+        return Fail(ErrorCode::kNotFound,
+                    "\"" + alias + "\" is not an alias of person " + std::to_string(id));
       }
+      FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "person.alias.remove",
+                                    "person:" + std::to_string(id),
+                                    {{"alias", std::string(store::TrimAsciiWhitespace(alias))}}));
       return transaction->Commit();
     });
   }
 
-  Result<void> RemovePerson(PersonId id) override {
+  Result<void> RemovePerson(PersonId id, std::string_view actor) override {
     return Fenced("RemovePerson", [&]() -> Result<void> {
       std::lock_guard lock(mutex_);
       FACETAG_RETURN_IF_ERROR(CheckWritable());
+      auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
+      if (!transaction) return tl::unexpected(transaction.error());
+      auto person = LoadPerson(id);
+      if (!person) return tl::unexpected(person.error());
       // Aliases, profiles, mentions and rejections go with the person (ON
       // DELETE CASCADE); the trigger persons_untag_faces untags their faces.
-      return DeleteById("DELETE FROM persons WHERE id = ?1", id, "person");
+      FACETAG_RETURN_IF_ERROR(DeleteById("DELETE FROM persons WHERE id = ?1", id, "person"));
+      FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "person.remove", "person:" + std::to_string(id),
+                                    {{"name", person->name}, {"profiles", person->profile_count}}));
+      return transaction->Commit();
     });
   }
 
-  Result<ProfileId> AddProfile(const Profile& profile) override {
+  Result<ProfileId> AddProfile(const Profile& profile, std::string_view actor) override {
     return Fenced("AddProfile", [&]() -> Result<ProfileId> {
       std::lock_guard lock(mutex_);
-      return AddProfileLocked(profile);
+      return AddProfileLocked(profile, Actor(actor));
     });
   }
 
@@ -295,16 +319,40 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<void> RemoveProfile(ProfileId id) override {
+  Result<void> RemoveProfile(ProfileId id, std::string_view actor) override {
     return Fenced("RemoveProfile", [&]() -> Result<void> {
       std::lock_guard lock(mutex_);
       FACETAG_RETURN_IF_ERROR(CheckWritable());
-      return DeleteById("DELETE FROM profiles WHERE id = ?1", id, "profile");
+      auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
+      if (!transaction) return tl::unexpected(transaction.error());
+      auto owner = Statement::Prepare(db(), "SELECT person_id FROM profiles WHERE id = ?1");
+      if (!owner) return tl::unexpected(owner.error());
+      auto row = owner->Bind(1, std::int64_t{id}).Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) return Fail(ErrorCode::kNotFound, "no profile with id " + std::to_string(id));
+      const PersonId person = owner->ColumnInt64(0);
+      FACETAG_RETURN_IF_ERROR(DeleteById("DELETE FROM profiles WHERE id = ?1", id, "profile"));
+      FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "profile.remove",
+                                    "person:" + std::to_string(person), {{"profile", id}}));
+      return transaction->Commit();
     });
   }
 
  private:
   sqlite3* db() const { return db_.get(); }
+
+  std::string Actor(std::string_view actor) const {
+    return actor.empty() ? actor_ : std::string(actor);
+  }
+
+  // Appends to the audit log inside the caller's write transaction.
+  Result<void> Audit(const std::string& actor, const char* action, const std::string& subject,
+                     const nlohmann::json& details) {
+    auto id = store::InsertAuditRow(db(), {actor, action, subject, details.dump()},
+                                    store::FormatUtc(clock_()));
+    if (!id) return tl::unexpected(id.error());
+    return {};
+  }
 
   // SQLite would refuse too, but with a message that does not say why.
   Result<void> CheckWritable() const {
@@ -373,7 +421,7 @@ class SqliteStore final : public Store {
                                                " (person " + std::to_string((*owner)->id) + ")");
   }
 
-  Result<Person> AddPersonLocked(const NewPerson& input) {
+  Result<Person> AddPersonLocked(const NewPerson& input, const std::string& actor) {
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     auto name = CheckName(input.name, "the name");
     if (!name) return tl::unexpected(name.error());
@@ -395,6 +443,9 @@ class SqliteStore final : public Store {
     if (!transaction) return tl::unexpected(transaction.error());
     FACETAG_RETURN_IF_ERROR(CheckNameFree(*name, 0));
     for (const auto& alias : aliases) FACETAG_RETURN_IF_ERROR(CheckNameFree(alias, 0));
+    // A person who opted out is not listed again by accident.
+    FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(name->text));
+    for (const auto& alias : aliases) FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(alias.text));
 
     auto insert = Statement::Prepare(
         db(),
@@ -402,7 +453,7 @@ class SqliteStore final : public Store {
         " recurring_in_news, likely_searched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!insert) return tl::unexpected(insert.error());
     const std::string uri = NewPersonUri();
-    const std::string created_at = UtcNowIso8601();
+    const std::string created_at = store::FormatUtc(clock_());
     insert->Bind(1, std::string_view(uri))
         .Bind(2, std::string_view(name->text))
         .Bind(3, std::string_view(name->key))
@@ -417,8 +468,23 @@ class SqliteStore final : public Store {
 
     auto person = LoadPerson(id);
     if (!person) return person;
+    FACETAG_RETURN_IF_ERROR(Audit(actor, "person.add", "person:" + std::to_string(id),
+                                  {{"name", person->name},
+                                   {"aliases", person->aliases},
+                                   {"justification", person->justification},
+                                   {"criteria", CriteriaJson(person->criteria)}}));
     FACETAG_RETURN_IF_ERROR(transaction->Commit());
     return person;
+  }
+
+  Result<void> CheckNotSuppressed(const std::string& name) {
+    auto suppressed = privacy_.FindSuppressedNameLocked(name);
+    if (!suppressed) return tl::unexpected(suppressed.error());
+    if (!*suppressed) return {};
+    return Fail(ErrorCode::kRejected,
+                "\"" + name + "\" opted out of recognition (suppression record " +
+                    std::to_string(**suppressed) +
+                    "); withdraw that record first if the person asked to be listed again");
   }
 
   Result<void> InsertAlias(PersonId id, const CheckedName& alias) {
@@ -431,7 +497,7 @@ class SqliteStore final : public Store {
     return insert->Run();
   }
 
-  Result<void> AddAliasLocked(PersonId id, const std::string& raw) {
+  Result<void> AddAliasLocked(PersonId id, const std::string& raw, const std::string& actor) {
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     auto alias = CheckName(raw, "the alias");
     if (!alias) return tl::unexpected(alias.error());
@@ -443,11 +509,21 @@ class SqliteStore final : public Store {
     // Already one of this person's names: nothing to add.
     if (*owner && (*owner)->id == id) return {};
     FACETAG_RETURN_IF_ERROR(CheckNameFree(*alias, id));
+    FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(alias->text));
     FACETAG_RETURN_IF_ERROR(InsertAlias(id, *alias));
+    FACETAG_RETURN_IF_ERROR(
+        Audit(actor, "person.alias.add", "person:" + std::to_string(id), {{"alias", alias->text}}));
     return transaction->Commit();
   }
 
-  Result<Person> UpdatePersonLocked(PersonId id, const PersonUpdate& update) {
+  static nlohmann::json CriteriaJson(const ListingCriteria& c) {
+    return {{"public_figure", c.public_figure},
+            {"recurring_in_news", c.recurring_in_news},
+            {"likely_searched", c.likely_searched}};
+  }
+
+  Result<Person> UpdatePersonLocked(PersonId id, const PersonUpdate& update,
+                                    const std::string& actor) {
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     std::optional<CheckedName> name;
     if (update.name) {
@@ -473,6 +549,7 @@ class SqliteStore final : public Store {
         FACETAG_RETURN_IF_ERROR(drop->Run());
       } else {
         FACETAG_RETURN_IF_ERROR(CheckNameFree(*name, id));
+        FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(name->text));
       }
       auto rename =
           Statement::Prepare(db(), "UPDATE persons SET name = ?2, name_key = ?3 WHERE id = ?1");
@@ -502,6 +579,11 @@ class SqliteStore final : public Store {
     }
     auto person = LoadPerson(id);
     if (!person) return person;
+    nlohmann::json changed = nlohmann::json::object();
+    if (update.name) changed["name"] = person->name;
+    if (update.justification) changed["justification"] = person->justification;
+    if (update.criteria) changed["criteria"] = CriteriaJson(person->criteria);
+    FACETAG_RETURN_IF_ERROR(Audit(actor, "person.update", "person:" + std::to_string(id), changed));
     FACETAG_RETURN_IF_ERROR(transaction->Commit());
     return person;
   }
@@ -556,7 +638,7 @@ class SqliteStore final : public Store {
     return persons;
   }
 
-  Result<ProfileId> AddProfileLocked(const Profile& profile) {
+  Result<ProfileId> AddProfileLocked(const Profile& profile, const std::string& actor) {
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const Embedding& embedding = profile.embedding;
     if (embedding.model_id.empty()) {
@@ -608,7 +690,7 @@ class SqliteStore final : public Store {
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!insert) return tl::unexpected(insert.error());
     const std::vector<unsigned char> blob = store::EncodeFloats(embedding.values);
-    const std::string created_at = UtcNowIso8601();
+    const std::string created_at = store::FormatUtc(clock_());
     insert->Bind(1, std::int64_t{profile.person_id})
         .Bind(2, std::string_view(embedding.model_id))
         .Bind(3, size)
@@ -621,6 +703,9 @@ class SqliteStore final : public Store {
         .Bind(10, std::string_view(created_at));
     FACETAG_RETURN_IF_ERROR(insert->Run());
     const ProfileId id = sqlite3_last_insert_rowid(db());
+    FACETAG_RETURN_IF_ERROR(
+        Audit(actor, "profile.add", "person:" + std::to_string(profile.person_id),
+              {{"profile", id}, {"model", embedding.model_id}, {"photo_sha256", photo_sha256}}));
     FACETAG_RETURN_IF_ERROR(transaction->Commit());
     return id;
   }
@@ -652,10 +737,13 @@ class SqliteStore final : public Store {
   const fs::path path_;
   const int version_;
   const bool read_only_;
-  // Shares the connection and `mutex_`; declared after them so it is built
-  // after and destroyed before them.
+  const std::string actor_;
+  const std::function<std::chrono::system_clock::time_point()> clock_;
+  // Share the connection and `mutex_`; declared after them so they are
+  // built after and destroyed before them.
   store::SqliteArchive archive_;
   store::SqliteDiscovery discovery_;
+  store::SqlitePrivacy privacy_;
   store::SqliteServiceStore service_;
 };
 
@@ -828,18 +916,25 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const Store
     auto pragmas = store::ExecSql(db.get(), "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;",
                                   "configuring " + name);
     if (!pragmas) return tl::unexpected(pragmas.error());
-    return std::make_unique<SqliteStore>(std::move(db), path, static_cast<int>(version), true);
+    return std::make_unique<SqliteStore>(std::move(db), path, static_cast<int>(version), options);
   }
 
   auto wal = EnableWal(db.get(), name, in_memory, options.busy_timeout_ms);
   if (!wal) return tl::unexpected(wal.error());
-  auto pragmas = store::ExecSql(db.get(), "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                                "configuring " + name);
+  // secure_delete: a deleted row's bytes are overwritten with zeros in its
+  // page, so what a purge or an opt-out deletes does not linger in free
+  // space (docs/privacy.md).
+  auto pragmas = store::ExecSql(
+      db.get(), "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+      "configuring " + name);
   if (!pragmas) return tl::unexpected(pragmas.error());
 
   auto migrated = Migrate(db.get(), name);
   if (!migrated) return tl::unexpected(migrated.error());
-  return std::make_unique<SqliteStore>(std::move(db), path, *migrated, false);
+  // Entries written before the audit log became a chain join it now.
+  auto sealed = store::SealUnsealedAudit(db.get());
+  if (!sealed) return tl::unexpected(sealed.error());
+  return std::make_unique<SqliteStore>(std::move(db), path, *migrated, options);
 }
 
 }  // namespace
@@ -847,6 +942,16 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const Store
 Result<std::unique_ptr<Store>> Store::OpenSqlite(const fs::path& path,
                                                  const StoreOptions& options) {
   return Fenced("opening the SQLite store", [&] { return OpenSqliteStore(path, options); });
+}
+
+fs::path DefaultSecretKeyPath() {
+  if (const char* key = std::getenv("FACETAG_KEY"); key != nullptr && *key != '\0') return key;
+  if (const char* config = std::getenv("XDG_CONFIG_HOME");
+      config != nullptr && fs::path(config).is_absolute()) {
+    return fs::path(config) / "facetag" / "secret.key";
+  }
+  const char* home = std::getenv("HOME");
+  return fs::path(home != nullptr ? home : "") / ".config" / "facetag" / "secret.key";
 }
 
 fs::path DefaultDatabasePath() {

@@ -8,8 +8,12 @@
 
 import { h, gate } from '../ui.js';
 import audit from './audit.js';
+import requests from './requests.js';
+import lookup from './lookup.js';
+import retention from './retention.js';
+import exports from './exports.js';
 
-const SECTIONS = [audit];
+const SECTIONS = [requests, lookup, exports, retention, audit];
 
 gate({ roles: ['privacy'], start });
 

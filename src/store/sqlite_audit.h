@@ -1,0 +1,40 @@
+// The audit log's hash chain, shared by the archive (tag decisions), the
+// store (list changes) and the privacy store (requests, opt-outs, purges):
+// every entry is appended through InsertAuditRow so that each one carries
+// hash(prev_hash || canonical entry) (AuditEntryHash, facetag/privacy_store.h).
+//
+// Thread safety: none; the caller holds the store's lock and, for a chain
+// that stays linear across processes, a write transaction.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include "facetag/archive.h"
+#include "facetag/privacy_store.h"
+
+namespace facetag::store {
+
+// Validates and appends `record` stamped `at`, chained to the newest entry
+// (or to the purge anchor when every entry was purged). Must run inside a
+// write transaction. Errors: kInvalidArgument (empty actor or action, text
+// not UTF-8, details not JSON), kDatabase.
+Result<AuditId> InsertAuditRow(sqlite3* db, const AuditRecord& record, const std::string& at);
+
+// Seals entries written before the chain existed (hash empty), oldest first,
+// in a write transaction of its own. Returns how many were sealed.
+Result<int> SealUnsealedAudit(sqlite3* db);
+
+// Checks the chain; see PrivacyStore::VerifyAudit.
+Result<AuditVerification> VerifyAuditChain(sqlite3* db);
+
+// The hash of the newest entry and its id; ("", 0) without entries and
+// anchor; the anchor's when every entry was purged.
+struct ChainHead {
+  AuditId id = 0;
+  std::string hash;
+};
+Result<ChainHead> AuditChainHead(sqlite3* db);
+
+}  // namespace facetag::store
