@@ -35,39 +35,6 @@ Result<CandidateState> StateParam(const httplib::Request& req) {
   return ParseCandidateState(text.substr(0, 40));
 }
 
-Result<ListingCriteria> CriteriaField(const json& body) {
-  auto it = body.find("criteria");
-  if (it == body.end()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "criteria is required: \"all\" or {public_figure, recurring_in_news, "
-                "likely_searched}");
-  }
-  if (it->is_string() && it->get<std::string>() == "all") return ListingCriteria{true, true, true};
-  if (!it->is_object()) {
-    return Fail(ErrorCode::kInvalidArgument, "criteria must be \"all\" or an object");
-  }
-  ListingCriteria criteria;
-  for (auto [field, target] : {std::pair{"public_figure", &criteria.public_figure},
-                               std::pair{"recurring_in_news", &criteria.recurring_in_news},
-                               std::pair{"likely_searched", &criteria.likely_searched}}) {
-    auto value = OptionalBool(*it, field);
-    if (!value) return tl::unexpected(value.error());
-    *target = value->value_or(false);
-  }
-  return criteria;
-}
-
-Result<std::vector<std::string>> Aliases(const json& body) {
-  std::vector<std::string> aliases;
-  auto it = body.find("aliases");
-  if (it == body.end()) return aliases;
-  if (!it->is_array()) return Fail(ErrorCode::kInvalidArgument, "aliases must be an array");
-  for (const json& a : *it) {
-    if (!a.is_string()) return Fail(ErrorCode::kInvalidArgument, "aliases must be strings");
-    aliases.push_back(a.get<std::string>());
-  }
-  return aliases;
-}
 
 void Approve(Service& service, const Caller& caller, const httplib::Request& req,
              httplib::Response& res) {
@@ -81,7 +48,7 @@ void Approve(Service& service, const Caller& caller, const httplib::Request& req
   if (!justification) return SendError(res, ToApiError(justification.error()));
   auto criteria = CriteriaField(*body);
   if (!criteria) return SendError(res, ToApiError(criteria.error()));
-  auto aliases = Aliases(*body);
+  auto aliases = AliasesField(*body);
   if (!aliases) return SendError(res, ToApiError(aliases.error()));
   discovery::ApproveRequest request;
   request.name = *name;

@@ -16,15 +16,15 @@ json PersonRefJson(Store& store, std::optional<PersonId> id) {
   return {{"id", person->id}, {"name", person->name}, {"uri", person->uri}};
 }
 
-namespace {
-
-// {"public_figure": true, "recurring_in_news": true, "likely_searched": true}
 Result<ListingCriteria> CriteriaField(const json& body) {
   auto it = body.find("criteria");
+  if (it != body.end() && it->is_string() && it->get<std::string>() == "all") {
+    return ListingCriteria{true, true, true};
+  }
   if (it == body.end() || !it->is_object()) {
     return Fail(ErrorCode::kInvalidArgument,
-                "\"criteria\" must be an object with public_figure, recurring_in_news and "
-                "likely_searched");
+                "\"criteria\" must be \"all\" or an object with public_figure, "
+                "recurring_in_news and likely_searched");
   }
   ListingCriteria criteria;
   for (auto [name, flag] : {std::pair{"public_figure", &criteria.public_figure},
@@ -53,6 +53,8 @@ Result<std::vector<std::string>> AliasesField(const json& body) {
   }
   return aliases;
 }
+
+namespace {
 
 // The agency lists a person only when all three criteria hold and the
 // editor says why.

@@ -125,6 +125,12 @@ void AddCandidateRoutes(Router& router, Service& service);
 void AddAdminRoutes(Router& router, Service& service);
 void AddPrivacyRoutes(Router& router, Service& service);
 
+// The "criteria" of a request body: "all", or an object with the three
+// booleans public_figure, recurring_in_news, likely_searched, each required.
+Result<ListingCriteria> CriteriaField(const nlohmann::json& body);
+// The optional "aliases" list of strings of a request body.
+Result<std::vector<std::string>> AliasesField(const nlohmann::json& body);
+
 // {"id", "name", "uri"} of the listed person `id`; null when `id` is empty,
 // {"id"} alone when the person is gone.
 nlohmann::json PersonRefJson(Store& store, std::optional<PersonId> id);
