@@ -1,11 +1,9 @@
 // Face thumbnails cut from the photo file on the fly (facetag/discovery.h).
-// Nothing is written: the crop lives in memory for one response.
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
+// Nothing is written: the crop lives in memory for one response. The
+// cutting is vision::RenderJpeg's, as for the service's thumbnails.
 #include "facetag/discovery.h"
 #include "facetag/file_io.h"
-#include "vision/decoder.h"
+#include "facetag/vision.h"
 
 namespace facetag::discovery {
 
@@ -25,37 +23,20 @@ Result<std::vector<unsigned char>> FaceThumbnailJpeg(const std::filesystem::path
   if (!(box.width > 0 && box.height > 0)) {
     return Fail(ErrorCode::kInvalidArgument, "the face box is empty");
   }
-  vision::DecodeOptions decode;
-  decode.max_pixels = options.max_pixels;
-  auto bytes = ReadFileBytes(photo, decode.max_file_bytes);
+  vision::RenditionOptions rendition;
+  rendition.max_side = options.size;
+  // A square around the box's centre, so that the margin is the same on
+  // every side (RenderJpeg clips it to the photo).
+  const float side = std::max(box.width, box.height);
+  rendition.crop = FaceBox{box.CenterX() - side / 2, box.CenterY() - side / 2, side, side};
+  rendition.crop_margin = options.margin;
+  rendition.jpeg_quality = options.jpeg_quality;
+  rendition.decode.max_pixels = options.max_pixels;
+  auto bytes = ReadFileBytes(photo, rendition.decode.max_file_bytes);
   if (!bytes) return tl::unexpected(bytes.error());
-  try {
-    auto image = vision::DecodeImage(*bytes, decode);
-    if (!image) return tl::unexpected(image.error());
-    const cv::Mat& bgr = image->bgr;
-    // A square around the box's centre, with margin, clipped to the photo.
-    const float side = std::max(box.width, box.height) * (1 + 2 * options.margin);
-    const FaceBox square{box.CenterX() - side / 2, box.CenterY() - side / 2, side, side};
-    const FaceBox clipped =
-        ClipToFrame(square, static_cast<float>(bgr.cols), static_cast<float>(bgr.rows));
-    const cv::Rect rect(static_cast<int>(clipped.x), static_cast<int>(clipped.y),
-                        static_cast<int>(clipped.width), static_cast<int>(clipped.height));
-    if (rect.width < 1 || rect.height < 1) {
-      return Fail(ErrorCode::kInvalidArgument, "the face box lies outside " + photo.string());
-    }
-    cv::Mat crop = bgr(rect);
-    const double scale = static_cast<double>(options.size) / std::max(rect.width, rect.height);
-    cv::Mat resized;
-    cv::resize(crop, resized, cv::Size(), scale, scale,
-               scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    std::vector<unsigned char> jpeg;
-    if (!cv::imencode(".jpg", resized, jpeg, {cv::IMWRITE_JPEG_QUALITY, options.jpeg_quality})) {
-      return Fail(ErrorCode::kInternal, "JPEG encoding of a thumbnail failed");
-    }
-    return jpeg;
-  } catch (const cv::Exception& e) {
-    return Fail(ErrorCode::kCorruptImage, photo.string() + ": " + e.what());
-  }
+  auto jpeg = vision::RenderJpeg(*bytes, rendition);
+  if (!jpeg) return Fail(jpeg.error().code, photo.string() + ": " + jpeg.error().message);
+  return jpeg;
 }
 
 Result<std::vector<unsigned char>> FaceThumbnailJpeg(Store& store, FaceId face,
