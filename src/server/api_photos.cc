@@ -1,6 +1,7 @@
 // Routes of recognition, ingest, tagging by location, jobs, search and photo
 // metadata (docs/http-api.md).
 #include <fstream>
+#include <map>
 
 #include "facetag/file_io.h"
 #include "facetag/ingest.h"
@@ -259,6 +260,7 @@ void Search(Service& service, const Caller&, const httplib::Request& req,
   auto hits = service.store.archive().Search(query);
   if (!hits) return SendError(res, ToApiError(hits.error()));
   json out = json::array();
+  std::map<PersonId, std::string> name_of;
   for (const SearchHit& h : *hits) {
     json hit = {{"photo_id", h.photo},
                 {"caption", h.caption},
@@ -273,8 +275,13 @@ void Search(Service& service, const Caller&, const httplib::Request& req,
       json names = json::array();
       for (const StoredFace& f : photo->faces) {
         if (!f.tag.person) continue;
-        auto p = service.store.GetPerson(*f.tag.person);
-        if (p) names.push_back(p->name);
+        // A page of hits names the same few persons again and again.
+        auto known = name_of.find(*f.tag.person);
+        if (known == name_of.end()) {
+          auto p = service.store.GetPerson(*f.tag.person);
+          known = name_of.emplace(*f.tag.person, p ? p->name : std::string()).first;
+        }
+        if (!known->second.empty()) names.push_back(known->second);
       }
       hit["persons"] = names;
       hit["width"] = photo->info.width;
