@@ -491,7 +491,7 @@ void BM_DiscoverIncremental(benchmark::State& state) {
     truth[i] = static_cast<std::int64_t>(p);
   }
   discovery::ClusteringOptions options;
-  options.link_similarity = gallery::SimilarityAtFalseAcceptRate(Pack().thresholds, 1e-3);
+  options.link_similarity = Pack().thresholds.SimilarityAt(Pack().thresholds.cluster_link_far);
   if (mode == 0) options.index_from = n + 1;
   if (mode == 1) options.index_from = 1000;
   for (auto _ : state) {

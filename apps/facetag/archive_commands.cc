@@ -38,7 +38,7 @@ int SearchByFace(const Cli& cli, const std::string& photo, float min_similarity,
   if (!main_face) return cli.Report({ErrorCode::kNoFace, photo + ": no face found"});
   const std::vector<float>& probe = faces->faces[*main_face].embedding.values;
   if (min_similarity <= 0) {
-    min_similarity = gallery::SimilarityAtFalseAcceptRate(list->pack.thresholds, 1e-4);
+    min_similarity = list->pack.thresholds.SimilarityAt(list->pack.thresholds.face_search_far);
   }
   Archive& archive = list->store->archive();
   std::map<PhotoId, std::pair<float, FaceId>> best;  // per photo: its most similar face

@@ -28,12 +28,6 @@ struct MatchPolicy {
   float margin = -1;
 };
 
-// Similarity at which the pack's false-accept curve reaches `far`:
-// log-linear interpolation between its points, linear extrapolation in
-// log(FAR) beyond the last point, and the first point's similarity for rates
-// above the curve (never lower).
-float SimilarityAtFalseAcceptRate(const PackThresholds& thresholds, double far);
-
 // The acceptance threshold for a list of `person_count` persons.
 float ListThreshold(const PackThresholds& thresholds, const MatchPolicy& policy,
                     std::size_t person_count);
@@ -118,8 +112,8 @@ class SuppressionList {
 };
 
 // The similarity from which a face counts as an opted-out person's: the
-// pack's similarity at a false-accept rate of 1e-3 per template (about
-// 0.345 for the default pack). Lower than the list threshold of a long
+// pack's similarity at its suppression operating point (1e-3 per template,
+// about 0.345 for the default pack). Lower than the list threshold of a long
 // list, because a missed suppression tags someone who said no, while a
 // false one only leaves a face unnamed.
 float SuppressionThreshold(const PackThresholds& thresholds);

@@ -36,6 +36,31 @@ struct PackThresholds {
   float margin = 0.05f;
   // A caption mention may lower a person's threshold no further than this.
   float mention_floor = 0.35f;
+  // Face quality (FaceQuality::score) below which a face is never named,
+  // and below which it is never enrolled as a profile. 0: no floor.
+  float quality_floor_naming = 0;
+  float quality_floor_enrol = 0;
+
+  // Named operating points: the false-accept rate per comparison that each
+  // use of a similarity accepts (manifest "operating_points"; these are the
+  // defaults when the manifest names none).
+  // Enrolment: a face less like the person's other profiles than this is
+  // likely somebody else.
+  double enrol_resemblance_far = 1e-2;
+  // Opt-out: a face at least this like an opted-out person's template is
+  // theirs. Looser than the list threshold on purpose: a missed suppression
+  // tags someone who said no, a false one only leaves a face unnamed.
+  double suppression_far = 1e-3;
+  // Search by face: archived faces at least this like the query face.
+  double face_search_far = 1e-4;
+  // Discovery: two unknown faces this alike are linked into one cluster.
+  double cluster_link_far = 1e-3;
+
+  // Similarity at which the false-accept curve reaches `far`: log-linear
+  // interpolation between its points, linear extrapolation in log(FAR)
+  // beyond the last point (capped at 0.95), and the first point's
+  // similarity for rates above the curve (never lower). 1 without a curve.
+  float SimilarityAt(double far) const;
 };
 
 struct ModelFile {

@@ -56,3 +56,28 @@ inline tl::unexpected<Error> Fail(ErrorCode code, std::string message) {
     auto facetag_status_ = (expr);                                        \
     if (!facetag_status_) return tl::unexpected(facetag_status_.error()); \
   } while (false)
+
+#define FACETAG_CONCAT_INNER_(a, b) a##b
+#define FACETAG_CONCAT_(a, b) FACETAG_CONCAT_INNER_(a, b)
+
+// Evaluates a Result expression; on error returns the error from the
+// enclosing function, else declares `lhs` with the value moved out:
+//   FACETAG_ASSIGN_OR_RETURN(auto person, store.GetPerson(id));
+// `lhs` is a declaration or an existing variable; it takes the value.
+#define FACETAG_ASSIGN_OR_RETURN(lhs, expr) \
+  FACETAG_ASSIGN_OR_RETURN_IMPL_(FACETAG_CONCAT_(facetag_result_, __LINE__), lhs, expr)
+#define FACETAG_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr)        \
+  auto result = (expr);                                          \
+  if (!result) return tl::unexpected(std::move(result).error()); \
+  lhs = std::move(*result)
+
+namespace facetag::detail {
+[[noreturn]] void CheckFailed(const char* condition, const char* file, int line);
+}  // namespace facetag::detail
+
+// A programmer's invariant (never user input): when it does not hold, the
+// process prints where and aborts. Stays on in release builds.
+#define FACETAG_CHECK(condition)                                                         \
+  do {                                                                                   \
+    if (!(condition)) ::facetag::detail::CheckFailed(#condition, __FILE__, __LINE__);    \
+  } while (false)

@@ -57,12 +57,34 @@ float CosineSimilarity(const std::vector<float>& a, const std::vector<float>& b)
 // Normalises `values` to unit length in place; a zero vector stays zero.
 void NormalizeL2(std::vector<float>& values);
 
+// The main reason a detection is not a usable face for recognition.
+enum class QualityIssue {
+  kNone,         // usable
+  kNotAFace,     // the landmarks do not fit a face (a hand, a jacket, a pattern)
+  kTooSmall,     // too few pixels between the eyes for a reliable embedding
+  kBlurred,      // too little detail (motion or focus blur, heavy compression)
+  kProfileView,  // turned too far from the camera
+  kCutOff,       // a large part of the face lies outside the photo
+};
+
+// "none", "not_a_face", "too_small", "blurred", "profile_view", "cut_off".
+const char* QualityIssueName(QualityIssue issue);
+
+// How usable a detected face is for recognition: one score, comparable with
+// the model pack's floors (PackThresholds::quality_floor_*), and the main
+// reason when it is low.
+struct FaceQuality {
+  float score = 1;  // [0, 1], higher is more usable
+  QualityIssue issue = QualityIssue::kNone;
+};
+
 // Everything the vision pipeline derives from one face.
 struct DetectedFace {
   FaceBox box;                // pixels, displayed orientation
   float detection_score = 0;  // detector confidence in [0, 1]
   Landmarks68 landmarks{};    // pixels, displayed orientation
   Embedding embedding;
+  FaceQuality quality;
 };
 
 // The faces of one photo and the facts about the photo they came from.

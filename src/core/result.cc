@@ -1,5 +1,8 @@
 #include "facetag/result.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace facetag {
 
 const char* ErrorCodeName(ErrorCode code) {
@@ -33,5 +36,14 @@ const char* ErrorCodeName(ErrorCode code) {
   }
   return "internal";
 }
+
+namespace detail {
+
+void CheckFailed(const char* condition, const char* file, int line) {
+  std::fprintf(stderr, "facetag: invariant failed at %s:%d: %s\n", file, line, condition);
+  std::abort();
+}
+
+}  // namespace detail
 
 }  // namespace facetag

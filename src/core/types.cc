@@ -38,4 +38,22 @@ void NormalizeL2(std::vector<float>& values) {
   for (float& v : values) v *= inv;
 }
 
+const char* QualityIssueName(QualityIssue issue) {
+  switch (issue) {
+    case QualityIssue::kNone:
+      return "none";
+    case QualityIssue::kNotAFace:
+      return "not_a_face";
+    case QualityIssue::kTooSmall:
+      return "too_small";
+    case QualityIssue::kBlurred:
+      return "blurred";
+    case QualityIssue::kProfileView:
+      return "profile_view";
+    case QualityIssue::kCutOff:
+      return "cut_off";
+  }
+  return "none";
+}
+
 }  // namespace facetag

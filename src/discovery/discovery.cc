@@ -81,8 +81,8 @@ DiscoveryOptions OptionsForPack(const ModelPack& pack) {
   o.model_id = pack.id;
   o.dimension = pack.embedding_size;
   const PackThresholds& t = pack.thresholds;
-  o.clustering.link_similarity = gallery::SimilarityAtFalseAcceptRate(t, 1e-3);
-  o.suppression.min_similarity = gallery::SimilarityAtFalseAcceptRate(t, 1e-3);
+  o.clustering.link_similarity = t.SimilarityAt(t.cluster_link_far);
+  o.suppression.min_similarity = t.SimilarityAt(t.suppression_far);
   return o;
 }
 

@@ -20,27 +20,11 @@ const char* DecisionName(Decision decision) {
   return "unknown";
 }
 
-float SimilarityAtFalseAcceptRate(const PackThresholds& thresholds, double far) {
-  const auto& curve = thresholds.far_curve;
-  if (curve.empty()) return 1.0f;  // no calibration: accept nothing
-  if (curve.size() == 1 || far >= curve.front().false_accept_rate) return curve.front().similarity;
-  far = std::max(far, 1e-12);
-  const double target = std::log10(far);
-  std::size_t upper = 1;  // first point with a rate <= far, or the last
-  while (upper + 1 < curve.size() && curve[upper].false_accept_rate > far) ++upper;
-  const FarPoint& a = curve[upper - 1];
-  const FarPoint& b = curve[upper];
-  const double la = std::log10(a.false_accept_rate), lb = std::log10(b.false_accept_rate);
-  const double t = (target - la) / (lb - la);
-  const double s = a.similarity + t * (b.similarity - a.similarity);
-  return static_cast<float>(std::min(s, 0.95));
-}
-
 float ListThreshold(const PackThresholds& thresholds, const MatchPolicy& policy,
                     std::size_t person_count) {
   const double per_comparison =
       policy.false_accept_per_face / static_cast<double>(std::max<std::size_t>(1, person_count));
-  return SimilarityAtFalseAcceptRate(thresholds, per_comparison);
+  return thresholds.SimilarityAt(per_comparison);
 }
 
 Matcher Matcher::Build(const std::string& model_id, int dimension,
@@ -131,7 +115,7 @@ bool SuppressionList::Suppresses(const Embedding& face) const {
 }
 
 float SuppressionThreshold(const PackThresholds& thresholds) {
-  return SimilarityAtFalseAcceptRate(thresholds, 1e-3);
+  return thresholds.SimilarityAt(thresholds.suppression_far);
 }
 
 }  // namespace facetag::gallery

@@ -33,13 +33,13 @@ PackThresholds Curve() {
   return t;
 }
 
-TEST(SimilarityAtFalseAcceptRate, InterpolatesInLogSpaceAndClamps) {
+TEST(PackThresholdsSimilarityAt, InterpolatesInLogSpaceAndClamps) {
   const PackThresholds t = Curve();
-  EXPECT_FLOAT_EQ(SimilarityAtFalseAcceptRate(t, 1e-3), 0.35f);
-  EXPECT_NEAR(SimilarityAtFalseAcceptRate(t, std::sqrt(1e-3 * 1e-4)), 0.385f, 1e-4);
-  EXPECT_FLOAT_EQ(SimilarityAtFalseAcceptRate(t, 0.5), 0.25f);     // never below the curve
-  EXPECT_NEAR(SimilarityAtFalseAcceptRate(t, 1e-6), 0.56f, 1e-4);  // extrapolated
-  EXPECT_LE(SimilarityAtFalseAcceptRate(t, 1e-30), 0.95f);
+  EXPECT_FLOAT_EQ(t.SimilarityAt(1e-3), 0.35f);
+  EXPECT_NEAR(t.SimilarityAt(std::sqrt(1e-3 * 1e-4)), 0.385f, 1e-4);
+  EXPECT_FLOAT_EQ(t.SimilarityAt(0.5), 0.25f);     // never below the curve
+  EXPECT_NEAR(t.SimilarityAt(1e-6), 0.56f, 1e-4);  // extrapolated
+  EXPECT_LE(t.SimilarityAt(1e-30), 0.95f);
 }
 
 TEST(ListThreshold, GrowsWithTheList) {

@@ -86,7 +86,7 @@ Result<EnrollOutcome> Enroller::Enroll(const Person& person, const EnrollRequest
   if (!request.force) {
     // Below the similarity that only 1 in 100 pairs of different people
     // reach, the photo most likely shows someone else.
-    const float resemblance_floor = gallery::SimilarityAtFalseAcceptRate(pack_.thresholds, 1e-2);
+    const float resemblance_floor = pack_.thresholds.SimilarityAt(pack_.thresholds.enrol_resemblance_far);
     if (outcome.resemblance && *outcome.resemblance < resemblance_floor) {
       return Fail(ErrorCode::kRejected,
                   name + ": the face does not resemble " + person.name + "'s " +

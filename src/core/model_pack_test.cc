@@ -91,6 +91,35 @@ TEST_F(ModelPackTest, LoadsAndResolvesFiles) {
   EXPECT_EQ(pack->thresholds.far_curve_source, "made up");
 }
 
+TEST_F(ModelPackTest, OperatingPointsDefaultAndAreReadFromTheManifest) {
+  auto pack = LoadModelPack(manifest_, models_);
+  ASSERT_TRUE(pack) << pack.error().message;
+  EXPECT_DOUBLE_EQ(pack->thresholds.enrol_resemblance_far, 1e-2);
+  EXPECT_DOUBLE_EQ(pack->thresholds.suppression_far, 1e-3);
+
+  std::string text = Manifest(R"([{"far": 1e-3, "similarity": 0.35}])");
+  text.insert(text.rfind('}'), R"(, "operating_points": {"suppression": 1e-4, "face_search": 1e-5})");
+  WriteFile(manifest_, text);
+  pack = LoadModelPack(manifest_, models_);
+  ASSERT_TRUE(pack) << pack.error().message;
+  EXPECT_DOUBLE_EQ(pack->thresholds.suppression_far, 1e-4);
+  EXPECT_DOUBLE_EQ(pack->thresholds.face_search_far, 1e-5);
+  EXPECT_DOUBLE_EQ(pack->thresholds.enrol_resemblance_far, 1e-2);
+}
+
+TEST_F(ModelPackTest, UnknownOrOutOfRangeOperatingPointIsModelError) {
+  for (const char* points : {R"({"suppresion": 1e-3})", R"({"suppression": 2})"}) {
+    std::string text = Manifest(R"([{"far": 1e-3, "similarity": 0.35}])");
+    text.insert(text.rfind('}'), std::string(R"(, "operating_points": )") + points);
+    WriteFile(manifest_, text);
+    auto pack = LoadModelPack(manifest_, models_);
+    ASSERT_FALSE(pack) << points;
+    EXPECT_EQ(pack.error().code, ErrorCode::kModel);
+    EXPECT_NE(pack.error().message.find("operating_points"), std::string::npos)
+        << pack.error().message;
+  }
+}
+
 TEST_F(ModelPackTest, FarCurveIsSortedByDecreasingRate) {
   auto pack = LoadModelPack(manifest_, models_);
   ASSERT_TRUE(pack) << pack.error().message;

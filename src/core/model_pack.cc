@@ -1,6 +1,7 @@
 #include "facetag/model_pack.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -10,7 +11,7 @@
 #include "facetag/file_io.h"
 #include "facetag/hash.h"
 
-// Build-time defaults; the vision target sets them from the CMake cache
+// Build-time defaults; the core target sets them from the CMake cache
 // variables of the same names. The fallbacks are relative to the working
 // directory, which suits a binary run from the project root.
 #ifndef FACETAG_DEFAULT_PACK
@@ -159,6 +160,30 @@ std::string ParseThresholds(const json& value, PackThresholds* thresholds) {
   return {};
 }
 
+// operating_points (optional): {"enrol_resemblance": 1e-2, "suppression":
+// 1e-3, "face_search": 1e-4, "cluster_link": 1e-3}; each a rate in (0, 1).
+std::string ParseOperatingPoints(const json& value, PackThresholds* thresholds) {
+  if (!value.is_object()) return "operating_points must be an object";
+  const std::pair<const char*, double*> known[] = {
+      {"enrol_resemblance", &thresholds->enrol_resemblance_far},
+      {"suppression", &thresholds->suppression_far},
+      {"face_search", &thresholds->face_search_far},
+      {"cluster_link", &thresholds->cluster_link_far},
+  };
+  for (const auto& [key, rate] : value.items()) {
+    double* target = nullptr;
+    for (const auto& [name, field] : known) {
+      if (key == name) target = field;
+    }
+    if (!target) return "operating_points." + key + " is not a known operating point";
+    if (!rate.is_number() || !(rate.get<double>() > 0 && rate.get<double>() < 1)) {
+      return "operating_points." + key + " must be a false-accept rate in (0, 1)";
+    }
+    *target = rate.get<double>();
+  }
+  return {};
+}
+
 // Fills `pack` from the manifest's JSON; files are resolved under
 // `model_dir`/<id>/. Returns an empty string or what is wrong.
 std::string ParseManifest(const json& root, const fs::path& model_dir, ModelPack* pack) {
@@ -213,7 +238,10 @@ std::string ParseManifest(const json& root, const fs::path& model_dir, ModelPack
 
   const json* thresholds = fields.Find("thresholds", true, "an object", &error);
   if (!error.empty()) return error;
-  return ParseThresholds(*thresholds, &pack->thresholds);
+  error = ParseThresholds(*thresholds, &pack->thresholds);
+  if (!error.empty()) return error;
+  const json* points = fields.Find("operating_points", false, "an object", &error);
+  return points ? ParseOperatingPoints(*points, &pack->thresholds) : std::string();
 }
 
 Result<void> CheckFile(const ModelFile& file, const fs::path& manifest, bool verify_hash) {
@@ -245,6 +273,22 @@ fs::path FromEnvironment(const char* variable, const char* fallback) {
 }
 
 }  // namespace
+
+float PackThresholds::SimilarityAt(double far) const {
+  const auto& curve = far_curve;
+  if (curve.empty()) return 1.0f;  // no calibration: accept nothing
+  if (curve.size() == 1 || far >= curve.front().false_accept_rate) return curve.front().similarity;
+  far = std::max(far, 1e-12);
+  const double target = std::log10(far);
+  std::size_t upper = 1;  // first point with a rate <= far, or the last
+  while (upper + 1 < curve.size() && curve[upper].false_accept_rate > far) ++upper;
+  const FarPoint& a = curve[upper - 1];
+  const FarPoint& b = curve[upper];
+  const double la = std::log10(a.false_accept_rate), lb = std::log10(b.false_accept_rate);
+  const double t = (target - la) / (lb - la);
+  const double s = a.similarity + t * (b.similarity - a.similarity);
+  return static_cast<float>(std::min(s, 0.95));
+}
 
 fs::path ModelPack::FileFor(const std::string& role) const {
   for (const auto& file : files) {
