@@ -22,9 +22,8 @@
 #include "facetag/hash.h"
 #include "facetag/gallery.h"
 #include "facetag/metadata.h"
-#include "facetag/ingest.h"
+#include "facetag/app.h"
 #include "facetag/pipeline.h"
-#include "facetag/rematch.h"
 #include "vision/aligner.h"
 #include "vision/decoder.h"
 #include "vision/embedder.h"
@@ -178,7 +177,7 @@ void BM_Match(benchmark::State& state) {
   Embedding probe{"m", std::vector<float>(kDim)};
   for (float& v : probe.values) v = normal(rng);
   NormalizeL2(probe.values);
-  for (auto _ : state) benchmark::DoNotOptimize(matcher.Identify(probe, 0.5f, 0.05f));
+  for (auto _ : state) benchmark::DoNotOptimize(matcher.Rank(probe, 2));
   state.counters["profiles"] = static_cast<double>(profiles_count);
   state.counters["persons"] = static_cast<double>(matcher.person_count());
 }
@@ -251,12 +250,16 @@ void BM_Ingest(benchmark::State& state) {
       profile.embedding = embedding;
       (void)(*store)->AddProfile(profile);
     }
-    auto list = pipeline::Recognizer::Load(**store, Pack());
-    pipeline::IngestOptions options;
+    const auto photo_files = PhotoFiles::Disk();
+    app::App app(**store, Pack(), *photo_files);
+    app::BatchOptions options;
     options.workers = 2;
-    options.write_metadata = write;
+    options.ingest.write_metadata = write;
+    std::vector<std::string> locations;
+    for (const auto& file : files) locations.push_back(file.string());
     state.ResumeTiming();
-    auto summary = pipeline::Ingest(**store, Pack(), *list, files, options);
+    auto summary =
+        app.Ingest(locations, [] { return vision::FaceAnalyzer::Create(Pack()); }, options);
     if (!summary || summary->ingested + summary->skipped != files.size()) {
       state.SkipWithError("ingest failed");
     } else {
@@ -310,9 +313,10 @@ void BM_Rematch(benchmark::State& state) {
     }
     if (!(*store)->archive().AddPhoto(photo)) state.SkipWithError("AddPhoto failed");
   }
-  auto list = pipeline::Recognizer::Load(**store, Pack());
+  const auto photo_files = PhotoFiles::Disk();
+  app::App app(**store, Pack(), *photo_files);
   for (auto _ : state) {
-    auto summary = pipeline::Rematch((*store)->archive(), *list);
+    auto summary = app.Rematch({});
     if (!summary) state.SkipWithError("rematch failed");
   }
   state.counters["faces/s"] = benchmark::Counter(static_cast<double>(faces * state.iterations()),

@@ -7,8 +7,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "facetag/ingest.h"
+#include "facetag/app.h"
 #include "metadata/metadata_exiftool.h"
+#include "facetag/pipeline.h"
 #include "test_data.h"
 
 namespace facetag {
@@ -21,21 +22,14 @@ using testing::DefaultPack;
 class SearchByPersonTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = testing::TempDir("archive-search");
+    root_ = bench_.dir();
     db_ = root_ / "facetag.db";
-    auto store = Store::OpenSqlite(db_);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
-    ASSERT_TRUE(analyzer);
+    store_ = &bench_.store();
     for (const auto& [name, photo] :
          {std::pair{"Barack Obama", "obama2.jpg"}, std::pair{"Joe Biden", "biden.jpg"}}) {
-      auto person = store_->AddPerson({name, {}, "test", {}});
-      ASSERT_TRUE(person);
-      pipeline::Enroller enroller(*store_, **analyzer, DefaultPack());
-      pipeline::EnrollRequest request;
-      request.photo = DataFile(std::string("photos/face_recognition/examples/") + photo);
-      ASSERT_TRUE(enroller.Enroll(*person, request));
+      const Person person = bench_.List(name);
+      ASSERT_TRUE(
+          bench_.Enrol(person, DataFile(std::string("photos/face_recognition/examples/") + photo)));
     }
     // Captions written into copies; two of them name Biden, who is not in
     // the picture.
@@ -53,11 +47,9 @@ class SearchByPersonTest : public ::testing::Test {
         metadata::test_util::ExiftoolWrite(copy, {"-IPTC:Caption-Abstract=" + caption});
       }
     }
-    auto list = pipeline::Recognizer::Load(*store_, DefaultPack());
-    ASSERT_TRUE(list);
     auto files = pipeline::ListPhotoFiles(incoming);
     ASSERT_TRUE(files);
-    auto summary = pipeline::Ingest(*store_, DefaultPack(), *list, *files, {});
+    auto summary = bench_.Ingest(*files);
     ASSERT_TRUE(summary) << summary.error().message;
     ASSERT_EQ(summary->ingested, 4u);
   }
@@ -73,8 +65,9 @@ class SearchByPersonTest : public ::testing::Test {
     return out;
   }
 
+  testing::Workbench bench_{"archive-search"};
   fs::path root_, db_;
-  std::unique_ptr<Store> store_;
+  Store* store_ = nullptr;
 };
 
 TEST_F(SearchByPersonTest, PersonSearchReturnsExactlyThePicturedPhotos) {

@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "facetag/decision.h"
 #include "test_data.h"
 
 namespace facetag {
@@ -56,13 +58,14 @@ TEST(Cli, PersonLifecycleWithJsonAndExitCodes) {
   const auto db = testing::TempDir("cli") / "list.db";
   const std::string g = "--db " + Quote(db) + " --json ";
   const CommandRun add =
-      Facetag(g + "person add 'Mark Rutte' --alias Rutte --notes 'Prime minister'");
+      Facetag(g + "person add 'Mark Rutte' --alias Rutte --notes 'Prime minister' --criteria all");
   ASSERT_EQ(add.exit_code, 0) << add.out;
   const auto person = nlohmann::json::parse(add.out);
   EXPECT_EQ(person["name"], "Mark Rutte");
   EXPECT_EQ(person["uri"].get<std::string>().rfind("urn:uuid:", 0), 0u);
 
-  EXPECT_EQ(Facetag(g + "person add 'mark rutte'").exit_code, 4);  // already listed
+  EXPECT_EQ(Facetag(g + "person add 'mark rutte' --notes x --criteria all").exit_code,
+            4);  // already listed
   const CommandRun show = Facetag(g + "person show rutte");        // by alias
   ASSERT_EQ(show.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(show.out)["uri"], person["uri"]);
@@ -81,7 +84,7 @@ TEST(Cli, EnrolRecogniseCompare) {
   const auto db = testing::TempDir("cli-recognize") / "list.db";
   const std::string g = "--db " + Quote(db) + " --json ";
   const auto examples = DataFile("photos/face_recognition/examples");
-  ASSERT_EQ(Facetag(g + "person add 'Barack Obama'").exit_code, 0);
+  ASSERT_EQ(Facetag(g + "person add 'Barack Obama' --notes '44th president' --criteria all").exit_code, 0);
   const CommandRun enrolled = Facetag(g + "enroll 'Barack Obama' " + Quote(examples / "obama.jpg"));
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.out;
   EXPECT_EQ(Facetag(g + "enroll 'Barack Obama' " + Quote(examples / "two_people.jpg")).exit_code,
@@ -151,7 +154,7 @@ TEST(Cli, ArchiveWorkflowWithMetadata) {
   const auto root = testing::TempDir("cli-archive");
   const std::string g = "--db " + Quote(root / "facetag.db") + " --json ";
   const auto examples = DataFile("photos/face_recognition/examples");
-  ASSERT_EQ(Facetag(g + "person add 'Barack Obama'").exit_code, 0);
+  ASSERT_EQ(Facetag(g + "person add 'Barack Obama' --notes '44th president' --criteria all").exit_code, 0);
   ASSERT_EQ(Facetag(g + "enroll 'Barack Obama' " + Quote(examples / "obama2.jpg")).exit_code, 0);
   const auto folder = root / "incoming";
   std::filesystem::create_directories(folder);
@@ -200,6 +203,129 @@ TEST(Cli, ArchiveWorkflowWithMetadata) {
   EXPECT_NE(persons_in("obama.jpg").find("Barack Obama"), std::string::npos);
   ASSERT_EQ(Facetag(g + "person remove 'Barack Obama' --write-metadata").exit_code, 0);
   EXPECT_EQ(persons_in("obama.jpg").find("Barack Obama"), std::string::npos);
+}
+
+// The names exiftool finds in a photo's PersonInImage, in file order.
+std::vector<std::string> PersonsIn(const std::filesystem::path& photo) {
+  std::string out;
+  FILE* pipe = popen(("exiftool -j -PersonInImage " + Quote(photo)).c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (pipe && std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
+  if (pipe) pclose(pipe);
+  const auto json = nlohmann::json::parse(out, nullptr, false);
+  std::vector<std::string> names;
+  if (!json.is_array() || !json[0].contains("PersonInImage")) return names;
+  const auto& value = json[0]["PersonInImage"];
+  if (value.is_string()) return {value.get<std::string>()};
+  for (const auto& name : value) names.push_back(name.get<std::string>());
+  return names;
+}
+
+// Obama and Biden enrolled from their portraits, and a writable copy of
+// two_people.jpg (Obama left, Biden right) in in/: the new user's setup of
+// the reproductions.
+class CliReproduction : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = testing::TempDir(std::string("cli-repro-") +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    g_ = "--db " + Quote(root_ / "facetag.db") + " --json ";
+    const auto examples = DataFile("photos/face_recognition/examples");
+    for (const auto& [name, photo] :
+         {std::pair{"Barack Obama", "obama.jpg"}, std::pair{"Joe Biden", "biden.jpg"}}) {
+      ASSERT_EQ(Run(std::string("person add '") + name + "' --notes 'in the news' --criteria all")
+                    .exit_code,
+                0);
+      ASSERT_EQ(Run(std::string("enroll '") + name + "' " + Quote(examples / photo)).exit_code, 0);
+    }
+    std::filesystem::create_directories(root_ / "in");
+    photo_ = root_ / "in" / "two_people.jpg";
+    std::filesystem::copy_file(examples / "two_people.jpg", photo_);
+    std::filesystem::permissions(photo_, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::add);
+  }
+
+  CommandRun Run(const std::string& args) { return Facetag(g_ + args); }
+
+  // The archive's faces of the photo: face id and name (or "").
+  std::vector<std::pair<int, std::string>> ArchivedFaces() {
+    std::vector<std::pair<int, std::string>> faces;
+    for (const char* name : {"Barack Obama", "Joe Biden"}) {
+      const auto found = nlohmann::json::parse(Run(std::string("search '") + name + "'").out);
+      for (const auto& hit : found["results"]) faces.emplace_back(hit["face"].get<int>(), name);
+    }
+    std::sort(faces.begin(), faces.end());
+    return faces;
+  }
+
+  std::filesystem::path root_, photo_;
+  std::string g_;
+};
+
+TEST_F(CliReproduction, ForcedReingestAfterARejectionWritesWhatTheArchiveSays) {
+  const CommandRun first = Run("ingest --write-metadata " + Quote(root_ / "in"));
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_EQ(PersonsIn(photo_), (std::vector<std::string>{"Barack Obama", "Joe Biden"}));
+  const auto faces = ArchivedFaces();
+  ASSERT_EQ(faces.size(), 2u);
+  ASSERT_EQ(faces[0].second, "Barack Obama");
+  const CommandRun reject = Run("tag-review reject " + std::to_string(faces[0].first) +
+                                " 'Barack Obama' --write-metadata");
+  ASSERT_EQ(reject.exit_code, 0) << reject.out;
+  EXPECT_EQ(PersonsIn(photo_), std::vector<std::string>{"Joe Biden"});
+
+  const CommandRun again = Run("ingest --force --write-metadata " + Quote(root_ / "in"));
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["tagged"], 1) << "counts are what is stored";
+  EXPECT_EQ(PersonsIn(photo_), std::vector<std::string>{"Joe Biden"});
+  const auto after = ArchivedFaces();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].second, "Joe Biden");
+}
+
+TEST_F(CliReproduction, RematchAfterAConfirmationNamesNobodyTwice) {
+  ASSERT_EQ(Run("ingest --write-metadata " + Quote(root_ / "in")).exit_code, 0);
+  const auto faces = ArchivedFaces();
+  ASSERT_EQ(faces.size(), 2u);
+  // The editor says the left face is Joe Biden, without writing the file.
+  ASSERT_EQ(Run("tag-review confirm " + std::to_string(faces[0].first) + " 'Joe Biden'").exit_code,
+            0);
+  const CommandRun rematch = Run("rematch --write-metadata");
+  ASSERT_EQ(rematch.exit_code, 0) << rematch.out;
+  EXPECT_TRUE(nlohmann::json::parse(rematch.out)["metadata_errors"].empty()) << rematch.out;
+  const auto after = ArchivedFaces();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0], (std::pair<int, std::string>{faces[0].first, "Joe Biden"}));
+  // The rematch also brought the file up to the editor's word.
+  EXPECT_EQ(PersonsIn(photo_), std::vector<std::string>{"Joe Biden"});
+}
+
+TEST_F(CliReproduction, ListingRuleIsRefusedWithoutJustificationOrCriteria) {
+  const CommandRun bare = Run("person add 'Kamala Harris'");
+  EXPECT_EQ(bare.exit_code, 2) << bare.out;
+  EXPECT_NE(bare.out.find("justification"), std::string::npos) << bare.out;
+  const CommandRun no_criteria = Run("person add 'Kamala Harris' --notes 'Vice President'");
+  EXPECT_EQ(no_criteria.exit_code, 4) << no_criteria.out;
+  const auto refusal = nlohmann::json::parse(no_criteria.out)["error"];
+  const auto rule = CheckListing({}, "Vice President");
+  EXPECT_EQ(refusal["code"], ErrorCodeName(rule.error().code));
+  EXPECT_EQ(refusal["message"], rule.error().message);
+  const CommandRun partial =
+      Run("person add 'Kamala Harris' --notes 'Vice President' --criteria public,recurring");
+  EXPECT_EQ(partial.exit_code, 4);
+  EXPECT_EQ(nlohmann::json::parse(Run("person list").out).size(), 2u);
+  // An edit cannot leave a listed person without the criteria either.
+  EXPECT_EQ(Run("person edit 'Joe Biden' --criteria public").exit_code, 4);
+}
+
+TEST(Cli, ReadOnlyCommandsNeverCreateADatabase) {
+  const auto db = testing::TempDir("cli-readonly") / "missing.db";
+  for (const char* command : {"person list", "search 'Joe Biden'", "candidates", "rematch"}) {
+    const CommandRun run = Facetag("--db " + Quote(db) + " --json " + command);
+    EXPECT_EQ(run.exit_code, 3) << command << ": " << run.out;
+    EXPECT_NE(run.out.find(db.string()), std::string::npos) << command << ": " << run.out;
+    EXPECT_FALSE(std::filesystem::exists(db)) << command;
+  }
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Ingest as an agency runs it: a folder of photos, interrupted and resumed.
-#include "facetag/ingest.h"
+#include "facetag/hash.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -57,9 +57,9 @@ TEST(Ingest, PhotoIdentityIgnoresJpegMetadata) {
   // A comment segment (COM) inserted after SOI: metadata only.
   const std::vector<unsigned char> comment = {0xFF, 0xFE, 0x00, 0x07, 'h', 'e', 'l', 'l', 'o'};
   edited.insert(edited.begin() + 2, comment.begin(), comment.end());
-  EXPECT_EQ(pipeline::PhotoIdentity(*photo), pipeline::PhotoIdentity(edited));
+  EXPECT_EQ(PhotoIdentity(*photo), PhotoIdentity(edited));
   edited.back() ^= 0x01;  // image data changed
-  EXPECT_NE(pipeline::PhotoIdentity(*photo), pipeline::PhotoIdentity(edited));
+  EXPECT_NE(PhotoIdentity(*photo), PhotoIdentity(edited));
 }
 
 // Killing ingest at a random moment (SIGKILL: no chance to clean up) and

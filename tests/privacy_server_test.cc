@@ -8,9 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "facetag/ingest.h"
+#include "facetag/app.h"
 #include "facetag/server.h"
 #include "facetag/store.h"
+#include "facetag/pipeline.h"
 #include "test_data.h"
 
 namespace facetag {
@@ -192,11 +193,9 @@ TEST_F(PrivacyApiTest, RequestsLookupAccessExportAuditAndPurge) {
 
 TEST_F(PrivacyApiTest, PhotoExportDownloadAndOptOut) {
   ListObama();
-  auto list = pipeline::Recognizer::Load(*store_, testing::DefaultPack());
-  ASSERT_TRUE(list);
   auto files = pipeline::ListPhotoFiles(photos_);
   ASSERT_TRUE(files);
-  auto ingested = pipeline::Ingest(*store_, testing::DefaultPack(), *list, *files, {});
+  auto ingested = testing::IngestFiles(*store_, *files);
   ASSERT_TRUE(ingested && ingested->ingested == 4u);
 
   Answer started = Call("POST", "/api/v1/privacy/exports", Role::kPrivacy,

@@ -16,7 +16,8 @@
 #include <thread>
 
 #include "facetag/file_io.h"
-#include "facetag/ingest.h"
+#include "facetag/app.h"
+#include "facetag/hash.h"
 #include "metadata/metadata_exiftool.h"
 #include "store/sqlite_common.h"
 #include "test_data.h"
@@ -96,6 +97,16 @@ class PrivacyFlowTest : public ::testing::Test {
     auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
     ASSERT_TRUE(analyzer);
     analyzer_ = std::move(*analyzer);
+    files_ = PhotoFiles::Disk();
+    app_ = std::make_unique<app::App>(*store_, DefaultPack(), *files_);
+  }
+
+  // What the service and the CLI give the privacy jobs: the archive's names.
+  privacy::JobRunOptions JobOptions() {
+    privacy::JobRunOptions options;
+    options.archived_tags = [this](PhotoId photo) { return app_->ArchivedTags(photo); };
+    options.rewrite_photo = [this](PhotoId photo) { return app_->WriteTags(photo); };
+    return options;
   }
 
   fs::path db() const { return root_ / "facetag.db"; }
@@ -109,23 +120,23 @@ class PrivacyFlowTest : public ::testing::Test {
     listed.name = name;
     listed.justification = "public office";
     listed.criteria = {true, true, true};
-    auto person = store_->AddPerson(listed);
+    auto person = app_->ListPerson(listed, "editor");
     EXPECT_TRUE(person) << person.error().message;
-    pipeline::Enroller enroller(*store_, *analyzer_, DefaultPack());
-    pipeline::EnrollRequest request;
-    request.photo = DataFile(photo);
-    auto enrolled = enroller.Enroll(*person, request);
+    auto bytes = ReadFileBytes(DataFile(photo), 1 << 26);
+    EXPECT_TRUE(bytes);
+    app::EnrolRequest request;
+    request.location = DataFile(photo).string();
+    auto enrolled = app_->Enrol(person->id, *bytes, request, *analyzer_, "editor");
     EXPECT_TRUE(enrolled) << enrolled.error().message;
     return *person;
   }
 
-  pipeline::IngestSummary Ingest(const std::vector<fs::path>& files, bool write, bool force) {
-    auto list = pipeline::Recognizer::Load(*store_, DefaultPack());
-    EXPECT_TRUE(list) << list.error().message;
-    pipeline::IngestOptions options;
+  app::IngestSummary Ingest(const std::vector<fs::path>& files, bool write, bool force) {
+    app::IngestOptions options;
     options.write_metadata = write;
     options.force = force;
-    auto summary = pipeline::Ingest(*store_, DefaultPack(), *list, files, options);
+    app_->Refresh();  // the list may have changed behind this App (an opt-out)
+    auto summary = testing::IngestFiles(*store_, files, options);
     EXPECT_TRUE(summary) << summary.error().message;
     EXPECT_TRUE(summary->errors.empty()) << summary->errors.front().second.message;
     return *summary;
@@ -151,6 +162,8 @@ class PrivacyFlowTest : public ::testing::Test {
   fs::path incoming_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<vision::FaceAnalyzer> analyzer_;
+  std::unique_ptr<PhotoFiles> files_;
+  std::unique_ptr<app::App> app_;
 };
 
 constexpr char kExamples[] = "photos/face_recognition/examples/";
@@ -194,7 +207,7 @@ TEST_F(PrivacyFlowTest, OptOutSticksInTheArchiveTheFilesFutureIngestsAndTheDatab
   EXPECT_EQ(report->outcome.profiles_deleted, 1);
   EXPECT_EQ(report->outcome.faces_deleted, 3);
   EXPECT_EQ(report->outcome.photos.size(), 3u);
-  auto job = privacy::RunJob(*store_, report->outcome.job, {});
+  auto job = privacy::RunJob(*store_, report->outcome.job, JobOptions());
   ASSERT_TRUE(job) << job.error().message;
   EXPECT_EQ(job->job.status, JobStatus::kDone);
   EXPECT_EQ(Json::parse(job->job.result)["rewritten"], 3);
@@ -320,7 +333,7 @@ TEST_F(PrivacyFlowTest, AccessExportAndLookupTellEverythingButTheEmbeddings) {
   auto bytes = ReadFileBytes(
       DataFile(std::string(kExamples) + "knn_examples/train/biden/biden2.jpg"), 1 << 26);
   ASSERT_TRUE(bytes);
-  auto by_photo = privacy::LookupPhoto(*store_, DefaultPack(), *analyzer_, *bytes);
+  auto by_photo = app_->LookupPhoto(*bytes, *analyzer_);
   ASSERT_TRUE(by_photo) << by_photo.error().message;
   EXPECT_TRUE(by_photo->listed);
   ASSERT_FALSE(by_photo->persons.empty());
@@ -348,7 +361,7 @@ TEST_F(PrivacyFlowTest, PhotoExportHasTheNamesExpiresAndNoEntryEscapes) {
   std::vector<PhotoId> ids;
   for (const char* sha_source : {"two_people.jpg", "..\\..\\escape.jpg"}) {
     auto bytes = ReadFileBytes(incoming_ / sha_source, 1 << 26);
-    auto state = store_->archive().FindPhoto(pipeline::PhotoIdentity(*bytes));
+    auto state = store_->archive().FindPhoto(PhotoIdentity(*bytes));
     ASSERT_TRUE(state && *state);
     ids.push_back((*state)->id);
   }
@@ -371,7 +384,7 @@ TEST_F(PrivacyFlowTest, PhotoExportHasTheNamesExpiresAndNoEntryEscapes) {
   auto ticket = privacy::StartPhotoExport(*store_, request);
   ASSERT_TRUE(ticket) << ticket.error().message;
   ASSERT_EQ(ticket->token.size(), 64u);
-  privacy::JobRunOptions options;
+  privacy::JobRunOptions options = JobOptions();
   options.export_folder = root_ / "exports";
   options.now = std::chrono::sys_days(std::chrono::year(2026) / 11 / 26);
   options.download_token = ticket->token;

@@ -7,7 +7,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <sstream>
 
-#include "facetag/pipeline.h"
 #include "test_data.h"
 
 namespace facetag {
@@ -19,45 +18,37 @@ using testing::TempDir;
 
 class RecognitionTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto store = Store::OpenSqlite(TempDir("recognition") / "facetag.db");
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
-    ASSERT_TRUE(analyzer) << analyzer.error().message;
-    analyzer_ = std::move(*analyzer);
+  Person List(const std::string& name) { return bench_.List(name); }
+
+  Result<app::EnrolOutcome> Enroll(const Person& person, const std::string& photo,
+                                   std::optional<int> face = std::nullopt) {
+    return bench_.Enrol(person, DataFile(photo), face);
   }
 
-  Person List(const std::string& name) {
-    auto person = store_->AddPerson({name, {}, "test", {}});
-    EXPECT_TRUE(person) << person.error().message;
-    return *person;
-  }
+  // A face and who it names, if anybody.
+  struct NamedFace {
+    DetectedFace face;
+    std::optional<Person> person;
+  };
 
-  Result<pipeline::EnrollOutcome> Enroll(const Person& person, const std::string& photo,
-                                         std::optional<int> face = std::nullopt) {
-    pipeline::Enroller enroller(*store_, *analyzer_, DefaultPack());
-    pipeline::EnrollRequest request;
-    request.photo = DataFile(photo);
-    request.face_number = face;
-    return enroller.Enroll(person, request);
-  }
-
-  std::vector<pipeline::FaceRecognition> Recognize(const std::string& photo) {
-    auto recognizer = pipeline::Recognizer::Load(*store_, DefaultPack());
-    EXPECT_TRUE(recognizer) << recognizer.error().message;
-    auto faces = analyzer_->AnalyzeFile(DataFile(photo));
-    EXPECT_TRUE(faces) << faces.error().message;
-    if (!recognizer || !faces) return {};
-    return recognizer->Recognize(*faces);
+  std::vector<NamedFace> Recognize(const std::string& photo) {
+    auto recognized = bench_.Recognize(DataFile(photo));
+    EXPECT_TRUE(recognized) << recognized.error().message;
+    std::vector<NamedFace> faces;
+    if (!recognized) return faces;
+    for (const app::RecognizedFace& f : recognized->faces) {
+      NamedFace named{f.face, std::nullopt};
+      if (f.decision.person) named.person = *bench_.store().GetPerson(*f.decision.person);
+      faces.push_back(std::move(named));
+    }
+    return faces;
   }
 
   static bool Contains(const FaceBox& box, float x, float y) {
     return x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height;
   }
 
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<vision::FaceAnalyzer> analyzer_;
+  testing::Workbench bench_{"recognition"};
 };
 
 constexpr const char* kExamples = "photos/face_recognition/examples/";
@@ -127,8 +118,7 @@ TEST_F(RecognitionTest, EnrolmentRefusesNoFaceSeveralFacesDuplicatesAndWrongPhot
 
   const auto blank = TempDir("blank") / "blank.png";
   cv::imwrite(blank.string(), cv::Mat(300, 400, CV_8UC3, cv::Scalar(200, 180, 160)));
-  pipeline::Enroller enroller(*store_, *analyzer_, DefaultPack());
-  auto no_face = enroller.Enroll(obama, {blank, std::nullopt, std::nullopt, false});
+  auto no_face = bench_.Enrol(obama, blank);
   ASSERT_FALSE(no_face);
   EXPECT_EQ(no_face.error().code, ErrorCode::kNoFace);
 }
@@ -159,7 +149,7 @@ TEST_F(RecognitionTest, BigBangTheoryGroupPhotosGetNoWrongName) {
       if (!enrolled)
         std::cout << "  not enrolled " << crop << ": " << enrolled.error().message << "\n";
     }
-    auto listed = store_->FindPerson(actor);
+    auto listed = bench_.store().FindPerson(actor);
     ASSERT_TRUE(listed);
     EXPECT_GE(listed->profile_count, 3) << actor;
   }

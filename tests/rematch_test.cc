@@ -1,12 +1,11 @@
 // Retroactive tagging: photos archived before a person was listed get the
 // person's name from the stored embeddings alone; editors' rejections stick.
-#include "facetag/rematch.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "facetag/ingest.h"
+#include "facetag/app.h"
+#include "facetag/pipeline.h"
 #include "test_data.h"
 
 namespace facetag {
@@ -18,14 +17,7 @@ using testing::DefaultPack;
 
 class RematchTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = testing::TempDir("rematch");
-    auto store = Store::OpenSqlite(root_ / "facetag.db");
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-  }
-
-  Result<pipeline::Recognizer> List() { return pipeline::Recognizer::Load(*store_, DefaultPack()); }
+  void SetUp() override { root_ = bench_.dir(); }
 
   // Photos with Biden in them, and others, ingested while nobody is listed.
   void IngestBeforeListing() {
@@ -38,11 +30,9 @@ class RematchTest : public ::testing::Test {
       fs::copy_file(DataFile(std::string("photos/face_recognition/") + name),
                     photos / fs::path(name).filename());
     }
-    auto list = List();
-    ASSERT_TRUE(list);
     auto files = pipeline::ListPhotoFiles(photos);
     ASSERT_TRUE(files);
-    auto summary = pipeline::Ingest(*store_, DefaultPack(), *list, *files, {});
+    auto summary = bench_.Ingest(*files);
     ASSERT_TRUE(summary) << summary.error().message;
     ASSERT_EQ(summary->ingested, 5u);
     ASSERT_EQ(summary->tagged, 0u);
@@ -54,7 +44,7 @@ class RematchTest : public ::testing::Test {
   std::vector<std::string> PhotosPicturing(PersonId person) {
     SearchQuery query;
     query.person = person;
-    auto hits = store_->archive().Search(query);
+    auto hits = bench_.store().archive().Search(query);
     EXPECT_TRUE(hits) << hits.error().message;
     std::vector<std::string> names;
     for (const SearchHit& hit : hits ? *hits : std::vector<SearchHit>{}) {
@@ -66,20 +56,14 @@ class RematchTest : public ::testing::Test {
   }
 
   Person EnrollBiden() {
-    auto biden = store_->AddPerson({"Joe Biden", {}, "Vice President", {}});
-    EXPECT_TRUE(biden);
-    auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
-    EXPECT_TRUE(analyzer);
-    pipeline::Enroller enroller(*store_, **analyzer, DefaultPack());
-    pipeline::EnrollRequest request;
-    request.photo = DataFile("photos/face_recognition/examples/biden.jpg");
-    auto enrolled = enroller.Enroll(*biden, request);
+    const Person biden = bench_.List("Joe Biden");
+    auto enrolled = bench_.Enrol(biden, DataFile("photos/face_recognition/examples/biden.jpg"));
     EXPECT_TRUE(enrolled) << enrolled.error().message;
-    return *biden;
+    return biden;
   }
 
+  testing::Workbench bench_{"rematch"};
   fs::path root_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(RematchTest, NewlyListedPersonIsFoundInPhotosArchivedBefore) {
@@ -87,18 +71,16 @@ TEST_F(RematchTest, NewlyListedPersonIsFoundInPhotosArchivedBefore) {
   const Person biden = EnrollBiden();
   EXPECT_TRUE(PhotosPicturing(biden.id).empty());
 
-  auto list = List();
-  ASSERT_TRUE(list);
-  pipeline::RematchOptions options;
+  app::RematchOptions options;
   options.person = biden.id;
-  auto summary = pipeline::Rematch(store_->archive(), *list, options);
+  auto summary = bench_.app().Rematch(options);
   ASSERT_TRUE(summary) << summary.error().message;
   EXPECT_EQ(summary->changed, 2u);
   EXPECT_EQ(PhotosPicturing(biden.id),
             (std::vector<std::string>{"obama_and_biden.jpg", "two_people.jpg"}));
 
   // A second rematch finds nothing more to change.
-  auto again = pipeline::Rematch(store_->archive(), *list, options);
+  auto again = bench_.app().Rematch(options);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->changed, 0u);
 }
@@ -106,28 +88,27 @@ TEST_F(RematchTest, NewlyListedPersonIsFoundInPhotosArchivedBefore) {
 TEST_F(RematchTest, RejectedTagStaysRejectedAcrossRematches) {
   IngestBeforeListing();
   const Person biden = EnrollBiden();
-  auto list = List();
-  ASSERT_TRUE(list);
-  ASSERT_TRUE(pipeline::Rematch(store_->archive(), *list));
+  ASSERT_TRUE(bench_.app().Rematch({}));
 
   // An editor rejects Biden on two_people.jpg.
   SearchQuery query;
   query.person = biden.id;
-  auto hits = store_->archive().Search(query);
+  auto hits = bench_.store().archive().Search(query);
   ASSERT_TRUE(hits);
   auto two_people = std::find_if(hits->begin(), hits->end(), [](const SearchHit& h) {
     return fs::path(h.location).filename() == "two_people.jpg";
   });
   ASSERT_NE(two_people, hits->end());
-  ASSERT_TRUE(store_->archive().RejectTag(*two_people->face, biden.id, "editor@test"));
+  ASSERT_TRUE(bench_.app().Review(*two_people->face, biden.id, app::ReviewAction::kReject,
+                                  "editor@test"));
 
   for (int round = 0; round < 2; ++round) {
-    auto summary = pipeline::Rematch(store_->archive(), *list);
+    auto summary = bench_.app().Rematch({});
     ASSERT_TRUE(summary);
     EXPECT_EQ(PhotosPicturing(biden.id), (std::vector<std::string>{"obama_and_biden.jpg"}))
         << "round " << round;
   }
-  auto photo = store_->archive().GetPhoto(two_people->photo);
+  auto photo = bench_.store().archive().GetPhoto(two_people->photo);
   ASSERT_TRUE(photo);
   for (const StoredFace& face : photo->faces) {
     if (face.id != *two_people->face) continue;

@@ -401,10 +401,11 @@ TEST_F(ServerTest, EditorReviewsAndApprovesACandidate) {
             1u);
   EXPECT_EQ(Call("POST", path + "/reopen", Role::kEditor).status, 200);
 
-  // Approval needs the name, the justification and all three criteria.
+  // Approval needs the name, the justification and all three criteria: the
+  // listing rule refuses as it does for POST /persons (422 "rejected").
   Answer incomplete = Call("POST", path + "/approve", Role::kEditor,
                            R"({"name":"Barack Obama","justification":"president"})");
-  EXPECT_EQ(incomplete.status, 400) << incomplete.body.dump();
+  EXPECT_EQ(incomplete.status, 422) << incomplete.body.dump();
   Answer approved =
       Call("POST", path + "/approve", Role::kEditor,
            R"({"name":"Barack Obama","justification":"44th president","criteria":"all"})");

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "facetag/hash.h"
-#include "facetag/tagger.h"
+#include "facetag/app.h"
 #include "metadata/metadata_exiftool.h"
 #include "test_data.h"
 #include "vision/decoder.h"
@@ -45,27 +45,41 @@ std::set<std::string> Warnings(const fs::path& file) {
   return {lines.begin(), lines.end()};
 }
 
+// Disk files whose tag writes run a test hook just before the rename.
+class HookedFiles final : public PhotoFiles {
+ public:
+  explicit HookedFiles(std::function<Result<void>(const fs::path&)> before_rename)
+      : disk_(PhotoFiles::Disk()), before_rename_(std::move(before_rename)) {}
+  Result<std::vector<unsigned char>> Read(std::string_view location, std::uint64_t max) override {
+    return disk_->Read(location, max);
+  }
+  Result<metadata::PhotoText> ReadText(std::string_view location,
+                                       const metadata::ReadOptions& options) override {
+    return disk_->ReadText(location, options);
+  }
+  Result<metadata::WriteReport> WriteTags(std::string_view location, const metadata::TagSet& tags,
+                                          const metadata::WriteOptions& options) override {
+    metadata::WriteOptions hooked = options;
+    hooked.before_rename = before_rename_;
+    return disk_->WriteTags(location, tags, hooked);
+  }
+
+ private:
+  std::unique_ptr<PhotoFiles> disk_;
+  std::function<Result<void>(const fs::path&)> before_rename_;
+};
+
 class TaggingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::TempDir("tagging");
-    auto store = Store::OpenSqlite(dir_ / "facetag.db");
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
-    ASSERT_TRUE(analyzer) << analyzer.error().message;
-    analyzer_ = std::move(*analyzer);
+    dir_ = bench_.dir();
     Enroll("Barack Obama", "obama2.jpg");
     Enroll("Joe Biden", "biden.jpg");
   }
 
   void Enroll(const std::string& name, const std::string& photo) {
-    auto person = store_->AddPerson({name, {}, "test", {}});
-    ASSERT_TRUE(person) << person.error().message;
-    pipeline::Enroller enroller(*store_, *analyzer_, DefaultPack());
-    pipeline::EnrollRequest request;
-    request.photo = DataFile("photos/face_recognition/examples/" + photo);
-    auto enrolled = enroller.Enroll(*person, request);
+    const Person person = bench_.List(name);
+    auto enrolled = bench_.Enrol(person, DataFile("photos/face_recognition/examples/" + photo));
     ASSERT_TRUE(enrolled) << enrolled.error().message;
   }
 
@@ -83,16 +97,18 @@ class TaggingTest : public ::testing::Test {
     return copy;
   }
 
-  Result<pipeline::PhotoTagging> Tag(const fs::path& photo, metadata::WriteOptions options = {}) {
-    auto list = pipeline::Recognizer::Load(*store_, DefaultPack());
-    EXPECT_TRUE(list);
-    pipeline::Tagger tagger(*list, *analyzer_);
-    return tagger.Tag(photo, options);
+  Result<app::TaggedPhoto> Tag(const fs::path& photo, app::TagOptions options = {}) {
+    return bench_.app().Tag(photo.string(), bench_.analyzer(), options);
   }
 
+  static std::size_t Named(const app::TaggedPhoto& t) {
+    std::size_t named = 0;
+    for (const StoredFace& f : t.photo.faces) named += f.tag.person ? 1 : 0;
+    return named;
+  }
+
+  testing::Workbench bench_{"tagging"};
   fs::path dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<vision::FaceAnalyzer> analyzer_;
 };
 
 TEST_F(TaggingTest, PicturedAndMentionedVersusMentionedOnlyReadBackByExiftool) {
@@ -100,10 +116,10 @@ TEST_F(TaggingTest, PicturedAndMentionedVersusMentionedOnlyReadBackByExiftool) {
   const auto warnings_before = Warnings(photo);  // the photo's own EXIF has some
   auto tagged = Tag(photo);
   ASSERT_TRUE(tagged) << tagged.error().message;
-  ASSERT_EQ(tagged->faces.size(), 1u);
-  ASSERT_EQ(tagged->reconciliation.persons.size(), 2u);
-  EXPECT_EQ(tagged->reconciliation.persons[0].presence, captions::Presence::kPicturedAndMentioned);
-  EXPECT_EQ(tagged->reconciliation.persons[1].presence, captions::Presence::kMentionedNotPictured);
+  ASSERT_EQ(tagged->photo.faces.size(), 1u);
+  ASSERT_EQ(tagged->presence.size(), 2u);
+  EXPECT_EQ(tagged->presence[0].presence, Presence::kPicturedAndMentioned);
+  EXPECT_EQ(tagged->presence[1].presence, Presence::kMentionedNotPictured);
   ASSERT_TRUE(tagged->write && tagged->write->written);
 
   for (const std::string& warning : Warnings(photo)) {
@@ -116,18 +132,19 @@ TEST_F(TaggingTest, PicturedAndMentionedVersusMentionedOnlyReadBackByExiftool) {
   const auto details = AsArray(xmp["PersonInImageWDetails"]);
   ASSERT_EQ(details.size(), 1u);
   EXPECT_EQ(details[0]["PersonName"], "Barack Obama");
-  const std::string uri = store_->FindPerson("Barack Obama")->uri;
+  const std::string uri = bench_.store().FindPerson("Barack Obama")->uri;
   EXPECT_EQ(AsArray(details[0]["PersonId"])[0], uri);
 
   // Both region schemes hold the detected face (obama.jpg is upright).
-  const FaceBox face = tagged->faces[0].face.box;
-  const float w = static_cast<float>(tagged->width), h = static_cast<float>(tagged->height);
+  const FaceBox face = tagged->photo.faces[0].detected.box;
+  const float w = static_cast<float>(tagged->photo.info.width);
+  const float h = static_cast<float>(tagged->photo.info.height);
   const auto region = AsArray(xmp["ImageRegion"])[0]["RegionBoundary"];
   const FaceBox iptc{region["RbX"].get<float>() * w, region["RbY"].get<float>() * h,
                      region["RbW"].get<float>() * w, region["RbH"].get<float>() * h};
   EXPECT_GT(IntersectionOverUnion(iptc, face), 0.95f);
   const auto mwg = xmp["RegionInfo"];
-  EXPECT_EQ(mwg["AppliedToDimensions"]["W"], tagged->width);
+  EXPECT_EQ(mwg["AppliedToDimensions"]["W"], tagged->photo.info.width);
   const auto area = AsArray(mwg["RegionList"])[0];
   EXPECT_EQ(area["Name"], "Barack Obama");
   EXPECT_EQ(area["Type"], "Face");
@@ -156,7 +173,7 @@ TEST_F(TaggingTest, RerunIsIdempotentAndRemovedPersonsDisappear) {
   EXPECT_EQ(*Sha256OfFile(photo), *first);
   EXPECT_EQ(AsArray(ExifTool(photo)["PersonInImage"]).size(), 2u);
 
-  ASSERT_TRUE(store_->RemovePerson(store_->FindPerson("Joe Biden")->id));
+  ASSERT_TRUE(bench_.app().UnlistPerson(bench_.store().FindPerson("Joe Biden")->id, "editor"));
   auto after = Tag(photo);
   ASSERT_TRUE(after);
   EXPECT_EQ(after->write->names_removed, std::vector<std::string>{"Joe Biden"});
@@ -196,7 +213,7 @@ TEST_F(TaggingTest, RichExistingMetadataAndImageDataSurvive) {
 TEST_F(TaggingTest, RegionsLandOnTheFaceForAllEightOrientations) {
   const cv::Mat upright =
       cv::imread(DataFile("photos/face_recognition/examples/obama.jpg").string());
-  auto reference = analyzer_->AnalyzeFile(DataFile("photos/face_recognition/examples/obama.jpg"));
+  auto reference = bench_.analyzer().AnalyzeFile(DataFile("photos/face_recognition/examples/obama.jpg"));
   ASSERT_TRUE(reference && reference->faces.size() == 1);
   const FaceBox face = reference->faces[0].box;
   // Stored pixels for orientation o: the inverse operation of o applied to
@@ -210,7 +227,7 @@ TEST_F(TaggingTest, RegionsLandOnTheFaceForAllEightOrientations) {
     ExiftoolWrite(photo, {"-n", "-Orientation=" + std::to_string(o)});
     auto tagged = Tag(photo);
     ASSERT_TRUE(tagged) << tagged.error().message;
-    ASSERT_EQ(tagged->tags.pictured.size(), 1u) << "orientation " << o;
+    ASSERT_EQ(Named(*tagged), 1u) << "orientation " << o;
 
     const auto mwg = ExifTool(photo)["RegionInfo"];
     EXPECT_EQ(mwg["AppliedToDimensions"]["W"], stored.cols) << o;
@@ -235,7 +252,7 @@ TEST_F(TaggingTest, RegionsLandOnTheFaceForAllEightOrientations) {
 TEST_F(TaggingTest, SidecarAndDryRunLeaveThePhotoUntouched) {
   const fs::path photo = Photo("obama.jpg", "Barack Obama.");
   const auto original = Sha256OfFile(photo);
-  metadata::WriteOptions dry;
+  app::TagOptions dry;
   dry.dry_run = true;
   auto preview = Tag(photo, dry);
   ASSERT_TRUE(preview);
@@ -243,7 +260,7 @@ TEST_F(TaggingTest, SidecarAndDryRunLeaveThePhotoUntouched) {
   EXPECT_FALSE(preview->write->written);
   EXPECT_EQ(*Sha256OfFile(photo), *original);
 
-  metadata::WriteOptions sidecar;
+  app::TagOptions sidecar;
   sidecar.target = metadata::WriteTarget::kSidecar;
   auto side = Tag(photo, sidecar);
   ASSERT_TRUE(side) << side.error().message;
@@ -256,11 +273,11 @@ TEST_F(TaggingTest, SidecarAndDryRunLeaveThePhotoUntouched) {
 TEST_F(TaggingTest, InjectedFailureBeforeRenameKeepsTheOriginal) {
   const fs::path photo = Photo("obama.jpg", "Barack Obama.");
   const auto original = Sha256OfFile(photo);
-  metadata::WriteOptions failing;
-  failing.before_rename = [](const fs::path&) -> Result<void> {
+  HookedFiles failing([](const fs::path&) -> Result<void> {
     return Fail(ErrorCode::kIo, "injected crash before rename");
-  };
-  auto tagged = Tag(photo, failing);
+  });
+  app::App hooked(bench_.store(), DefaultPack(), failing);
+  auto tagged = hooked.Tag(photo.string(), bench_.analyzer(), {});
   ASSERT_FALSE(tagged);
   EXPECT_EQ(*Sha256OfFile(photo), *original);
   for (const auto& entry : fs::directory_iterator(dir_)) {

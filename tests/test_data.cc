@@ -7,6 +7,8 @@
 #include <mutex>
 #include <optional>
 
+#include "facetag/file_io.h"
+
 namespace facetag::testing {
 
 std::filesystem::path DataDir() {
@@ -42,6 +44,69 @@ std::filesystem::path TempDir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+Result<app::IngestSummary> IngestFiles(Store& store, const std::vector<std::filesystem::path>& photos,
+                                       const app::IngestOptions& options) {
+  const auto files = PhotoFiles::Disk();
+  app::App app(store, DefaultPack(), *files);
+  std::vector<std::string> locations;
+  for (const auto& photo : photos) locations.push_back(photo.string());
+  app::BatchOptions batch;
+  batch.ingest = options;
+  batch.workers = 1;
+  return app.Ingest(
+      locations, [] { return vision::FaceAnalyzer::Create(DefaultPack()); }, batch);
+}
+
+Workbench::Workbench(const std::string& name) : dir_(TempDir(name)) {
+  auto store = Store::OpenSqlite(dir_ / "facetag.db");
+  if (!store) {
+    ADD_FAILURE() << store.error().message;
+    return;
+  }
+  store_ = std::move(*store);
+  files_ = PhotoFiles::Disk();
+  app_ = std::make_unique<app::App>(*store_, DefaultPack(), *files_);
+  auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
+  if (!analyzer) {
+    ADD_FAILURE() << analyzer.error().message;
+    return;
+  }
+  analyzer_ = std::move(*analyzer);
+}
+
+Person Workbench::List(const std::string& name, std::vector<std::string> aliases) {
+  auto person = app_->ListPerson(
+      {name, std::move(aliases), "listed by the test", {true, true, true}}, "test");
+  EXPECT_TRUE(person) << person.error().message;
+  return person ? *person : Person{};
+}
+
+Result<app::EnrolOutcome> Workbench::Enrol(const Person& person, const std::filesystem::path& photo,
+                                           std::optional<int> face, bool force) {
+  FACETAG_ASSIGN_OR_RETURN(auto bytes, ReadFileBytes(photo, 512ull << 20));
+  app::EnrolRequest request;
+  request.location = photo.string();
+  request.face_number = face;
+  request.force = force;
+  return app_->Enrol(person.id, bytes, request, *analyzer_, "test");
+}
+
+Result<app::IngestSummary> Workbench::Ingest(const std::vector<std::filesystem::path>& photos,
+                                             const app::IngestOptions& options) {
+  std::vector<std::string> locations;
+  for (const auto& photo : photos) locations.push_back(photo.string());
+  app::BatchOptions batch;
+  batch.ingest = options;
+  batch.workers = 1;
+  return app_->Ingest(
+      locations, [] { return vision::FaceAnalyzer::Create(DefaultPack()); }, batch);
+}
+
+Result<app::Recognition> Workbench::Recognize(const std::filesystem::path& photo) {
+  FACETAG_ASSIGN_OR_RETURN(auto bytes, ReadFileBytes(photo, 512ull << 20));
+  return app_->Recognize(photo.string(), bytes, *analyzer_);
 }
 
 }  // namespace facetag::testing

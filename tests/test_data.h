@@ -2,8 +2,12 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "facetag/app.h"
 #include "facetag/model_pack.h"
 
 namespace facetag::testing {
@@ -20,5 +24,37 @@ const ModelPack& DefaultPack();
 
 // A fresh empty folder under the system temp dir, removed at exit.
 std::filesystem::path TempDir(const std::string& name);
+
+// Ingests `photos` into `store` with the default pack on one worker.
+Result<app::IngestSummary> IngestFiles(Store& store, const std::vector<std::filesystem::path>& photos,
+                                       const app::IngestOptions& options = {});
+
+// A fresh archive on a temporary database with the use cases over it, the
+// default pack, real photo files and one analyzer: what end-to-end tests
+// drive. Failures of its helpers fail the calling test.
+class Workbench {
+ public:
+  explicit Workbench(const std::string& name);
+  Store& store() { return *store_; }
+  app::App& app() { return *app_; }
+  vision::FaceAnalyzer& analyzer() { return *analyzer_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+  // Lists a person, with all criteria and a justification.
+  Person List(const std::string& name, std::vector<std::string> aliases = {});
+  Result<app::EnrolOutcome> Enrol(const Person& person, const std::filesystem::path& photo,
+                                  std::optional<int> face = std::nullopt, bool force = false);
+  // Ingests on one worker (this bench's analyzer is not shared).
+  Result<app::IngestSummary> Ingest(const std::vector<std::filesystem::path>& photos,
+                                    const app::IngestOptions& options = {});
+  Result<app::Recognition> Recognize(const std::filesystem::path& photo);
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<PhotoFiles> files_;
+  std::unique_ptr<app::App> app_;
+  std::unique_ptr<vision::FaceAnalyzer> analyzer_;
+};
 
 }  // namespace facetag::testing

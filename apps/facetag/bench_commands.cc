@@ -157,13 +157,8 @@ nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) 
   const gallery::Matcher matcher = gallery::Matcher::Build(pack.id, pack.embedding_size, profiles);
   const float list_threshold = gallery::ListThreshold(pack.thresholds, {}, matcher.person_count());
   // Each probe's two best persons, computed once for every rule below.
-  auto rank = [&](const std::vector<float>& probe) {
-    std::vector<captions::RankedCandidate> ranked;
-    for (const auto& c : matcher.Rank({pack.id, probe}, 2))
-      ranked.push_back({c.person, c.similarity});
-    return ranked;
-  };
-  std::vector<std::vector<captions::RankedCandidate>> genuine_ranked, impostor_ranked;
+  auto rank = [&](const std::vector<float>& probe) { return matcher.Rank({pack.id, probe}, 2); };
+  std::vector<std::vector<Candidate>> genuine_ranked, impostor_ranked;
   for (const auto& [person, probe] : genuine) genuine_ranked.push_back(rank(*probe));
   for (const auto* probe : impostors) impostor_ranked.push_back(rank(*probe));
   std::mt19937 random(2026);
@@ -174,14 +169,16 @@ nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) 
   const double g = std::max<std::size_t>(1, genuine.size());
   const double im = std::max<std::size_t>(1, impostors.size());
   auto measure = [&](float mention_floor, bool use_mentions) {
-    captions::NamingRule rule;
+    NamingRule rule;
     rule.list_threshold = list_threshold;
     rule.mention_floor = mention_floor;
     rule.margin = pack.thresholds.margin;
-    auto named = [&](const std::vector<captions::RankedCandidate>& ranked, PersonId mentioned) {
+    auto named = [&](const std::vector<Candidate>& ranked, PersonId mentioned) {
       const std::vector<PersonId> m =
           use_mentions && mentioned ? std::vector<PersonId>{mentioned} : std::vector<PersonId>{};
-      return captions::NameFaces({ranked}, m, rule)[0].outcome.person;
+      FaceEvidence face;
+      face.candidates = ranked;
+      return DecidePhoto({face}, m, rule)[0].person;
     };
     std::size_t right = 0, wrong = 0, lookalike_named = 0, random_named = 0;
     for (std::size_t i = 0; i < genuine.size(); ++i) {
@@ -194,7 +191,7 @@ nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) 
       if (named(ranked, random_mention[i])) ++random_named;
     }
     return nlohmann::json{
-        {"threshold_for_mentioned", captions::MentionedThreshold(list_threshold, mention_floor)},
+        {"threshold_for_mentioned", MentionedThreshold(list_threshold, mention_floor)},
         {"genuine_recognized", right / g},
         {"genuine_wrong_name", wrong / g},
         {"impostor_named_random_mention", random_named / im},

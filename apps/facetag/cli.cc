@@ -39,9 +39,17 @@ int BatchExitCode(std::size_t inputs, std::size_t failed, std::optional<ErrorCod
   return kExitPartial;
 }
 
-Result<std::unique_ptr<Store>> Cli::OpenStore() const {
+Result<std::unique_ptr<Store>> Cli::OpenStore(Access access) const {
   const std::filesystem::path path =
       db_path.empty() ? DefaultDatabasePath() : std::filesystem::path(db_path);
+  std::error_code ec;
+  if (access == Access::kExisting && !std::filesystem::exists(path, ec)) {
+    // A forgotten --db must not leave an empty database behind.
+    return Fail(ErrorCode::kNotFound,
+                "no database at " + path.string() +
+                    " (give --db PATH or set FACETAG_DB; a database is created by the first "
+                    "command that writes, such as `facetag person add`)");
+  }
   StoreOptions options;
   options.secret_key_path = key_path;
   options.actor = Actor();
@@ -54,22 +62,26 @@ std::string Cli::Actor() const {
   return user != nullptr && *user != '\0' ? user : "facetag";
 }
 
-Result<ModelPack> Cli::LoadPack() const {
+Result<ModelPack> Cli::LoadPack(bool verify) const {
   const std::filesystem::path manifest =
       pack_path.empty() ? DefaultPackManifest() : std::filesystem::path(pack_path);
   const std::filesystem::path models =
       models_path.empty() ? DefaultModelDir() : std::filesystem::path(models_path);
-  return LoadModelPack(manifest, models);
+  return LoadModelPack(manifest, models, verify);
 }
 
-Result<LoadedList> Cli::LoadList() const {
-  auto store = OpenStore();
-  if (!store) return tl::unexpected(store.error());
-  auto pack = LoadPack();
-  if (!pack) return tl::unexpected(pack.error());
-  auto recognizer = pipeline::Recognizer::Load(**store, *pack);
-  if (!recognizer) return tl::unexpected(recognizer.error());
-  return LoadedList{std::move(*store), std::move(*pack), std::move(*recognizer)};
+Result<Workspace> Cli::Open(Access access, bool models) const {
+  Workspace w;
+  FACETAG_ASSIGN_OR_RETURN(w.store, OpenStore(access));
+  FACETAG_ASSIGN_OR_RETURN(ModelPack pack, LoadPack(models));
+  w.pack = std::make_unique<ModelPack>(std::move(pack));
+  w.files = PhotoFiles::Disk();
+  w.app = std::make_unique<app::App>(*w.store, *w.pack, *w.files);
+  return w;
+}
+
+Result<std::unique_ptr<vision::FaceAnalyzer>> Workspace::Analyzer() const {
+  return vision::FaceAnalyzer::Create(*pack);
 }
 
 Result<std::vector<std::filesystem::path>> Cli::ListInputs(const std::vector<std::string>& inputs) {
@@ -82,6 +94,25 @@ Result<std::vector<std::filesystem::path>> Cli::ListInputs(const std::vector<std
   return files;
 }
 
+std::string ForTerminal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    // C1 controls (U+0080-U+009F) arrive as 0xC2 0x80-0x9F in UTF-8.
+    const bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F || c1) {
+      out += "\uFFFD";
+      if (c1) ++i;
+      continue;
+    }
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
 nlohmann::json ErrorJson(const Error& error) {
   return {{"code", ErrorCodeName(error.code)}, {"message", error.message}};
 }
@@ -90,7 +121,7 @@ int Cli::Report(const Error& error) const {
   if (json) {
     std::cout << nlohmann::json{{"error", ErrorJson(error)}}.dump(2) << "\n";
   } else {
-    std::cerr << "facetag: " << error.message << "\n";
+    std::cerr << "facetag: " << ForTerminal(error.message) << "\n";
   }
   return ExitCodeFor(error.code);
 }
@@ -109,8 +140,11 @@ Progress::Progress(std::size_t total, bool enabled, const char* unit)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() {
+Progress::~Progress() { Finish(); }
+
+void Progress::Finish() {
   if (enabled_) std::cerr << "\r\033[K" << std::flush;
+  enabled_ = false;
 }
 
 void Progress::Advance(std::size_t done) {

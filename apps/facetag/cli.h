@@ -11,10 +11,10 @@
 #include <optional>
 #include <string>
 
+#include "facetag/app.h"
 #include "facetag/json_views.h"
 #include "facetag/model_pack.h"
 #include "facetag/pipeline.h"
-#include "facetag/rematch.h"
 #include "facetag/result.h"
 #include "facetag/store.h"
 #include "facetag/types.h"
@@ -44,12 +44,22 @@ int ExitCodeFor(ErrorCode code);
 // failure's own code when the only input failed; kExitPartial otherwise.
 int BatchExitCode(std::size_t inputs, std::size_t failed, std::optional<ErrorCode> first_error);
 
-// What commands that match faces need: the database, the model pack and
-// the list loaded from them.
-struct LoadedList {
+// What the commands call: the database, the model pack, the photo files and
+// the use cases over them (the App refers to the other three).
+struct Workspace {
   std::unique_ptr<Store> store;
-  ModelPack pack;
-  pipeline::Recognizer recognizer;
+  std::unique_ptr<ModelPack> pack;
+  std::unique_ptr<PhotoFiles> files;
+  std::unique_ptr<app::App> app;
+
+  // A face analyzer of the pack (one per thread).
+  Result<std::unique_ptr<vision::FaceAnalyzer>> Analyzer() const;
+};
+
+// Whether a command may create the database when it does not exist.
+enum class Access {
+  kExisting,  // read-only commands: a missing database is an error naming it
+  kCreate,    // commands that write (list, enrol, ingest, ...)
 };
 
 // Global options and the command chosen on the command line.
@@ -63,11 +73,15 @@ struct Cli {
   std::string actor;         // --actor, else $USER, else "facetag": who acts, for the audit log
   std::function<int()> run;  // set by the chosen subcommand
 
-  Result<std::unique_ptr<Store>> OpenStore() const;
+  Result<std::unique_ptr<Store>> OpenStore(Access access = Access::kCreate) const;
   // The actor recorded in the audit log: --actor, $USER, or "facetag".
   std::string Actor() const;
-  Result<ModelPack> LoadPack() const;
-  Result<LoadedList> LoadList() const;
+  // `verify`: check every model file's SHA-256 (before running the
+  // networks); the thresholds alone need only the manifest.
+  Result<ModelPack> LoadPack(bool verify = true) const;
+  // The store, the pack (its files checked when `models`: the command runs
+  // the networks) and the use cases.
+  Result<Workspace> Open(Access access, bool models) const;
 
   // The photo files named by `inputs`; folders are searched recursively.
   static Result<std::vector<std::filesystem::path>> ListInputs(
@@ -94,9 +108,16 @@ void AddPrivacyCommands(CLI::App& app, Cli& cli);
 void AddServeCommands(CLI::App& app, Cli& cli);
 
 // The outcome of a rematch, as JSON and as a line of text.
-nlohmann::json RematchJson(const pipeline::RematchSummary& summary);
-void PrintRematch(const pipeline::RematchSummary& summary);
+nlohmann::json RematchJson(const app::RematchSummary& summary);
+void PrintRematch(const app::RematchSummary& summary);
+// What happened after a list change (enrolment, approval): JSON, and a line
+// of text unless nothing was to be done.
+nlohmann::json FollowUpJson(const app::ListFollowUp& follow_up);
+void PrintFollowUp(const app::ListFollowUp& follow_up, const std::string& person);
 nlohmann::json ErrorJson(const Error& error);
+// Text from a file or a caller made safe for a terminal: control characters
+// (escape sequences among them) shown as U+FFFD, newlines and tabs kept.
+std::string ForTerminal(std::string_view text);
 
 // A one-line progress bar on stderr, drawn only when stderr is a terminal.
 class Progress {
@@ -105,6 +126,8 @@ class Progress {
   Progress(std::size_t total, bool enabled, const char* unit = "photos");
   ~Progress();
   void Advance(std::size_t done);
+  // Clears the bar, so that what is printed next starts on a clean line.
+  void Finish();
 
  private:
   std::size_t total_;
@@ -113,6 +136,15 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };
+
+// In a command body (with `cli` in scope): declares `lhs` from a Result
+// expression, or reports the error and returns its exit code.
+#define FACETAG_ASSIGN_OR_RETURN_EXIT(lhs, expr) \
+  FACETAG_ASSIGN_OR_RETURN_EXIT_IMPL_(FACETAG_CONCAT_(facetag_exit_, __LINE__), lhs, expr)
+#define FACETAG_ASSIGN_OR_RETURN_EXIT_IMPL_(result, lhs, expr) \
+  auto result = (expr);                                        \
+  if (!result) return cli.Report(result.error());              \
+  lhs = std::move(*result)
 
 // "%.3f" of a similarity.
 std::string FormatSimilarity(float similarity);

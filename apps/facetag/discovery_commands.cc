@@ -55,7 +55,7 @@ Result<discovery::DiscoveryOptions> Options(const Cli& cli) {
 // options, runs `decide`, and prints its outcome as JSON (--json) or `line`.
 using Decision = std::function<Result<nlohmann::json>(Store&, const discovery::DiscoveryOptions&)>;
 int RunDecision(const Cli& cli, const Decision& decide, const std::string& line) {
-  auto store = cli.OpenStore();
+  auto store = cli.OpenStore(Access::kExisting);
   if (!store) return cli.Report(store.error());
   auto options = Options(cli);
   if (!options) return cli.Report(options.error());
@@ -314,7 +314,7 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
         "clustered is recomputed. Rejected identities stay rejected, also with --rebuild.");
     cmd->callback([&cli, rebuild] {
       cli.run = [&cli, rebuild] {
-        auto store = cli.OpenStore();
+        auto store = cli.OpenStore(Access::kExisting);
         if (!store) return cli.Report(store.error());
         auto pack = cli.LoadPack();
         if (!pack) return cli.Report(pack.error());
@@ -360,7 +360,7 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
       cli.run = [&cli, o] {
         auto state = ParseCandidateState(o->state);
         if (!state) return cli.Report(state.error());
-        auto store = cli.OpenStore();
+        auto store = cli.OpenStore(Access::kExisting);
         if (!store) return cli.Report(store.error());
         auto options = Options(cli);
         if (!options) return cli.Report(options.error());
@@ -393,7 +393,7 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("id", o->id, "candidate (cluster) id")->required();
     cmd->callback([&cli, o] {
       cli.run = [&cli, o] {
-        auto store = cli.OpenStore();
+        auto store = cli.OpenStore(Access::kExisting);
         if (!store) return cli.Report(store.error());
         auto options = Options(cli);
         if (!options) return cli.Report(options.error());
@@ -422,52 +422,39 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     cmd->add_option("--name", o->name, "the person's name")->required();
     cmd->add_option("--alias", o->aliases, "another name (repeatable)");
     cmd->add_option("--justification", o->justification,
-                    "why the person is listed (public role, news value)")
-        ->required();
+                    "why the person is listed (public role, news value; required)");
     cmd->add_option("--criteria", o->criteria,
                     "the listing criteria the editor confirms: all, or public,recurring,searched "
-                    "(all three are needed)")
-        ->required();
+                    "(all three are needed)");
     cmd->add_option("--profiles", o->profiles, "best faces made profiles")
         ->check(CLI::Range(1, 50));
     cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
     cmd->callback([&cli, o] {
       cli.run = [&cli, o] {
-        auto criteria = ParseCriteria(o->criteria);
-        if (!criteria) return cli.Report(criteria.error());
-        auto list = cli.LoadList();
-        if (!list) return cli.Report(list.error());
-        const auto options = discovery::OptionsForPack(list->pack);
-        discovery::ApproveRequest request;
-        request.name = o->name;
-        request.aliases = o->aliases;
-        request.justification = o->justification;
-        request.criteria = *criteria;
-        request.actor = ActorOr(o->actor);
+        FACETAG_ASSIGN_OR_RETURN_EXIT(ListingCriteria criteria, ParseCriteria(o->criteria));
+        FACETAG_ASSIGN_OR_RETURN_EXIT(Workspace w, cli.Open(Access::kExisting, false));
+        app::ApproveRequest request;
+        request.person = {o->name, o->aliases, o->justification, criteria};
         request.max_profiles = o->profiles;
-        auto approved = discovery::Approve(*list->store, options, o->id, request);
-        if (!approved) return cli.Report(approved.error());
-        // Retroactive tagging: the list with the new person, the archive
-        // re-matched for that person only.
-        auto reloaded = pipeline::Recognizer::Load(*list->store, list->pack);
-        if (!reloaded) return cli.Report(reloaded.error());
-        pipeline::RematchOptions rematch;
-        rematch.person = approved->person.id;
-        auto summary = pipeline::Rematch(list->store->archive(), *reloaded, rematch);
-        if (!summary) return cli.Report(summary.error());
+        FACETAG_ASSIGN_OR_RETURN_EXIT(
+            app::ApproveOutcome approved,
+            w.app->ApproveCandidate(o->id, request, ActorOr(o->actor)));
         if (cli.json) {
-          std::cout << nlohmann::json{{"person", approved->person.id},
-                                      {"name", approved->person.name},
-                                      {"uri", approved->person.uri},
-                                      {"profile_faces", approved->profile_faces},
-                                      {"rematch", RematchJson(*summary)}}
+          std::cout << nlohmann::json{{"person", approved.person.id},
+                                      {"name", approved.person.name},
+                                      {"uri", approved.person.uri},
+                                      {"profile_faces", approved.profile_faces},
+                                      {"rematch", FollowUpJson(approved.follow_up)}}
                            .dump(2)
                     << "\n";
         } else {
-          std::cout << "listed " << approved->person.name << " with "
-                    << approved->profile_faces.size() << " profiles from candidate " << o->id
+          std::cout << "listed " << approved.person.name << " with "
+                    << approved.profile_faces.size() << " profiles from candidate " << o->id
                     << "\n";
-          PrintRematch(*summary);
+          for (const auto& [face, why] : approved.skipped_faces) {
+            std::cout << "  face " << face << " not made a profile: " << why << "\n";
+          }
+          PrintFollowUp(approved.follow_up, approved.person.name);
         }
         return int{kExitOk};
       };

@@ -73,6 +73,14 @@ void PrintRequest(const DataRequest& r) {
 int RunJobNow(const Cli& cli, Store& store, JobId id, const privacy::JobRunOptions& base,
               Json& out) {
   privacy::JobRunOptions options = base;
+  // The jobs write names into photos: from the archive, through the use
+  // cases' one builder.
+  auto pack = cli.LoadPack(false);
+  if (!pack) return cli.Report(pack.error());
+  const auto files = PhotoFiles::Disk();
+  app::App names(store, *pack, *files);
+  options.archived_tags = [&names](PhotoId photo) { return names.ArchivedTags(photo); };
+  options.rewrite_photo = [&names](PhotoId photo) { return names.WriteTags(photo); };
   g_stop_jobs.store(false);
   std::signal(SIGINT, StopJobs);
   std::signal(SIGTERM, StopJobs);
@@ -302,19 +310,16 @@ void AddLookup(CLI::App& app, Cli& cli) {
       if (name->empty() && photo->empty()) {
         return cli.Report({ErrorCode::kInvalidArgument, "lookup wants a NAME or --photo FILE"});
       }
-      auto store = cli.OpenStore();
-      if (!store) return cli.Report(store.error());
       Result<privacy::LookupAnswer> answer = Fail(ErrorCode::kInternal, "no lookup");
       if (!photo->empty()) {
-        auto pack = cli.LoadPack();
-        if (!pack) return cli.Report(pack.error());
-        auto analyzer = vision::FaceAnalyzer::Create(*pack);
-        if (!analyzer) return cli.Report(analyzer.error());
-        auto bytes = ReadFileBytes(*photo, vision::DecodeOptions{}.max_file_bytes);
-        if (!bytes) return cli.Report(bytes.error());
-        answer = privacy::LookupPhoto(**store, *pack, **analyzer, *bytes);
+        FACETAG_ASSIGN_OR_RETURN_EXIT(Workspace w, cli.Open(Access::kExisting, true));
+        FACETAG_ASSIGN_OR_RETURN_EXIT(auto analyzer, w.Analyzer());
+        FACETAG_ASSIGN_OR_RETURN_EXIT(auto bytes,
+                                      ReadFileBytes(*photo, vision::DecodeOptions{}.max_file_bytes));
+        answer = w.app->LookupPhoto(bytes, *analyzer);
       } else {
-        answer = privacy::LookupName(**store, *name);
+        FACETAG_ASSIGN_OR_RETURN_EXIT(auto store, cli.OpenStore(Access::kExisting));
+        answer = privacy::LookupName(*store, *name);
       }
       if (!answer) return cli.Report(answer.error());
       if (cli.json) {

@@ -8,41 +8,49 @@
 #include "cli.h"
 #include "facetag/file_io.h"
 #include "facetag/pipeline.h"
+#include <mutex>
 
 namespace facetag::cli {
 namespace {
 
 int DefaultJobs() { return std::max(1u, std::thread::hardware_concurrency()); }
 
-nlohmann::json FaceJson(const pipeline::FaceRecognition& r) {
+nlohmann::json FaceJson(const app::RecognizedFace& r, const app::ListSnapshot& list) {
+  const Decision& d = r.decision;
+  const Person* person = d.person ? list.FindPerson(*d.person) : nullptr;
   nlohmann::json face = {{"box", BoxJson(r.face.box)},
                          {"detection_score", r.face.detection_score},
-                         {"decision", gallery::DecisionName(r.match.decision)},
-                         {"threshold", r.match.threshold}};
-  face["name"] = r.person ? nlohmann::json(r.person->name) : nlohmann::json(nullptr);
-  face["person_uri"] = r.person ? nlohmann::json(r.person->uri) : nlohmann::json(nullptr);
-  face["similarity"] = r.match.best ? r.match.best->similarity : 0.0f;
+                         {"quality", r.face.quality.score},
+                         {"decision", FaceDecisionName(d.decision)},
+                         {"threshold", d.threshold}};
+  if (d.decision == FaceDecision::kLowQuality) {
+    face["quality_issue"] = QualityIssueName(d.quality_issue);
+  }
+  face["name"] = person ? nlohmann::json(person->name) : nlohmann::json(nullptr);
+  face["person_uri"] = person ? nlohmann::json(person->uri) : nlohmann::json(nullptr);
+  face["similarity"] = d.similarity.value_or(0.0f);
   return face;
 }
 
-void PrintPhoto(const std::string& file, const PhotoFaces& photo,
-                const std::vector<pipeline::FaceRecognition>& faces,
-                const pipeline::Recognizer& recognizer) {
-  std::cout << file << ": " << faces.size() << " face" << (faces.size() == 1 ? "" : "s") << " ("
-            << photo.width << "x" << photo.height << ")\n";
-  for (std::size_t i = 0; i < faces.size(); ++i) {
-    const auto& r = faces[i];
-    const FaceBox& b = r.face.box;
+void PrintPhoto(const std::string& file, const app::Recognition& r, const app::ListSnapshot& list) {
+  std::cout << ForTerminal(file) << ": " << r.faces.size() << " face"
+            << (r.faces.size() == 1 ? "" : "s") << " (" << r.width << "x" << r.height << ")\n";
+  for (std::size_t i = 0; i < r.faces.size(); ++i) {
+    const Decision& d = r.faces[i].decision;
+    const FaceBox& b = r.faces[i].face.box;
     std::printf("  %zu. box %.0f,%.0f %.0fx%.0f  ", i + 1, b.x, b.y, b.width, b.height);
-    if (r.person) {
-      std::cout << r.person->name << "  " << FormatSimilarity(r.match.best->similarity);
+    const Person* person = d.person ? list.FindPerson(*d.person) : nullptr;
+    if (person) {
+      std::cout << person->name << "  " << FormatSimilarity(d.similarity.value_or(0));
     } else {
       std::cout << "unknown";
-      if (r.match.best) {
-        const Person* p = recognizer.FindPerson(r.match.best->person);
+      if (d.decision == FaceDecision::kLowQuality) {
+        std::cout << "  (" << QualityIssueName(d.quality_issue) << ", not named)";
+      } else if (d.best) {
+        const Person* p = list.FindPerson(d.best->person);
         std::cout << "  (closest: " << (p ? p->name : "?") << " "
-                  << FormatSimilarity(r.match.best->similarity) << ", "
-                  << gallery::DecisionName(r.match.decision) << ")";
+                  << FormatSimilarity(d.best->similarity) << ", "
+                  << FaceDecisionName(d.decision) << ")";
       }
     }
     std::cout << "\n";
@@ -64,50 +72,52 @@ void AddRecognizeCommands(CLI::App& app, Cli& cli) {
         "or 'unknown', the similarity. Exit 1 when some photos could not be read.");
     cmd->callback([&cli, inputs, jobs] {
       cli.run = [&cli, inputs, jobs] {
-        auto files = Cli::ListInputs(*inputs);
-        if (!files) return cli.Report(files.error());
-        auto list = cli.LoadList();
-        if (!list) return cli.Report(list.error());
-        const pipeline::Recognizer& recognizer = list->recognizer;
+        FACETAG_ASSIGN_OR_RETURN_EXIT(auto files, Cli::ListInputs(*inputs));
+        FACETAG_ASSIGN_OR_RETURN_EXIT(Workspace w, cli.Open(Access::kExisting, true));
+        FACETAG_ASSIGN_OR_RETURN_EXIT(auto list, w.app->List());
 
-        Progress progress(files->size(), !cli.quiet);
+        Progress progress(files.size(), !cli.quiet);
+        std::mutex output;
         std::size_t done = 0, failed = 0;
         std::optional<ErrorCode> first_error;
-        nlohmann::json results = nlohmann::json::array();
         // Results are kept in input order for the JSON output.
-        std::vector<nlohmann::json> ordered(files->size());
-        auto ran = pipeline::AnalyzeFiles(
-            *files, *jobs, list->pack, {}, [&](std::size_t i, Result<PhotoFaces> photo) {
+        std::vector<nlohmann::json> ordered(files.size());
+        auto ran = pipeline::ForEachInParallel(
+            files.size(), *jobs, *w.pack, {}, [&](vision::FaceAnalyzer& analyzer, std::size_t i) {
+              const std::string file = files[i].string();
+              auto recognized = [&]() -> Result<app::Recognition> {
+                FACETAG_ASSIGN_OR_RETURN(auto bytes, ReadFileBytes(file, 512ull << 20));
+                return w.app->Recognize(file, bytes, analyzer);
+              }();
+              std::lock_guard lock(output);
               ++done;
-              nlohmann::json item = {{"file", (*files)[i].string()}};
-              if (!photo) {
+              nlohmann::json item = {{"file", file}};
+              if (!recognized) {
                 ++failed;
-                if (!first_error) first_error = photo.error().code;
-                item["error"] = ErrorJson(photo.error());
+                if (!first_error) first_error = recognized.error().code;
+                item["error"] = ErrorJson(recognized.error());
                 if (!cli.json) {
-                  std::cerr << (cli.quiet ? "" : "\r\033[K") << "facetag: " << photo.error().message
-                            << "\n";
+                  progress.Finish();
+                  std::cerr << "facetag: " << ForTerminal(file) << ": "
+                            << ForTerminal(recognized.error().message) << "\n";
                 }
               } else {
-                const auto faces = recognizer.Recognize(*photo);
-                item["width"] = photo->width;
-                item["height"] = photo->height;
+                item["width"] = recognized->width;
+                item["height"] = recognized->height;
                 item["faces"] = nlohmann::json::array();
-                for (const auto& f : faces) item["faces"].push_back(FaceJson(f));
+                for (const auto& f : recognized->faces) item["faces"].push_back(FaceJson(f, *list));
                 if (!cli.json) {
                   if (isatty(STDERR_FILENO) && !cli.quiet) std::cerr << "\r\033[K";
-                  PrintPhoto((*files)[i].string(), *photo, faces, recognizer);
+                  PrintPhoto(file, *recognized, *list);
                 }
               }
               ordered[i] = std::move(item);
               progress.Advance(done);
             });
         if (!ran) return cli.Report(ran.error());
-        if (cli.json) {
-          for (auto& item : ordered) results.push_back(std::move(item));
-          std::cout << results.dump(2) << "\n";
-        }
-        return BatchExitCode(files->size(), failed, first_error);
+        progress.Finish();
+        if (cli.json) std::cout << nlohmann::json(ordered).dump(2) << "\n";
+        return BatchExitCode(files.size(), failed, first_error);
       };
     });
   }

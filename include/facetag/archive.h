@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "facetag/decision.h"
 #include "facetag/person.h"
 #include "facetag/result.h"
 #include "facetag/types.h"
@@ -49,28 +50,6 @@ using AuditId = std::int64_t;
 
 // ---------------------------------------------------------------------------
 // Values
-
-// What the matcher concluded about a face.
-enum class FaceDecision {
-  kRecognized,  // named as `person`
-  kUnknown,     // nobody on the list is similar enough
-  kAmbiguous,   // the best person was not far enough ahead of the second
-  kDuplicate,   // the person is named on another face of the same photo
-};
-
-// "recognized", "unknown", "ambiguous", "duplicate" (the stored text).
-const char* FaceDecisionName(FaceDecision decision);
-
-// Who made the face's current decision.
-enum class TagStatus {
-  kAutomatic,  // the matcher; the next ApplyDecisions may change it
-  kConfirmed,  // an editor confirmed the person; only an editor changes it
-  kRejected,   // an editor rejected the person the face had; it names nobody
-               // until a rematch names someone not rejected for it
-};
-
-// "automatic", "confirmed", "rejected" (the stored text).
-const char* TagStatusName(TagStatus status);
 
 // The current decision about one face.
 struct FaceTag {
@@ -86,12 +65,20 @@ struct FaceTag {
   bool by_mention = false;
 };
 
-// A face as the pipeline found it, with the matcher's decision.
+// A face as the pipeline found it, with what was decided about it
+// (DecidePhoto, facetag/decision.h).
 struct NewFace {
-  // Box and landmarks in displayed pixels; the embedding must be non-empty,
-  // finite and carry a model id; all faces of one model id have one length.
+  // Box, landmarks and quality in displayed pixels; the embedding must be
+  // non-empty, finite and carry a model id; all faces of one model id have
+  // one length.
   DetectedFace detected;
   FaceTag tag;
+  // Who decided: kConfirmed needs a person, kRejected none.
+  TagStatus status = TagStatus::kAutomatic;
+  // ReplacePhoto only: the stored face of the photo this face is (the same
+  // face found again). It keeps that face's id and the editors' rejections
+  // recorded for it. Each stored face at most once.
+  std::optional<FaceId> continues;
 };
 
 // One place where the caption names a listed person (captions::Mention).
@@ -151,6 +138,11 @@ struct StoredPhoto {
   PhotoId id = 0;
   PhotoInfo info;
   std::string ingested_at;             // UTC ISO 8601, of the last Add/Replace
+  // Counts the changes to what facetag writes into the file (pictured
+  // persons and whose decision it was, mentions, the persons' names); and
+  // the version last written into the file (empty: facetag never wrote it).
+  std::int64_t names_version = 0;
+  std::optional<std::int64_t> names_written;
   std::vector<StoredFace> faces;       // in the order they were given
   std::vector<PhotoMention> mentions;  // ordered by `begin`
 };
@@ -161,15 +153,11 @@ struct PhotoState {
   std::optional<Error> failure;  // empty: ingested successfully
 };
 
-// What ReplacePhoto did with the editors' decisions of the photo's faces.
+// What ReplacePhoto did.
 struct ReplaceOutcome {
   PhotoId id = 0;
   bool added = false;  // no photo had the hash: it was added as by AddPhoto
-  // Faces with a confirmed tag or with rejections whose box found a new face
-  // (IoU >= 0.5): the decisions moved to it (and its face id is kept).
-  int kept_decisions = 0;
-  // Such faces that found no new face: their decisions are gone.
-  int dropped_decisions = 0;
+  int deleted_faces = 0;  // stored faces no new face continued
 };
 
 struct ArchiveCounts {
@@ -185,6 +173,7 @@ struct FaceForMatching {
   FaceId id = 0;
   PhotoId photo = 0;
   std::vector<float> embedding;  // of the requested model
+  FaceQuality quality;
   FaceTag tag;
   TagStatus status = TagStatus::kAutomatic;
   std::vector<PersonId> rejected;   // ascending; ApplyDecisions skips these
@@ -199,26 +188,38 @@ struct FacePage {
   FaceId next_after = 0;
 };
 
-// A new decision for one stored face (from a rematch).
+// A new decision for one stored face. It is written only if the face still
+// holds `expected_tag` and `expected_status` (what the caller read), so a
+// decision made meanwhile by somebody else (an editor) is never overwritten.
 struct DecisionUpdate {
   FaceId face = 0;
   FaceTag tag;
+  TagStatus status = TagStatus::kAutomatic;
+  FaceTag expected_tag;
+  TagStatus expected_status = TagStatus::kAutomatic;
 };
 
 struct ApplyOutcome {
   int changed = 0;    // faces whose decision changed
   int unchanged = 0;  // the same decision was already stored
-  // Would have named a person an editor rejected for the face: not applied.
-  int skipped_rejected = 0;
-  // Would have changed or removed a confirmed person: not applied (a
-  // confirmed face naming the same person gets the new similarity).
-  int skipped_confirmed = 0;
-  // The face (its photo was replaced or removed meanwhile) or the person
-  // (removed from the list meanwhile) no longer exists: not applied.
-  int skipped_missing = 0;
+  // The face changed since it was read, or it (its photo replaced or
+  // removed meanwhile) or its person (removed from the list) is gone: not
+  // applied.
+  int conflicts = 0;
   // Photos with at least one changed face, ascending: their metadata may
   // need rewriting.
   std::vector<PhotoId> changed_photos;
+};
+
+// An editor's word on one face and the photo's faces re-decided with it.
+struct ReviewRecord {
+  FaceId face = 0;
+  PersonId person = 0;
+  bool confirm = true;  // true: the face shows `person`; false: it does not
+  // The new decisions of the photo's faces (the reviewed face among them),
+  // written as given; `expected_*` is not checked.
+  std::vector<DecisionUpdate> updates;
+  std::string actor;  // the editor; not empty
 };
 
 // A photo's caption, for finding mentions of newly listed persons.
@@ -355,19 +356,16 @@ class Archive {
   // kNotFound when a face or mention names a person not on the list.
   virtual Result<PhotoId> AddPhoto(const NewPhoto& photo) = 0;
 
-  // Replaces the stored photo with the same sha256 (ingest --force), in one
-  // transaction; adds it when there is none. The photo keeps its id; its
-  // facts, mentions and ingest time are replaced. Each stored face is paired
-  // with the new face its box overlaps most (IoU >= 0.5, each face at most
-  // once, best pairs first); a paired face keeps its face id and takes the
-  // new detection and decision, except that a confirmed person stays
-  // confirmed, and rejections stay and are honoured as in ApplyDecisions.
-  // Unpaired stored faces are deleted with their decisions (counted in
-  // `dropped_decisions` when they had editors' decisions). Replacing a
-  // processed photo with a failed one deletes all its faces. Appends a
+  // Replaces the stored photo with the same sha256 (ingest --force, changed
+  // metadata), in one transaction; adds it when there is none. The photo
+  // keeps its id; its facts, mentions and ingest time are replaced. A new
+  // face that `continues` a stored face of the photo keeps that face's id
+  // and recorded rejections and takes the new detection and decision; stored
+  // faces no new face continues are deleted with their decisions. Appends a
   // "photo.replace" audit entry by `actor`.
   // Errors: as AddPhoto (never kAlreadyExists); kInvalidArgument for an
-  // empty actor.
+  // empty actor or a `continues` that is not a face of this photo or is
+  // given twice.
   virtual Result<ReplaceOutcome> ReplacePhoto(const NewPhoto& photo, std::string_view actor) = 0;
 
   // Whether a photo with this hash is stored, processed or failed (a unique
@@ -393,6 +391,14 @@ class Archive {
   virtual Result<void> ReplaceMentions(PhotoId photo,
                                        const std::vector<PhotoMention>& mentions) = 0;
 
+  // Records that the file of `photo` now says what version `version` of
+  // its names said (StoredPhoto::names_version, as read before writing).
+  // A later version already recorded stays. Errors: kNotFound, kDatabase.
+  virtual Result<void> MarkNamesWritten(PhotoId photo, std::int64_t version) = 0;
+  // Photos whose file facetag wrote once and whose names changed since,
+  // with id > `after`, ascending, at most `limit` (1-100000).
+  virtual Result<std::vector<PhotoId>> PhotosWithUnwrittenNames(PhotoId after, int limit) = 0;
+
   // Photos with a non-empty caption and id > `after`, ascending, at most
   // `limit` (1-100000; else kInvalidArgument).
   virtual Result<CaptionPage> CaptionsAfter(PhotoId after, int limit) = 0;
@@ -406,16 +412,14 @@ class Archive {
   // photo file is read. Faces added while paging appear on a later page.
   virtual Result<FacePage> FacesForModel(std::string_view model_id, FaceId after, int limit) = 0;
 
-  // Applies new decisions in one transaction (all or nothing on error) and
-  // says what happened to each; see ApplyOutcome for the rules. An update
-  // is skipped, not an error, when it names a rejected person, would change
-  // or remove a confirmed person, or refers to a face or person that no
-  // longer exists. A face whose tag was rejected and which is now named for
-  // someone else becomes automatic again. Several updates of one face: the
-  // last counts. Batches of about a thousand updates keep the write lock
-  // short.
+  // Applies new decisions in one transaction (all or nothing on error): an
+  // update is written only where the face still holds what the caller read
+  // (see DecisionUpdate); others are counted as conflicts. Several updates
+  // of one face: the last counts. Batches of about a thousand updates keep
+  // the write lock short.
   // Errors: kInvalidArgument for an inconsistent tag (a person without
-  // kRecognized or the reverse, a non-finite similarity), before any write.
+  // kRecognized or the reverse, a non-finite similarity, kConfirmed without
+  // a person), before any write.
   virtual Result<ApplyOutcome> ApplyDecisions(const std::vector<DecisionUpdate>& updates) = 0;
 
   // --- editors' corrections ------------------------------------------------
@@ -424,21 +428,13 @@ class Archive {
   // kInvalidArgument for a bad limit or a negative cursor.
   virtual Result<std::vector<FaceSummary>> ListFaces(const FaceQuery& query) = 0;
 
-  // An editor confirms that `face` shows `person`: the face names the person
-  // with status kConfirmed (similarity kept if the face named them already,
-  // else cleared), a rejection of that pair is withdrawn, and other faces of
-  // the photo automatically naming the same person become kDuplicate (one
-  // face per person). Appends a "tag.confirm" audit entry by `actor` in the
-  // same transaction. Confirming a confirmed pair again only adds the entry.
-  // Errors: kNotFound (face, person), kInvalidArgument (empty actor).
-  virtual Result<void> ConfirmTag(FaceId face, PersonId person, std::string_view actor) = 0;
-
-  // An editor says `face` is not `person`: the pair is remembered (no later
-  // ApplyDecisions names the person on this face), and if the face names the
-  // person it names nobody (kUnknown, status kRejected). Appends a
-  // "tag.reject" audit entry by `actor` in the same transaction.
-  // Errors: kNotFound (face, person), kInvalidArgument (empty actor).
-  virtual Result<void> RejectTag(FaceId face, PersonId person, std::string_view actor) = 0;
+  // Records an editor's word in one transaction: a rejection of (face,
+  // person) is remembered (or, for a confirmation, withdrawn), the updates
+  // are written, and a "tag.confirm" or "tag.reject" audit entry by the
+  // editor is appended.
+  // Errors: kNotFound (face, person), kInvalidArgument (empty actor, an
+  // inconsistent tag, an update of a face of another photo).
+  virtual Result<void> RecordReview(const ReviewRecord& review) = 0;
 
   // --- search ----------------------------------------------------------------
 

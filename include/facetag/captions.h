@@ -1,20 +1,18 @@
-// Captions: which listed persons a caption names, and how that compares with
-// the faces recognized in the photo.
+// Captions: which listed persons a caption names.
 //
 // A press caption often names people who are not in the picture ("Barack
 // Obama and Joe Biden wave ..." on a photo of Obama alone), and a photo shows
-// people its caption does not name. facetag keeps the three cases apart:
-// pictured and mentioned, pictured but not mentioned, mentioned but not
-// pictured. A mention is evidence, never proof: it may lower the mentioned
-// person's acceptance threshold down to a calibrated floor, no further
-// (DESIGN.md, Matching).
+// people its caption does not name. The mentions found here are evidence for
+// the decision core (facetag/decision.h), which tells pictured and mentioned,
+// pictured but not mentioned, and mentioned but not pictured apart; a
+// mention may lower the mentioned person's threshold down to a calibrated
+// floor, no further.
 //
 // Everything here is pure computation on text and values: no I/O, no
 // database, no images. The free functions are thread-safe.
 #pragma once
 
 #include <cstddef>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -158,128 +156,5 @@ std::vector<Mention> FindMentions(std::string_view caption, const std::vector<Li
 
 // The persons of `mentions`, each once, in the order of their first mention.
 std::vector<PersonId> MentionedPersons(const std::vector<Mention>& mentions);
-
-// ---------------------------------------------------------------------------
-// Reconciliation
-// ---------------------------------------------------------------------------
-
-// What the matcher concluded about one face of the photo.
-struct FaceOutcome {
-  std::optional<PersonId> person;  // set when the face was named; else unknown
-  float similarity = 0;            // cosine similarity of the named person
-};
-
-enum class Presence {
-  kPicturedAndMentioned,
-  kPicturedNotMentioned,
-  kMentionedNotPictured,
-};
-
-// "pictured_and_mentioned", "pictured_not_mentioned", "mentioned_not_pictured".
-const char* PresenceName(Presence presence);
-
-struct PersonPresence {
-  PersonId person = 0;
-  Presence presence = Presence::kPicturedAndMentioned;
-  std::optional<std::size_t> face;    // index into the faces, when pictured
-  float similarity = 0;               // of that face; 0 when not pictured
-  std::vector<std::size_t> mentions;  // indices into the mentions, in order
-};
-
-struct Reconciliation {
-  // Pictured persons in face order, then persons mentioned but not pictured
-  // in the order of their first mention.
-  std::vector<PersonPresence> persons;
-  // Indices of the faces that name nobody, ascending.
-  std::vector<std::size_t> unknown_faces;
-
-  // The entry for `person`, or nullptr.
-  const PersonPresence* Find(PersonId person) const;
-};
-
-// Sorts every person involved in the photo into one of the three presences.
-// A person can be pictured only once: when several faces name the same
-// person (the caller did not enforce one face per person), the face with the
-// highest similarity keeps the name (the first on a tie) and the others are
-// counted as unknown faces, since at least one of them is wrongly named.
-Reconciliation Reconcile(const std::vector<FaceOutcome>& faces,
-                         const std::vector<Mention>& mentions);
-
-// ---------------------------------------------------------------------------
-// Caption prior on the acceptance threshold
-// ---------------------------------------------------------------------------
-
-// The acceptance threshold for a person the caption mentions:
-//   min(list_threshold, max(mention_floor, list_threshold - max_relief)).
-// A mention lowers the threshold by at most `max_relief` (default: as far as
-// the floor), never below `mention_floor`, the pack's calibrated floor
-// (PackThresholds::mention_floor), and never raises it: when the list
-// threshold is already below the floor (a very short list) it stays. A NaN
-// argument yields `list_threshold`; a negative `max_relief` counts as 0.
-float MentionedThreshold(float list_threshold, float mention_floor,
-                         float max_relief = std::numeric_limits<float>::infinity());
-
-// One person a face resembles, with the best similarity over the person's
-// profiles (gallery::Candidate carries the same two values).
-struct RankedCandidate {
-  PersonId person = 0;
-  float similarity = 0;
-};
-
-struct NamingRule {
-  // Threshold for every listed person (gallery::ListThreshold for the list's
-  // size). It depends on the list: the default 1 names nobody.
-  float list_threshold = 1;
-  // Lowest threshold a mention may reach (PackThresholds::mention_floor).
-  float mention_floor = 0.35f;
-  // Largest step by which a mention lowers the threshold; infinity: down to
-  // the floor.
-  float max_relief = std::numeric_limits<float>::infinity();
-  // Required lead of the best person over the second best (similarity).
-  float margin = 0.05f;
-};
-
-enum class FaceVerdict {
-  kNamed,      // the best person clears their threshold and the margin
-  kUnknown,    // no candidates, or the best is below their threshold
-  kAmbiguous,  // the best clears the threshold but the second is too close
-  kDuplicate,  // named, but another face names the same person more surely
-};
-
-// "named", "unknown", "ambiguous", "duplicate".
-const char* FaceVerdictName(FaceVerdict verdict);
-
-struct FaceNaming {
-  FaceOutcome outcome;  // person set only for kNamed
-  FaceVerdict verdict = FaceVerdict::kUnknown;
-  std::optional<RankedCandidate> best;  // the top candidate, if any
-  float threshold = 1;                  // the threshold applied to `best`
-  // Named only because of the mention: the best similarity lies in
-  // [mentioned threshold, list threshold).
-  bool by_mention = false;
-};
-
-// Names the faces of one photo. `candidates[f]` are face f's persons, in any
-// order, at least the two best (gallery::Matcher::Rank(probe, 2)): with a
-// single candidate there is no runner-up and the margin is met. A person
-// listed twice counts with the higher similarity. The rule, per face:
-//   - only the best candidate can be named; a mention never reorders the
-//     candidates, so a mentioned runner-up is not named in place of an
-//     unmentioned best;
-//   - its threshold is MentionedThreshold(list_threshold, mention_floor,
-//     max_relief) when the person is in `mentioned`, else list_threshold;
-//   - it must reach that threshold (else kUnknown) and lead the second-best
-//     person by at least `margin` (else kAmbiguous), whether mentioned or
-//     not;
-//   - one face per person: when several faces would name the same person,
-//     the highest similarity keeps the name (the first on a tie) and the
-//     others become kDuplicate with no person; they are not given their
-//     second choice.
-// NaN similarities never clear a threshold. Results are in face order.
-std::vector<FaceNaming> NameFaces(const std::vector<std::vector<RankedCandidate>>& candidates,
-                                  const std::vector<PersonId>& mentioned, const NamingRule& rule);
-
-// The outcomes of `namings`, for Reconcile.
-std::vector<FaceOutcome> Outcomes(const std::vector<FaceNaming>& namings);
 
 }  // namespace facetag::captions

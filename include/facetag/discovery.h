@@ -347,32 +347,22 @@ Result<Candidate> GetCandidate(Store& store, const DiscoveryOptions& options, Cl
 // ---------------------------------------------------------------------------
 // Editors' decisions
 
-struct ApproveRequest {
-  std::string name;  // the person's display name; not on the list yet
-  std::vector<std::string> aliases;
-  std::string justification;  // why the person is listed (required)
-  // The agency lists a person only when all three hold: the editor states
-  // them (ListingCriteria::AllMet, required).
-  ListingCriteria criteria;
-  std::string actor;          // editor, for the audit log (required)
-  int max_profiles = 5;       // 1-50 best faces become profiles
-};
+// Approving a candidate (listing the person, making profiles of the
+// cluster's best faces, confirming them, tagging the rest) is a use case of
+// the application layer (app::App::ApproveCandidate); these are its parts
+// that concern the cluster.
 
-struct ApproveOutcome {
-  Person person;
-  std::vector<FaceId> profile_faces;  // confirmed as the person
-};
+// The faces of cluster `id` that an approval turns into profiles: the best
+// `max_profiles` (1-50) by closeness to the cluster's mean, faces passing the
+// quality gate first, one per photo. Errors: kNotFound (cluster),
+// kInvalidArgument (approved, rejected or empty cluster; bad count).
+Result<std::vector<ClusterMember>> ApprovalFaces(Store& store, const DiscoveryOptions& options,
+                                                 ClusterId id, int max_profiles);
 
-// Lists the person, turns the cluster's best faces (closest to its mean,
-// sharpest, one per photo) into profiles, confirms those faces as the person
-// and marks the cluster approved. The caller then re-matches the archive for
-// the person (pipeline::Rematch with RematchOptions::person) to tag the
-// cluster's other photos. Errors: kNotFound (cluster), kInvalidArgument
-// (empty name, justification or actor; a listing criterion not stated; a
-// cluster that is rejected, approved or has no face), kAlreadyExists (the
-// name is on the list).
-Result<ApproveOutcome> Approve(Store& store, const DiscoveryOptions& options, ClusterId id,
-                               const ApproveRequest& request);
+// Marks cluster `id` approved as `person`, audited by `actor` with the
+// faces that became profiles. Errors: kNotFound, kInvalidArgument (actor).
+Result<void> MarkApproved(Store& store, ClusterId id, const Person& person,
+                          const std::vector<FaceId>& profile_faces, std::string_view actor);
 
 // "Not a public person": remembers the identity (its template, the reason)
 // so it is never proposed again, marks the cluster rejected. Errors:

@@ -1,9 +1,8 @@
 // Open-set matching of face embeddings against the list.
 //
-// A face is named only when its best similarity to one person's profiles
-// clears a threshold calibrated for a very low false-accept rate for the
-// whole list, and beats the best other person by a margin. Otherwise it is
-// an unknown face: a wrong name is worse than none.
+// The matcher ranks the listed persons a face resembles; the threshold
+// functions say how alike is alike enough for a list of a given size. Who a
+// face is, is decided by DecidePhoto (facetag/decision.h) from these.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "facetag/decision.h"
 #include "facetag/model_pack.h"
 #include "facetag/person.h"
 #include "facetag/result.h"
@@ -32,33 +32,11 @@ struct MatchPolicy {
 float ListThreshold(const PackThresholds& thresholds, const MatchPolicy& policy,
                     std::size_t person_count);
 
-struct Candidate {
-  PersonId person = 0;
-  float similarity = 0;  // best over the person's profiles
-};
-
-enum class Decision {
-  kRecognized,  // best person clears the threshold and the margin
-  kUnknown,     // nobody clears the threshold
-  kAmbiguous,   // someone clears it, but another person is too close
-};
-
-const char* DecisionName(Decision decision);
-
-struct Match {
-  Decision decision = Decision::kUnknown;
-  std::optional<Candidate> best;    // highest-scoring person, if any profile
-  std::optional<Candidate> second;  // runner-up person
-  float threshold = 0;              // the threshold that was applied
-
-  bool recognized() const { return decision == Decision::kRecognized; }
-};
-
 // An index of the profile embeddings of one model, searched exhaustively
 // with BLAS (a matrix-vector product per face).
 //
-// Thread safety: immutable after Build; Identify and Rank may run
-// concurrently from any number of threads.
+// Thread safety: immutable after Build; Rank may run concurrently from any
+// number of threads.
 class Matcher {
  public:
   // Keeps the profiles whose embedding was made by `model_id` and has
@@ -68,9 +46,6 @@ class Matcher {
 
   // The best persons for `probe`, best first, at most `k`.
   std::vector<Candidate> Rank(const Embedding& probe, std::size_t k) const;
-
-  // Open-set decision for `probe` with acceptance `threshold` and `margin`.
-  Match Identify(const Embedding& probe, float threshold, float margin) const;
 
   std::size_t profile_count() const { return person_of_row_.size(); }
   std::size_t person_count() const { return person_count_; }

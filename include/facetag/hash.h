@@ -19,4 +19,11 @@ std::string Sha256Hex(std::span<const unsigned char> bytes);
 // SHA-256 of a file's content, read in chunks. kNotFound / kIo on failure.
 Result<std::string> Sha256OfFile(const std::filesystem::path& path);
 
+// The identity of a photo, the one definition used everywhere (archive,
+// profiles, discovery, exports): SHA-256 of its JPEG image data (the scan,
+// from the first start-of-scan marker on) for a JPEG, else of the whole
+// file. Editing a JPEG's metadata, as facetag's tag writing does, keeps its
+// identity.
+std::string PhotoIdentity(std::span<const unsigned char> bytes);
+
 }  // namespace facetag

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "facetag/gallery.h"
+#include "facetag/metadata.h"
 #include "facetag/model_pack.h"
 #include "facetag/privacy_store.h"
 #include "facetag/store.h"
@@ -103,6 +104,11 @@ struct JobRunOptions {
   // When it becomes true, the job stops after the current step, resumable.
   const std::atomic<bool>* stop = nullptr;
   std::function<void(std::int64_t done, std::int64_t total)> progress;
+  // The archive's names for a photo, and the rewrite of its file with them:
+  // the application layer's one builder of names (app::App::ArchivedTags,
+  // app::App::WriteTags). Required for the jobs that need them.
+  std::function<Result<metadata::TagSet>(PhotoId)> archived_tags;
+  std::function<Result<metadata::WriteReport>(PhotoId)> rewrite_photo;
 };
 
 struct JobOutcome {
@@ -116,7 +122,7 @@ Result<std::vector<Job>> UnfinishedJobs(Store& store);
 
 // Runs (or resumes, from job.done) job `id`:
 //   - opt-out: rewrites each listed photo's metadata from the archive
-//     (pipeline::WriteArchivedTags); a photo that cannot be written is
+//     (JobRunOptions::rewrite_photo); a photo that cannot be written is
 //     listed in the result and does not stop the job; then the database is
 //     compacted so that deleted embeddings leave the file;
 //   - photo export: see StartPhotoExport.
@@ -144,14 +150,8 @@ struct LookupAnswer {
 };
 
 // By name or alias (case and accents ignored). Errors: kInvalidArgument
-// (empty), database and key errors.
+// (empty), database and key errors. (By photo: app::App::LookupPhoto.)
 Result<LookupAnswer> LookupName(Store& store, std::string_view name);
-
-// By a photo of the requester, analysed in memory and discarded: nothing of
-// it is written anywhere. Errors: decoding errors, database and key errors.
-Result<LookupAnswer> LookupPhoto(Store& store, const ModelPack& pack,
-                                 vision::FaceAnalyzer& analyzer,
-                                 std::span<const unsigned char> bytes);
 
 // --- access export -----------------------------------------------------------------
 

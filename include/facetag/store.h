@@ -53,6 +53,8 @@ class Store {
 
   // Opens (and creates, if missing) the SQLite database at `path`, creating
   // its parent folder, and migrates its schema to the current version.
+  // ":memory:" is a private in-memory database (tests' fake of the store:
+  // the same rules and SQL, nothing on disk).
   // Errors: kDatabase (not a database, newer schema than this build, ...),
   // kIo (folder not creatable).
   static Result<std::unique_ptr<Store>> OpenSqlite(const std::filesystem::path& path,

@@ -32,6 +32,14 @@ void AppendUtf8(char32_t cp, std::string& out);
 // overlongs, surrogates or code points above U+10FFFF). "" is valid.
 bool IsValidUtf8(std::string_view text);
 
+// The number of code points in `text`; a malformed byte counts as one.
+std::size_t CountCharacters(std::string_view text);
+
+// True when `text` has a letter or digit: an ASCII one, or any code point
+// from U+00C0 on other than punctuation, symbols and spaces of the General
+// Punctuation, Supplemental Punctuation and CJK Symbols blocks and × ÷.
+bool HasLetterOrDigit(std::string_view text);
+
 // True for the ASCII whitespace characters: space, \t, \n, \v, \f, \r.
 bool IsAsciiWhitespace(char32_t cp);
 

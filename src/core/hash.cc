@@ -54,4 +54,22 @@ Result<std::string> Sha256OfFile(const std::filesystem::path& path) {
   return ToHex(digest.data(), digest.size());
 }
 
+std::string PhotoIdentity(std::span<const unsigned char> b) {
+  if (b.size() > 4 && b[0] == 0xFF && b[1] == 0xD8) {
+    // Walk the marker segments to the start of scan; everything before it
+    // is metadata (APPn), tables or the frame header.
+    std::size_t pos = 2;
+    while (pos + 4 <= b.size() && b[pos] == 0xFF) {
+      const unsigned marker = b[pos + 1];
+      if (marker == 0xDA) return Sha256Hex(b.subspan(pos));
+      if (marker == 0xFF) {
+        ++pos;
+        continue;
+      }
+      pos += 2 + ((std::size_t{b[pos + 2]} << 8) | b[pos + 3]);
+    }
+  }
+  return Sha256Hex(b);
+}
+
 }  // namespace facetag

@@ -90,6 +90,30 @@ void AppendUtf8(char32_t cp, std::string& out) {
   }
 }
 
+std::size_t CountCharacters(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < text.size(); ++count) DecodeUtf8(text, i);
+  return count;
+}
+
+bool HasLetterOrDigit(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto cp = DecodeUtf8(text, i);
+    if (!cp) continue;
+    const char32_t c = *cp;
+    if ((c >= U'0' && c <= U'9') || (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z')) {
+      return true;
+    }
+    if (c < 0xC0 || c == 0xD7 || c == 0xF7) continue;
+    if ((c >= 0x2000 && c <= 0x206F) || (c >= 0x2E00 && c <= 0x2E7F) ||
+        (c >= 0x3000 && c <= 0x303F)) {
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
 bool IsValidUtf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     if (!DecodeUtf8(text, i)) return false;

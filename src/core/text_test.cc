@@ -125,3 +125,27 @@ TEST(AppendFolded, LatinLettersFoldToLowercaseAscii) {
 
 }  // namespace
 }  // namespace facetag::text
+
+namespace facetag::text {
+namespace {
+
+TEST(CountCharacters, CountsCodePointsAndMalformedBytes) {
+  EXPECT_EQ(CountCharacters(""), 0u);
+  EXPECT_EQ(CountCharacters("Wałęsa"), 6u);
+  EXPECT_EQ(CountCharacters("习近平"), 3u);
+  EXPECT_EQ(CountCharacters("a\xff" "b"), 3u);
+}
+
+TEST(HasLetterOrDigit, PunctuationAndSpacesAloneAreNot) {
+  EXPECT_TRUE(HasLetterOrDigit("Joe"));
+  EXPECT_TRUE(HasLetterOrDigit("习近平"));
+  EXPECT_TRUE(HasLetterOrDigit("Ωμέγα"));
+  EXPECT_TRUE(HasLetterOrDigit("50 Cent"));
+  EXPECT_FALSE(HasLetterOrDigit(""));
+  EXPECT_FALSE(HasLetterOrDigit(" -.'!?"));
+  EXPECT_FALSE(HasLetterOrDigit("\u2014\u2026\u3000"));
+  EXPECT_FALSE(HasLetterOrDigit("×÷"));
+}
+
+}  // namespace
+}  // namespace facetag::text

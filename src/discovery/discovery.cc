@@ -433,71 +433,40 @@ Result<ClusterInfo> Reviewable(DiscoveryStore& ds, ClusterId id, const char* act
 
 }  // namespace
 
-Result<ApproveOutcome> Approve(Store& store, const DiscoveryOptions& options, ClusterId id,
-                               const ApproveRequest& request) {
+Result<std::vector<ClusterMember>> ApprovalFaces(Store& store, const DiscoveryOptions& options,
+                                                 ClusterId id, int max_profiles) {
   FACETAG_RETURN_IF_ERROR(CheckOptions(options));
-  FACETAG_RETURN_IF_ERROR(CheckActor(request.actor));
-  if (request.name.empty()) return Fail(ErrorCode::kInvalidArgument, "the name is empty");
-  if (request.justification.empty()) {
+  if (max_profiles < 1 || max_profiles > 50) {
     return Fail(ErrorCode::kInvalidArgument,
-                "a justification is required: why is this a public person to list?");
-  }
-  if (!request.criteria.AllMet()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the agency lists a person who is a public figure, in the news more than once "
-                "and likely searched for: state all three criteria to approve");
-  }
-  if (request.max_profiles < 1 || request.max_profiles > 50) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "max profiles " + std::to_string(request.max_profiles) + " is outside 1-50");
+                "max profiles " + std::to_string(max_profiles) + " is outside 1-50");
   }
   DiscoveryStore& ds = store.discovery();
-  auto info = Reviewable(ds, id, "approve");
-  if (!info) return tl::unexpected(info.error());
-  auto members = ds.Members(id);
-  if (!members) return tl::unexpected(members.error());
-  if (members->empty()) {
+  FACETAG_RETURN_IF_ERROR(Reviewable(ds, id, "approve"));
+  FACETAG_ASSIGN_OR_RETURN(std::vector<ClusterMember> members, ds.Members(id));
+  if (members.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "cluster " + std::to_string(id) + " has no faces");
   }
-  const auto best = BestMembers(*members, options.gate, request.max_profiles);
-  NewPerson person;
-  person.name = request.name;
-  person.aliases = request.aliases;
-  person.justification = request.justification;
-  person.criteria = request.criteria;
-  auto added = store.AddPerson(person);
-  if (!added) return tl::unexpected(added.error());
-  ApproveOutcome outcome;
-  for (std::size_t i : best) {
-    const ClusterMember& m = (*members)[i];
-    auto photo = store.archive().GetPhoto(m.photo);
-    if (!photo) return tl::unexpected(photo.error());
-    Profile profile;
-    profile.person_id = added->id;
-    profile.embedding = {options.model_id, m.embedding};
-    profile.photo_sha256 = photo->info.sha256;
-    profile.box = m.box;
-    auto stored = store.AddProfile(profile);
-    if (!stored) return tl::unexpected(stored.error());
-    FACETAG_RETURN_IF_ERROR(store.archive().ConfirmTag(m.face, added->id, request.actor));
-    outcome.profile_faces.push_back(m.face);
+  std::vector<ClusterMember> best;
+  for (const std::size_t i : BestMembers(members, options.gate, max_profiles)) {
+    best.push_back(std::move(members[i]));
   }
-  Json details = {{"person", added->id},
-                  {"name", added->name},
-                  {"justification", request.justification},
-                  {"criteria",
-                   {{"public_figure", request.criteria.public_figure},
-                    {"recurring_in_news", request.criteria.recurring_in_news},
-                    {"likely_searched", request.criteria.likely_searched}}},
-                  {"profile_faces", outcome.profile_faces},
-                  {"faces", members->size()}};
-  FACETAG_RETURN_IF_ERROR(
-      ds.SetState(id, CandidateState::kApproved, added->id, std::nullopt,
-                  {request.actor, "candidate.approve", Subject(id), details.dump()}));
-  auto person_now = store.GetPerson(added->id);
-  if (!person_now) return tl::unexpected(person_now.error());
-  outcome.person = *person_now;
-  return outcome;
+  return best;
+}
+
+Result<void> MarkApproved(Store& store, ClusterId id, const Person& person,
+                          const std::vector<FaceId>& profile_faces, std::string_view actor) {
+  FACETAG_RETURN_IF_ERROR(CheckActor(actor));
+  const Json details = {{"person", person.id},
+                        {"name", person.name},
+                        {"justification", person.justification},
+                        {"criteria",
+                         {{"public_figure", person.criteria.public_figure},
+                          {"recurring_in_news", person.criteria.recurring_in_news},
+                          {"likely_searched", person.criteria.likely_searched}}},
+                        {"profile_faces", profile_faces}};
+  return store.discovery().SetState(id, CandidateState::kApproved, person.id, std::nullopt,
+                                    {std::string(actor), "candidate.approve", Subject(id),
+                                     details.dump()});
 }
 
 Result<RejectedIdentityId> Reject(Store& store, const DiscoveryOptions& options, ClusterId id,

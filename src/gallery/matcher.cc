@@ -8,18 +8,6 @@
 
 namespace facetag::gallery {
 
-const char* DecisionName(Decision decision) {
-  switch (decision) {
-    case Decision::kRecognized:
-      return "recognized";
-    case Decision::kUnknown:
-      return "unknown";
-    case Decision::kAmbiguous:
-      return "ambiguous";
-  }
-  return "unknown";
-}
-
 float ListThreshold(const PackThresholds& thresholds, const MatchPolicy& policy,
                     std::size_t person_count) {
   const double per_comparison =
@@ -77,22 +65,6 @@ std::vector<Candidate> Matcher::Rank(const Embedding& probe, std::size_t k) cons
       [](const Candidate& a, const Candidate& b) { return a.similarity > b.similarity; });
   ranked.resize(keep);
   return ranked;
-}
-
-Match Matcher::Identify(const Embedding& probe, float threshold, float margin) const {
-  Match match;
-  match.threshold = threshold;
-  const std::vector<Candidate> top = Rank(probe, 2);
-  if (!top.empty()) match.best = top[0];
-  if (top.size() > 1) match.second = top[1];
-  if (!match.best || match.best->similarity < threshold) {
-    match.decision = Decision::kUnknown;
-  } else if (match.second && match.best->similarity - match.second->similarity < margin) {
-    match.decision = Decision::kAmbiguous;
-  } else {
-    match.decision = Decision::kRecognized;
-  }
-  return match;
 }
 
 SuppressionList::SuppressionList(const std::string& model_id, std::vector<Embedding> templates,

@@ -83,26 +83,17 @@ TEST(Matcher, RankEqualsBruteForceMaximumPerPerson) {
   }
 }
 
-TEST(Matcher, OpenSetDecisions) {
+TEST(Matcher, RanksTheSamePersonFirstAndEveryPersonOnce) {
   std::mt19937 rng(3);
   const auto alice = RandomUnit(rng);
   const auto bob = RandomUnit(rng);
-  const Matcher matcher = Matcher::Build("m", kDim, {MakeProfile(1, alice), MakeProfile(2, bob)});
-
-  const Match same = matcher.Identify({"m", alice}, 0.5f, 0.05f);
-  EXPECT_EQ(same.decision, Decision::kRecognized);
-  EXPECT_EQ(same.best->person, 1);
-  EXPECT_NEAR(same.best->similarity, 1.0f, 1e-5);
-
-  const Match stranger = matcher.Identify({"m", RandomUnit(rng)}, 0.5f, 0.05f);
-  EXPECT_EQ(stranger.decision, Decision::kUnknown);
-
-  // Halfway between the two: above threshold for both, no margin.
-  std::vector<float> mix(kDim);
-  for (int i = 0; i < kDim; ++i) mix[i] = alice[i] + bob[i];
-  NormalizeL2(mix);
-  const Match between = matcher.Identify({"m", mix}, 0.3f, 0.05f);
-  EXPECT_EQ(between.decision, Decision::kAmbiguous);
+  const Matcher matcher = Matcher::Build(
+      "m", kDim, {MakeProfile(1, alice), MakeProfile(2, bob), MakeProfile(1, RandomUnit(rng))});
+  const auto ranked = matcher.Rank({"m", alice}, 5);
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0].person, 1);
+  EXPECT_NEAR(ranked[0].similarity, 1.0f, 1e-5);
+  EXPECT_EQ(ranked[1].person, 2);
 }
 
 TEST(Matcher, NeverComparesAcrossModels) {
@@ -113,15 +104,12 @@ TEST(Matcher, NeverComparesAcrossModels) {
   EXPECT_EQ(matcher.profile_count(), 1u);
   EXPECT_EQ(matcher.skipped(), 1u);
   EXPECT_TRUE(matcher.Rank({"other-model", v}, 3).empty());
-  EXPECT_EQ(matcher.Identify({"other-model", v}, 0.3f, 0.05f).decision, Decision::kUnknown);
 }
 
-TEST(Matcher, EmptyGalleryNamesNobody) {
+TEST(Matcher, EmptyGalleryRanksNobody) {
   const Matcher matcher = Matcher::Build("m", kDim, {});
   std::mt19937 rng(1);
-  const Match m = matcher.Identify({"m", RandomUnit(rng)}, 0.3f, 0.05f);
-  EXPECT_EQ(m.decision, Decision::kUnknown);
-  EXPECT_FALSE(m.best.has_value());
+  EXPECT_TRUE(matcher.Rank({"m", RandomUnit(rng)}, 2).empty());
 }
 
 }  // namespace

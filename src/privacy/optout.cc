@@ -6,7 +6,6 @@
 
 #include "facetag/file_io.h"
 #include "facetag/privacy.h"
-#include "facetag/rematch.h"
 #include "facetag/text.h"
 #include "jobs.h"
 #include "time_text.h"
@@ -140,7 +139,10 @@ Result<JobOutcome> RunOptOutJob(Store& store, const Job& job, const JobRunOption
   std::int64_t gone = before.is_object() ? before.value("missing", std::int64_t{0}) : 0;
   for (auto i = static_cast<std::size_t>(job.done); i < photos.size(); ++i) {
     if (options.stop && options.stop->load()) return Stopped(store, job.id);
-    auto written = pipeline::WriteArchivedTags(store, photos[i]);
+    auto written = options.rewrite_photo
+                       ? options.rewrite_photo(photos[i])
+                       : Result<metadata::WriteReport>(Fail(
+                             ErrorCode::kInternal, "opt-out job run without a way to rewrite"));
     if (written) {
       ++rewritten;
     } else if (written.error().code == ErrorCode::kNotFound) {

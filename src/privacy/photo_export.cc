@@ -9,9 +9,7 @@
 
 #include "facetag/file_io.h"
 #include "facetag/hash.h"
-#include "facetag/ingest.h"
 #include "facetag/metadata.h"
-#include "facetag/rematch.h"
 #include "jobs.h"
 #include "time_text.h"
 #include "zip_writer.h"
@@ -58,7 +56,8 @@ Result<void> AppendLine(const fs::path& path, const std::string& line) {
 
 // Copies photo `id` into `staging` with its current names; an error says
 // why the photo is skipped.
-Result<std::string> StagePhoto(Store& store, PhotoId id, const fs::path& staging) {
+Result<std::string> StagePhoto(Store& store, PhotoId id, const fs::path& staging,
+                               const JobRunOptions& options) {
   auto photo = store.archive().GetPhoto(id);
   if (!photo) return tl::unexpected(photo.error());
   if (photo->info.failure) {
@@ -68,14 +67,17 @@ Result<std::string> StagePhoto(Store& store, PhotoId id, const fs::path& staging
   if (!bytes) return tl::unexpected(bytes.error());
   // Only the archived photo leaves: a file replaced at its location (or a
   // location pointing somewhere it should not) is not what was archived.
-  if (pipeline::PhotoIdentity(*bytes) != photo->info.sha256) {
+  if (PhotoIdentity(*bytes) != photo->info.sha256) {
     return Fail(ErrorCode::kRejected,
                 "the file at the archived location is no longer the archived photo");
   }
   const std::string entry = EntryName(id, photo->info.location);
   const fs::path copy = staging / entry;
   FACETAG_RETURN_IF_ERROR(WriteFile(copy, *bytes));
-  auto tags = pipeline::ArchivedTags(store, id);
+  if (!options.archived_tags) {
+    return Fail(ErrorCode::kInternal, "photo export run without the archive's names");
+  }
+  auto tags = options.archived_tags(id);
   if (!tags) return tl::unexpected(tags.error());
   auto written = metadata::WritePersonTags(copy, *tags);
   if (!written) {
@@ -197,7 +199,7 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
   FACETAG_RETURN_IF_ERROR(MakePrivateFolder(staging));
   for (auto i = static_cast<std::size_t>(job.done); i < photos.size(); ++i) {
     if (options.stop && options.stop->load()) return Stopped(store, job.id);
-    auto staged = StagePhoto(store, photos[i], staging);
+    auto staged = StagePhoto(store, photos[i], staging, options);
     if (!staged) {
       FACETAG_RETURN_IF_ERROR(
           AppendLine(staging / kSkipLog,

@@ -6,7 +6,6 @@
 
 #include "facetag/discovery.h"
 #include "facetag/discovery_json.h"
-#include "facetag/rematch.h"
 #include "http.h"
 #include "service.h"
 
@@ -44,34 +43,24 @@ void Approve(Service& service, const Caller& caller, const httplib::Request& req
   if (!body) return SendError(res, ToApiError(body.error()));
   auto name = RequiredString(*body, "name");
   if (!name) return SendError(res, ToApiError(name.error()));
-  auto justification = RequiredString(*body, "justification");
+  auto justification = OptionalString(*body, "justification");
   if (!justification) return SendError(res, ToApiError(justification.error()));
   auto criteria = CriteriaField(*body);
   if (!criteria) return SendError(res, ToApiError(criteria.error()));
   auto aliases = AliasesField(*body);
   if (!aliases) return SendError(res, ToApiError(aliases.error()));
-  discovery::ApproveRequest request;
-  request.name = *name;
-  request.aliases = *aliases;
-  request.justification = *justification;
-  request.criteria = *criteria;
-  request.actor = caller.actor;
-  const auto options = discovery::OptionsForPack(service.pack);
-  auto approved = discovery::Approve(service.store, options, *id, request);
+  app::ApproveRequest request;
+  request.person = {*name, *aliases, justification->value_or(""), *criteria};
+  auto approved = service.app.ApproveCandidate(*id, request, caller.actor);
   if (!approved) return SendError(res, ToApiError(approved.error()));
-  service.ListChanged();
-  // Retroactive tagging: the archive re-matched for the new person.
   json out = {{"person", PersonJson(approved->person)}, {"profile_faces", approved->profile_faces}};
-  auto list = service.List();
-  if (list) {
-    pipeline::RematchOptions rematch;
-    rematch.person = approved->person.id;
-    auto summary = pipeline::Rematch(service.store.archive(), **list, rematch);
-    if (summary) {
-      out["rematch"] = {{"faces", summary->faces},
-                        {"changed", summary->changed},
-                        {"photos_changed", summary->changed_photos.size()}};
-    }
+  if (approved->follow_up.rematched) {
+    const app::RematchSummary& summary = *approved->follow_up.rematched;
+    out["rematch"] = {{"faces", summary.faces},
+                      {"changed", summary.changed},
+                      {"photos_changed", summary.changed_photos.size()}};
+  } else if (approved->follow_up.deferred) {
+    out["rematch"] = {{"deferred", true}, {"archived_faces", approved->follow_up.archived_faces}};
   }
   SendJson(res, out, 201);
 }

@@ -1,6 +1,5 @@
 // Routes of the list: persons, aliases, listing criteria, enrolment and
 // profile counts (docs/http-api.md). No route returns an embedding.
-#include "facetag/rematch.h"
 #include "facetag/search.h"
 #include "facetag/text.h"
 #include "http.h"
@@ -18,6 +17,8 @@ json PersonRefJson(Store& store, std::optional<PersonId> id) {
 
 Result<ListingCriteria> CriteriaField(const json& body) {
   auto it = body.find("criteria");
+  // None stated: none holds, and the listing rule says so.
+  if (it == body.end() || it->is_null()) return ListingCriteria{};
   if (it != body.end() && it->is_string() && it->get<std::string>() == "all") {
     return ListingCriteria{true, true, true};
   }
@@ -56,40 +57,22 @@ Result<std::vector<std::string>> AliasesField(const json& body) {
 
 namespace {
 
-// The agency lists a person only when all three criteria hold and the
-// editor says why.
-Result<void> CheckListable(const ListingCriteria& criteria, const std::string& justification) {
-  if (!criteria.AllMet()) {
-    return Fail(ErrorCode::kRejected,
-                "a person is listed only when they are a public figure, have been in the news "
-                "more than once and customers will likely search for them");
-  }
-  if (text::TrimAsciiWhitespace(justification).empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "a justification is required to list a person");
-  }
-  return {};
-}
-
 void CreatePerson(Service& service, const Caller& caller, const httplib::Request& req,
                   httplib::Response& res) {
   auto body = JsonObjectBody(req);
   if (!body) return SendError(res, ToApiError(body.error()));
   auto name = RequiredString(*body, "name");
   if (!name) return SendError(res, ToApiError(name.error()));
-  auto justification = RequiredString(*body, "justification");
+  auto justification = OptionalString(*body, "justification");
   if (!justification) return SendError(res, ToApiError(justification.error()));
   auto criteria = CriteriaField(*body);
   if (!criteria) return SendError(res, ToApiError(criteria.error()));
   auto aliases = AliasesField(*body);
   if (!aliases) return SendError(res, ToApiError(aliases.error()));
-  if (auto listable = CheckListable(*criteria, *justification); !listable) {
-    return SendError(res, ToApiError(listable.error()));
-  }
   // The store audits the change, by the caller, in the same transaction.
-  auto person =
-      service.store.AddPerson({*name, *aliases, *justification, *criteria}, caller.actor);
+  auto person = service.app.ListPerson(
+      {*name, *aliases, justification->value_or(""), *criteria}, caller.actor);
   if (!person) return SendError(res, ToApiError(person.error()));
-  service.ListChanged();
   SendJson(res, PersonJson(*person), 201);
 }
 
@@ -111,13 +94,8 @@ void UpdatePerson(Service& service, const Caller& caller, const httplib::Request
     if (!criteria) return SendError(res, ToApiError(criteria.error()));
     update.criteria = *criteria;
   }
-  if (!update.name && !update.justification && !update.criteria) {
-    return SendError(res, 400, "invalid_argument",
-                     "nothing to change: give name, justification or criteria");
-  }
-  auto person = service.store.UpdatePerson(*id, update, caller.actor);
+  auto person = service.app.UpdatePerson(*id, update, caller.actor);
   if (!person) return SendError(res, ToApiError(person.error()));
-  service.ListChanged();
   SendJson(res, PersonJson(*person));
 }
 
@@ -125,12 +103,9 @@ void RemovePerson(Service& service, const Caller& caller, const httplib::Request
                   httplib::Response& res) {
   auto id = PathId(req, 1, "person");
   if (!id) return SendError(res, ToApiError(id.error()));
-  auto person = service.store.GetPerson(*id);
-  if (!person) return SendError(res, ToApiError(person.error()));
-  auto removed = service.store.RemovePerson(*id, caller.actor);
+  auto removed = service.app.UnlistPerson(*id, caller.actor);
   if (!removed) return SendError(res, ToApiError(removed.error()));
-  service.ListChanged();
-  SendJson(res, {{"removed", PersonJson(*person)}});
+  SendJson(res, {{"removed", PersonJson(removed->removed)}});
 }
 
 void Enrol(Service& service, const Caller& caller, const httplib::Request& req,
@@ -139,34 +114,30 @@ void Enrol(Service& service, const Caller& caller, const httplib::Request& req,
   if (!id) return SendError(res, ToApiError(id.error()));
   auto face = QueryInt(req, "face", 0, 0, 1000);
   if (!face) return SendError(res, ToApiError(face.error()));
-  auto person = service.store.GetPerson(*id);
-  if (!person) return SendError(res, ToApiError(person.error()));
   auto bytes = UploadedPhoto(req);
   if (!bytes) return SendError(res, ToApiError(bytes.error()));
-  auto scratch = ScratchPhoto::Write(service.scratch, *bytes);
-  if (!scratch) return SendError(res, ToApiError(scratch.error()));
   auto lease = service.LeaseAnalyzer(res);
   if (!lease) return;
-  pipeline::Enroller enroller(service.store, lease->analyzer(), service.pack);
-  pipeline::EnrollRequest request;
-  request.photo = scratch->path();
+  app::EnrolRequest request;
+  request.location = "upload";
   if (*face > 0) request.face_number = static_cast<int>(*face);
-  request.actor = caller.actor;
-  auto outcome = enroller.Enroll(*person, request);
-  if (!outcome) return service.SendFailure(res, outcome.error(), scratch->path(), "the photo");
-  service.ListChanged();
-  json out = {{"profile", outcome->profile}, {"box", BoxJson(outcome->box)}};
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes->data());
+  auto outcome =
+      service.app.Enrol(*id, {data, bytes->size()}, request, lease->analyzer(), caller.actor);
+  if (!outcome) return SendError(res, ToApiError(outcome.error()));
+  json out = {{"profile", outcome->profile},
+              {"box", BoxJson(outcome->box)},
+              {"quality", outcome->quality.score},
+              {"profiles", outcome->profiles}};
   if (outcome->resemblance) out["resemblance"] = *outcome->resemblance;
   // New profiles may name the person in photos archived before.
-  auto list = service.List();
-  if (list) {
-    pipeline::RematchOptions options;
-    options.person = *id;
-    auto summary = pipeline::Rematch(service.store.archive(), **list, options);
-    if (summary) out["rematch"] = {{"faces", summary->faces}, {"changed", summary->changed}};
+  auto follow_up = service.app.FollowListChange(*id);
+  if (follow_up && follow_up->rematched) {
+    out["rematch"] = {{"faces", follow_up->rematched->faces},
+                      {"changed", follow_up->rematched->changed}};
+  } else if (follow_up && follow_up->deferred) {
+    out["rematch"] = {{"deferred", true}, {"archived_faces", follow_up->archived_faces}};
   }
-  auto updated = service.store.GetPerson(*id);
-  if (updated) out["profiles"] = updated->profile_count;
   SendJson(res, out, 201);
 }
 
@@ -266,10 +237,7 @@ void AddListRoutes(Router& router, Service& service) {
                if (!body) return SendError(r, ToApiError(body.error()));
                auto alias = RequiredString(*body, "alias");
                if (!alias) return SendError(r, ToApiError(alias.error()));
-               auto added = s->store.AddAlias(*id, *alias, c.actor);
-               if (!added) return SendError(r, ToApiError(added.error()));
-               s->ListChanged();
-               auto person = s->store.GetPerson(*id);
+               auto person = s->app.AddAlias(*id, *alias, c.actor);
                if (!person) return SendError(r, ToApiError(person.error()));
                SendJson(r, PersonJson(*person), 201);
              });
@@ -278,10 +246,7 @@ void AddListRoutes(Router& router, Service& service) {
                auto id = PathId(q, 1, "person");
                if (!id) return SendError(r, ToApiError(id.error()));
                const std::string alias = httplib::detail::decode_url(q.matches[2].str(), false);
-               auto removed = s->store.RemoveAlias(*id, alias, c.actor);
-               if (!removed) return SendError(r, ToApiError(removed.error()));
-               s->ListChanged();
-               auto person = s->store.GetPerson(*id);
+               auto person = s->app.RemoveAlias(*id, alias, c.actor);
                if (!person) return SendError(r, ToApiError(person.error()));
                SendJson(r, PersonJson(*person));
              });

@@ -4,9 +4,7 @@
 #include <map>
 
 #include "facetag/file_io.h"
-#include "facetag/ingest.h"
-#include "facetag/rematch.h"
-#include "facetag/tagger.h"
+#include "facetag/hash.h"
 #include "facetag/text.h"
 #include "http.h"
 #include "service.h"
@@ -19,29 +17,63 @@ namespace {
 
 constexpr std::uint64_t kMaxPhotoFileBytes = 512ull << 20;
 
-json RecognitionJson(Store& store, const pipeline::FaceRecognition& f) {
-  const FaceTag tag = pipeline::ArchiveTag(f);
-  json face = {{"box", BoxJson(f.face.box)},
-               {"decision", FaceDecisionName(tag.decision)},
-               {"by_mention", tag.by_mention}};
-  if (tag.similarity) face["similarity"] = *tag.similarity;
-  if (f.person) face["person"] = PersonRefJson(store, f.person->id);
+json PresenceJson(Store& store, const std::vector<PersonPresence>& presence) {
+  json persons = json::array();
+  for (const PersonPresence& p : presence) {
+    persons.push_back({{"person", PersonRefJson(store, p.person)},
+                       {"presence", PresenceName(p.presence)}});
+  }
+  return persons;
+}
+
+json DecisionJson(Store& store, const FaceBox& box, const Decision& d) {
+  json face = {{"box", BoxJson(box)},
+               {"decision", FaceDecisionName(d.decision)},
+               {"by_mention", d.by_mention}};
+  if (d.decision == FaceDecision::kLowQuality) {
+    face["quality_issue"] = QualityIssueName(d.quality_issue);
+  }
+  if (d.similarity) face["similarity"] = *d.similarity;
+  if (d.person) face["person"] = PersonRefJson(store, d.person);
   return face;
 }
 
-json TaggingJson(Store& store, const pipeline::PhotoTagging& t) {
+// A photo recognised (not stored): faces of opted-out persons are left out,
+// nothing about them is shown.
+json RecognitionJson(Store& store, const app::Recognition& r) {
   json faces = json::array();
-  for (const auto& f : t.faces) faces.push_back(RecognitionJson(store, f));
-  json persons = json::array();
-  for (const auto& p : t.reconciliation.persons) {
-    persons.push_back({{"person", PersonRefJson(store, p.person)},
-                       {"presence", captions::PresenceName(p.presence)}});
+  for (const app::RecognizedFace& f : r.faces) {
+    if (f.decision.decision == FaceDecision::kSuppressed) continue;
+    faces.push_back(DecisionJson(store, f.face.box, f.decision));
   }
-  return {{"width", t.width},
-          {"height", t.height},
+  return {{"width", r.width},
+          {"height", r.height},
+          {"caption", r.text.caption},
+          {"faces", faces},
+          {"persons", PresenceJson(store, r.presence)}};
+}
+
+// A photo as the archive holds it (or would, in a dry run).
+json TaggedJson(Store& store, const app::TaggedPhoto& t) {
+  json faces = json::array();
+  std::vector<Decision> decisions;
+  for (const StoredFace& f : t.photo.faces) {
+    Decision d;
+    d.decision = f.tag.decision;
+    d.person = f.tag.person;
+    d.similarity = f.tag.similarity;
+    d.by_mention = f.tag.by_mention;
+    d.quality_issue = f.detected.quality.issue;
+    faces.push_back(DecisionJson(store, f.detected.box, d));
+    decisions.push_back(std::move(d));
+  }
+  std::vector<PersonId> mentioned;
+  for (const PhotoMention& m : t.photo.mentions) mentioned.push_back(m.person);
+  return {{"width", t.photo.info.width},
+          {"height", t.photo.info.height},
           {"caption", t.text.caption},
           {"faces", faces},
-          {"persons", persons}};
+          {"persons", PresenceJson(store, Reconcile(decisions, mentioned))}};
 }
 
 json StoredFaceJson(Store& store, const StoredFace& f) {
@@ -89,13 +121,15 @@ void Recognize(Service& service, const Caller&, const httplib::Request& req,
   if (!scratch) return SendError(res, ToApiError(scratch.error()));
   auto lease = service.LeaseAnalyzer(res);
   if (!lease) return;
-  pipeline::Tagger tagger(**list, lease->analyzer());
   const auto* data = reinterpret_cast<const unsigned char*>(bytes->data());
-  auto tagging = tagger.Inspect(scratch->path(), {data, bytes->size()});
-  if (!tagging) return service.SendFailure(res, tagging.error(), scratch->path(), "the photo");
+  auto recognized =
+      service.app.Recognize(scratch->path().string(), {data, bytes->size()}, lease->analyzer());
+  if (!recognized) {
+    return service.SendFailure(res, recognized.error(), scratch->path(), "the photo");
+  }
   service.metrics.AddPhotos(1);
-  service.metrics.AddFaces(static_cast<std::int64_t>(tagging->faces.size()));
-  SendJson(res, TaggingJson(service.store, *tagging));
+  service.metrics.AddFaces(static_cast<std::int64_t>(recognized->faces.size()));
+  SendJson(res, RecognitionJson(service.store, *recognized));
 }
 
 void UploadPhoto(Service& service, const Caller& caller, const httplib::Request& req,
@@ -107,23 +141,20 @@ void UploadPhoto(Service& service, const Caller& caller, const httplib::Request&
     return SendError(res, 400, "invalid_argument", "the location must be UTF-8, at most 2 KiB");
   }
   const auto* data = reinterpret_cast<const unsigned char*>(bytes->data());
-  if (location.empty()) location = "upload:" + pipeline::PhotoIdentity({data, bytes->size()});
+  if (location.empty()) location = "upload:" + PhotoIdentity({data, bytes->size()});
   auto list = service.List();
   if (!list) return SendError(res, ToApiError(list.error()));
   auto scratch = ScratchPhoto::Write(service.scratch, *bytes);
   if (!scratch) return SendError(res, ToApiError(scratch.error()));
   auto lease = service.LeaseAnalyzer(res);
   if (!lease) return;
-  pipeline::IngestOptions options;
+  app::IngestOptions options;
   options.actor = caller.actor;
-  auto ingested = pipeline::IngestPhoto(service.store.archive(), **list, lease->analyzer(),
-                                        scratch->path(), {data, bytes->size()}, location, options);
+  options.file = scratch->path().string();
+  auto ingested =
+      service.app.IngestPhoto(location, {data, bytes->size()}, lease->analyzer(), options);
   if (!ingested) return SendError(res, ToApiError(ingested.error()));
-  json out = {{"sha256", ingested->identity},
-              {"outcome", ingested->outcome == pipeline::IngestOutcome::kIngested ? "ingested"
-                          : ingested->outcome == pipeline::IngestOutcome::kSkipped
-                              ? "skipped"
-                              : "failed"}};
+  json out = {{"sha256", ingested->identity}, {"outcome", app::IngestOutcomeName(ingested->outcome)}};
   if (ingested->error) {
     out["error"] = {
         {"code", ToApiError(*ingested->error).code},
@@ -134,11 +165,11 @@ void UploadPhoto(Service& service, const Caller& caller, const httplib::Request&
     if (!stored) return SendError(res, ToApiError(stored.error()));
     out["photo"] = StoredPhotoJson(service.store, *stored);
   }
-  if (ingested->outcome == pipeline::IngestOutcome::kIngested) {
+  if (ingested->outcome == app::IngestOutcome::kIngested) {
     service.metrics.AddPhotos(1);
-    service.metrics.AddFaces(static_cast<std::int64_t>(ingested->photo.faces.size()));
+    service.metrics.AddFaces(static_cast<std::int64_t>(ingested->faces));
   }
-  SendJson(res, out, ingested->outcome == pipeline::IngestOutcome::kIngested ? 201 : 200);
+  SendJson(res, out, ingested->outcome == app::IngestOutcome::kIngested ? 201 : 200);
 }
 
 void TagByLocation(Service& service, const Caller& caller, const httplib::Request& req,
@@ -151,37 +182,28 @@ void TagByLocation(Service& service, const Caller& caller, const httplib::Reques
   if (!dry_run) return SendError(res, ToApiError(dry_run.error()));
   auto file = ResolveLocation(service.options.photo_root, *location);
   if (!file) return SendError(res, ToApiError(file.error()));
-  auto bytes = ReadFileBytes(*file, kMaxPhotoFileBytes);
-  if (!bytes) return service.SendFailure(res, bytes.error(), *file, *location);
   auto list = service.List();
   if (!list) return SendError(res, ToApiError(list.error()));
   auto lease = service.LeaseAnalyzer(res);
   if (!lease) return;
-  if (dry_run->value_or(false)) {
-    pipeline::Tagger tagger(**list, lease->analyzer());
-    auto tagging = tagger.Inspect(*file, *bytes);
-    if (!tagging) return service.SendFailure(res, tagging.error(), *file, *location);
-    json out = TaggingJson(service.store, *tagging);
+  app::TagOptions options;
+  options.actor = caller.actor;
+  options.dry_run = dry_run->value_or(false);
+  auto tagged = service.app.Tag(file->string(), lease->analyzer(), options);
+  if (!tagged) return service.SendFailure(res, tagged.error(), *file, *location);
+  if (tagged->ingest.error) return service.SendFailure(res, *tagged->ingest.error, *file, *location);
+  if (options.dry_run) {
+    json out = TaggedJson(service.store, *tagged);
     out["dry_run"] = true;
     return SendJson(res, out);
   }
-  pipeline::IngestOptions options;
-  options.actor = caller.actor;
-  options.write_metadata = true;
-  options.force = true;  // tagging a photo again re-reads it
-  auto ingested = pipeline::IngestPhoto(service.store.archive(), **list, lease->analyzer(), *file,
-                                        *bytes, file->string(), options);
-  if (!ingested) return SendError(res, ToApiError(ingested.error()));
-  if (ingested->error) return service.SendFailure(res, *ingested->error, *file, *location);
-  if (ingested->write_error) {
-    return service.SendFailure(res, *ingested->write_error, *file, *location);
+  if (tagged->ingest.outcome == app::IngestOutcome::kIngested) {
+    service.metrics.AddPhotos(1);
+    service.metrics.AddFaces(static_cast<std::int64_t>(tagged->ingest.faces));
   }
-  service.metrics.AddPhotos(1);
-  service.metrics.AddFaces(static_cast<std::int64_t>(ingested->photo.faces.size()));
-  auto stored = service.store.archive().GetPhoto(*ingested->id);
-  if (!stored) return SendError(res, ToApiError(stored.error()));
-  SendJson(res, {{"location", *location}, {"written", true},
-                 {"photo", StoredPhotoJson(service.store, *stored)}});
+  SendJson(res, {{"location", *location},
+                 {"written", true},
+                 {"photo", StoredPhotoJson(service.store, tagged->photo)}});
 }
 
 json JobJson(const Job& job) {

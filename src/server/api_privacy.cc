@@ -183,8 +183,7 @@ void AddLookupRoutes(Router& router, Service* s) {
                auto lease = s->LeaseAnalyzer(r);
                if (!lease) return;
                const auto* data = reinterpret_cast<const unsigned char*>(bytes->data());
-               auto answer = privacy::LookupPhoto(s->store, s->pack, lease->analyzer(),
-                                                  {data, bytes->size()});
+               auto answer = s->app.LookupPhoto({data, bytes->size()}, lease->analyzer());
                if (!answer) return SendError(r, ToApiError(answer.error()));
                SendJson(r, LookupJson(*answer));
              });

@@ -1,6 +1,5 @@
 // Routes of the editors' review: recent automatic tags and unknown faces,
 // face thumbnails cut from the photo on the fly, confirm and reject.
-#include "facetag/rematch.h"
 #include "http.h"
 #include "service.h"
 
@@ -23,11 +22,12 @@ Result<std::optional<FaceDecision>> DecisionParam(const httplib::Request& req) {
   const std::string text = QueryString(req, "decision");
   if (text.empty()) return std::optional<FaceDecision>();
   for (FaceDecision d : {FaceDecision::kRecognized, FaceDecision::kUnknown,
-                         FaceDecision::kAmbiguous, FaceDecision::kDuplicate}) {
+                         FaceDecision::kAmbiguous, FaceDecision::kDuplicate,
+                         FaceDecision::kLowQuality}) {
     if (text == FaceDecisionName(d)) return std::optional<FaceDecision>(d);
   }
   return Fail(ErrorCode::kInvalidArgument,
-              "decision must be recognized, unknown, ambiguous or duplicate, got \"" +
+              "decision must be recognized, unknown, ambiguous, duplicate or low_quality, got \"" +
                   text.substr(0, 40) + "\"");
 }
 
@@ -41,18 +41,19 @@ void Decide(Service& service, const Caller& caller, const httplib::Request& req,
   if (!body) return SendError(res, ToApiError(body.error()));
   auto person = RequiredId(*body, "person");
   if (!person) return SendError(res, ToApiError(person.error()));
-  Archive& archive = service.store.archive();
-  auto done = confirm ? archive.ConfirmTag(*face, *person, caller.actor)
-                      : archive.RejectTag(*face, *person, caller.actor);
-  if (!done) return SendError(res, ToApiError(done.error()));
-  auto photo_id = archive.PhotoOfFace(*face);
+  // The file follows the archive when facetag can write it (a photo below
+  // the photo folder).
+  auto photo_id = service.store.archive().PhotoOfFace(*face);
   if (!photo_id) return SendError(res, ToApiError(photo_id.error()));
+  auto photo = service.store.archive().GetPhoto(*photo_id);
+  if (!photo) return SendError(res, ToApiError(photo.error()));
+  const bool writable = ArchivedPhotoFile(service, photo->info.location).has_value();
+  auto done = service.app.Review(
+      *face, *person, confirm ? app::ReviewAction::kConfirm : app::ReviewAction::kReject,
+      caller.actor, false);
+  if (!done) return SendError(res, ToApiError(done.error()));
   json out = {{"face", *face}, {"person", *person}, {"status", confirm ? "confirmed" : "rejected"}};
-  auto photo = archive.GetPhoto(*photo_id);
-  if (photo && ArchivedPhotoFile(service, photo->info.location)) {
-    auto written = pipeline::WriteArchivedTags(service.store, *photo_id);
-    out["metadata_written"] = written.has_value();
-  }
+  if (writable) out["metadata_written"] = service.app.WriteTags(*photo_id).has_value();
   SendJson(res, out);
 }
 
@@ -63,7 +64,7 @@ void AddReviewRoutes(Router& router, Service& service) {
   const std::vector<Role> editor = {Role::kEditor};
   router.Add({"GET", "/api/v1/faces", editor, "Faces for review, newest first.", Body::kNone,
               {{"status", "automatic, confirmed or rejected"},
-               {"decision", "recognized, unknown, ambiguous or duplicate"},
+               {"decision", "recognized, unknown, ambiguous, duplicate or low_quality"},
                {"person", "a person id"},
                {"before", "a face id: the page after it"},
                {"limit", "1-200, default 50"}}},

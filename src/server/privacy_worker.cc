@@ -75,6 +75,8 @@ void PrivacyWorker::Run() {
       queue_.pop_front();
     }
     privacy::JobRunOptions options;
+    options.archived_tags = [this](PhotoId photo) { return service_.app.ArchivedTags(photo); };
+    options.rewrite_photo = [this](PhotoId photo) { return service_.app.WriteTags(photo); };
     options.export_folder = service_.options.export_folder;
     options.notify = service_.options.notify;
     options.download_token = work.second;

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iostream>
 
-#include "facetag/ingest.h"
 #include "http.h"
 #include "privacy_worker.h"
 #include "service.h"
@@ -43,22 +42,19 @@ ScratchPhoto::~ScratchPhoto() {
 // ---------------------------------------------------------------------------
 // Service
 
-Result<std::shared_ptr<const pipeline::Recognizer>> Service::List() {
-  std::lock_guard lock(list_mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  if (!list_ || now - list_loaded_ > options.list_refresh) {
-    auto loaded = pipeline::Recognizer::Load(store, pack);
-    if (!loaded) return tl::unexpected(loaded.error());
-    list_ = std::make_shared<const pipeline::Recognizer>(std::move(*loaded));
-    list_loaded_ = now;
+Result<std::shared_ptr<const app::ListSnapshot>> Service::List() {
+  {
+    std::lock_guard lock(list_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - list_loaded_ > options.list_refresh) {
+      app.Refresh();
+      list_loaded_ = now;
+    }
   }
-  return list_;
+  return app.List();
 }
 
-void Service::ListChanged() {
-  std::lock_guard lock(list_mutex_);
-  list_.reset();
-}
+void Service::ListChanged() { app.Refresh(); }
 
 std::optional<AnalyzerPool::Lease> Service::LeaseAnalyzer(httplib::Response& res) {
   auto lease = analyzers.Acquire();
@@ -169,7 +165,7 @@ void JobRunner::Run() {
     auto job = jobs.GetJob(id);
     const auto params = job ? nlohmann::json::parse(job->params, nullptr, false)
                             : nlohmann::json();
-    std::vector<fs::path> files;
+    std::vector<std::string> files;
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& location : params.value("locations", nlohmann::json::array())) {
       auto resolved = ResolveLocation(service_.options.photo_root, location.get<std::string>());
@@ -179,26 +175,26 @@ void JobRunner::Run() {
       }
       if (fs::is_directory(*resolved)) {
         auto listed = pipeline::ListPhotoFiles(*resolved);
-        if (listed) files.insert(files.end(), listed->begin(), listed->end());
+        if (listed) {
+          for (const auto& file : *listed) files.push_back(file.string());
+        }
       } else {
-        files.push_back(*resolved);
+        files.push_back(resolved->string());
       }
     }
     (void)jobs.UpdateJob(id, JobStatus::kRunning, 0, static_cast<std::int64_t>(files.size()), "{}");
-    auto list = service_.List();
-    pipeline::IngestOptions options;
+    (void)service_.List();  // a list changed by another process is seen by this job
+    app::BatchOptions options;
     options.workers = 1;  // the request analyzers keep the other core
-    options.write_metadata = params.value("write_metadata", false);
-    options.actor = job ? job->created_by : "facetag serve";
+    options.ingest.write_metadata = params.value("write_metadata", false);
+    options.ingest.actor = job ? job->created_by : "facetag serve";
     options.stop = &stop_flag_;
-    auto summary =
-        list ? pipeline::Ingest(service_.store, service_.pack, **list, files, options,
-                                [&](std::size_t done, std::size_t total) {
-                                  (void)jobs.UpdateJob(id, JobStatus::kRunning,
-                                                       static_cast<std::int64_t>(done),
-                                                       static_cast<std::int64_t>(total), "{}");
-                                })
-             : Result<pipeline::IngestSummary>(tl::unexpected(list.error()));
+    options.progress = [&](std::size_t done, std::size_t total) {
+      (void)jobs.UpdateJob(id, JobStatus::kRunning, static_cast<std::int64_t>(done),
+                           static_cast<std::int64_t>(total), "{}");
+    };
+    auto summary = service_.app.Ingest(
+        files, [this] { return vision::FaceAnalyzer::Create(service_.pack); }, options);
     nlohmann::json result;
     JobStatus status = JobStatus::kDone;
     if (!summary) {
@@ -209,10 +205,15 @@ void JobRunner::Run() {
         errors.push_back({{"location", RelativeLocation(service_.options.photo_root, file)},
                           {"error", service_.ClientMessage(error.message, {}, "")}});
       }
-      result = {{"files", summary->files},     {"ingested", summary->ingested},
-                {"skipped", summary->skipped}, {"failed", summary->failed},
-                {"faces", summary->faces},     {"tagged", summary->tagged},
-                {"unknown", summary->unknown}, {"not_started", summary->not_started},
+      result = {{"files", summary->files},
+                {"ingested", summary->ingested},
+                {"skipped", summary->skipped},
+                {"failed", summary->failed},
+                {"faces", summary->faces},
+                {"tagged", summary->tagged},
+                {"unknown", summary->unknown},
+                {"low_quality", summary->low_quality},
+                {"not_started", summary->not_started},
                 {"errors", errors}};
       service_.metrics.AddPhotos(static_cast<std::int64_t>(summary->ingested));
       service_.metrics.AddFaces(static_cast<std::int64_t>(summary->faces));

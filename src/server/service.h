@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "analyzer_pool.h"
+#include "facetag/app.h"
 #include "facetag/json_views.h"
 #include "facetag/pipeline.h"
 #include "facetag/server.h"
@@ -51,6 +52,8 @@ struct Service {
           AnalyzerPool& analyzers_in, Metrics& metrics_in, std::filesystem::path scratch_in)
       : store(store_in),
         pack(pack_in),
+        files(PhotoFiles::Disk()),
+        app(store_in, pack_in, *files),
         options(std::move(options_in)),
         analyzers(analyzers_in),
         metrics(metrics_in),
@@ -58,6 +61,8 @@ struct Service {
 
   Store& store;
   const ModelPack& pack;
+  const std::unique_ptr<PhotoFiles> files;
+  app::App app;  // the use cases the handlers call
   const ServerOptions options;
   AnalyzerPool& analyzers;
   Metrics& metrics;
@@ -65,9 +70,10 @@ struct Service {
   PrivacyWorker* privacy_worker = nullptr;  // opt-out and export jobs, scheduled purge
   std::filesystem::path scratch;  // private folder for uploads in process
 
-  // The list (persons and profiles), loaded at most every
-  // options.list_refresh, and at once after ListChanged.
-  Result<std::shared_ptr<const pipeline::Recognizer>> List();
+  // The list (persons and profiles), reloaded at most every
+  // options.list_refresh (changes by other processes), and at once after a
+  // change made through `app`.
+  Result<std::shared_ptr<const app::ListSnapshot>> List();
   void ListChanged();
 
   // An analyzer lease, or the 429/503 already sent to `res` (empty).
@@ -87,7 +93,6 @@ struct Service {
 
  private:
   std::mutex list_mutex_;
-  std::shared_ptr<const pipeline::Recognizer> list_;
   std::chrono::steady_clock::time_point list_loaded_{};
 };
 

@@ -16,32 +16,6 @@
 
 namespace facetag {
 
-const char* FaceDecisionName(FaceDecision decision) {
-  switch (decision) {
-    case FaceDecision::kRecognized:
-      return "recognized";
-    case FaceDecision::kUnknown:
-      return "unknown";
-    case FaceDecision::kAmbiguous:
-      return "ambiguous";
-    case FaceDecision::kDuplicate:
-      return "duplicate";
-  }
-  return "unknown";
-}
-
-const char* TagStatusName(TagStatus status) {
-  switch (status) {
-    case TagStatus::kAutomatic:
-      return "automatic";
-    case TagStatus::kConfirmed:
-      return "confirmed";
-    case TagStatus::kRejected:
-      return "rejected";
-  }
-  return "automatic";
-}
-
 const char* HitKindName(HitKind kind) {
   switch (kind) {
     case HitKind::kPictured:
@@ -63,13 +37,11 @@ constexpr int kMaxPageSize = 100000;
 constexpr int kMaxSearchLimit = 10000;
 constexpr int kMaxAuditLimit = 10000;
 constexpr std::size_t kLandmarkValues = 68 * 2;
-// ReplacePhoto's rule for "the same face": the overlap OpenCV's and most
-// detection benchmarks use for a true positive.
-constexpr float kSameFaceIoU = 0.5f;
 
 std::optional<FaceDecision> ParseDecision(std::string_view text) {
   for (const auto decision : {FaceDecision::kRecognized, FaceDecision::kUnknown,
-                              FaceDecision::kAmbiguous, FaceDecision::kDuplicate}) {
+                              FaceDecision::kAmbiguous, FaceDecision::kDuplicate,
+                              FaceDecision::kLowQuality}) {
     if (text == FaceDecisionName(decision)) return decision;
   }
   return std::nullopt;
@@ -78,6 +50,15 @@ std::optional<FaceDecision> ParseDecision(std::string_view text) {
 std::optional<TagStatus> ParseTagStatus(std::string_view text) {
   for (const auto status : {TagStatus::kAutomatic, TagStatus::kConfirmed, TagStatus::kRejected}) {
     if (text == TagStatusName(status)) return status;
+  }
+  return std::nullopt;
+}
+
+std::optional<QualityIssue> ParseQualityIssue(std::string_view text) {
+  for (const auto issue : {QualityIssue::kNone, QualityIssue::kNotAFace, QualityIssue::kTooSmall,
+                           QualityIssue::kBlurred, QualityIssue::kProfileView,
+                           QualityIssue::kCutOff}) {
+    if (text == QualityIssueName(issue)) return issue;
   }
   return std::nullopt;
 }
@@ -108,7 +89,17 @@ Result<void> CheckPageSize(int limit) {
 
 // SQLite stores a NaN REAL as NULL, and an infinite box or similarity means
 // a bug upstream; both are refused before they reach the database.
-Result<void> CheckTag(const FaceTag& tag, const std::string& what) {
+Result<void> CheckTag(const FaceTag& tag, TagStatus status, const std::string& what) {
+  if (tag.decision == FaceDecision::kSuppressed) {
+    return Fail(ErrorCode::kInvalidArgument,
+                what + ": a face of an opted-out person is never stored");
+  }
+  if (status == TagStatus::kConfirmed && !tag.person) {
+    return Fail(ErrorCode::kInvalidArgument, what + ": confirmed without a person");
+  }
+  if (status == TagStatus::kRejected && tag.person) {
+    return Fail(ErrorCode::kInvalidArgument, what + ": rejected but naming a person");
+  }
   const bool recognized = tag.decision == FaceDecision::kRecognized;
   if (recognized != tag.person.has_value()) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -140,6 +131,9 @@ Result<void> CheckFace(const NewFace& face, const std::string& what) {
       return Fail(ErrorCode::kInvalidArgument, what + ": a landmark is not finite");
     }
   }
+  if (!(face.detected.quality.score >= 0 && face.detected.quality.score <= 1)) {
+    return Fail(ErrorCode::kInvalidArgument, what + ": the quality score is outside [0, 1]");
+  }
   const Embedding& embedding = face.detected.embedding;
   if (embedding.model_id.empty()) {
     return Fail(ErrorCode::kInvalidArgument, what + ": the embedding has no model id");
@@ -154,7 +148,7 @@ Result<void> CheckFace(const NewFace& face, const std::string& what) {
                   what + ": embedding value " + std::to_string(i) + " is not finite");
     }
   }
-  return CheckTag(face.tag, what);
+  return CheckTag(face.tag, face.status, what);
 }
 
 Result<void> CheckMentions(const std::vector<PhotoMention>& mentions, std::string_view caption) {
@@ -333,12 +327,6 @@ Json FaceRowJson(const FaceRow& row) {
               {"similarity", OptionalJson(row.tag.similarity)}};
 }
 
-bool SameDecision(const FaceRow& row, const FaceTag& tag, TagStatus status) {
-  return row.tag.person == tag.person && row.tag.similarity == tag.similarity &&
-         row.tag.decision == tag.decision && row.tag.by_mention == tag.by_mention &&
-         row.status == status;
-}
-
 // Binds a face's decision to parameters first..first+5: person, similarity,
 // decision, by_mention, tag_status, updated_at.
 void BindDecision(Statement& statement, int first, const FaceTag& tag, TagStatus status,
@@ -357,6 +345,37 @@ void BindDecision(Statement& statement, int first, const FaceTag& tag, TagStatus
       .Bind(first + 3, std::int64_t{tag.by_mention ? 1 : 0})
       .Bind(first + 4, std::string_view(TagStatusName(status)))
       .Bind(first + 5, std::string_view(now));
+}
+
+// Binds what the detector found to parameters first..first+10: box x, y,
+// width, height, detection score, landmarks, model id, dimension,
+// embedding, quality score, quality issue.
+void BindDetection(Statement& statement, int first, const DetectedFace& detected) {
+  statement.Bind(first, double{detected.box.x})
+      .Bind(first + 1, double{detected.box.y})
+      .Bind(first + 2, double{detected.box.width})
+      .Bind(first + 3, double{detected.box.height})
+      .Bind(first + 4, double{detected.detection_score})
+      .BindBlob(first + 5, EncodeLandmarks(detected.landmarks))
+      .Bind(first + 6, std::string_view(detected.embedding.model_id))
+      .Bind(first + 7, static_cast<std::int64_t>(detected.embedding.values.size()))
+      .BindBlob(first + 8, EncodeFloats(detected.embedding.values))
+      .Bind(first + 9, double{detected.quality.score})
+      .Bind(first + 10, std::string_view(QualityIssueName(detected.quality.issue)));
+}
+
+// Reads the quality columns quality_score, quality_issue from `first` on.
+Result<FaceQuality> ReadQuality(const Statement& row, int first, FaceId face) {
+  FaceQuality quality;
+  quality.score = static_cast<float>(row.ColumnDouble(first));
+  const std::string issue_text = row.ColumnText(first + 1);
+  const auto issue = ParseQualityIssue(issue_text);
+  if (!issue) {
+    return Fail(ErrorCode::kDatabase, "face " + std::to_string(face) +
+                                          " has an unknown quality issue \"" + issue_text + "\"");
+  }
+  quality.issue = *issue;
+  return quality;
 }
 
 // Reads the decision columns person_id, similarity, decision, by_mention,
@@ -519,6 +538,42 @@ Result<CaptionPage> SqliteArchive::CaptionsAfter(PhotoId after, int limit) {
   });
 }
 
+Result<void> SqliteArchive::MarkNamesWritten(PhotoId photo, std::int64_t version) {
+  return Fenced("MarkNamesWritten", [&]() -> Result<void> {
+    std::lock_guard lock(mutex_);
+    FACETAG_RETURN_IF_ERROR(CheckWritable());
+    FACETAG_ASSIGN_OR_RETURN(
+        Statement mark,
+        Statement::Prepare(db_,
+                           "UPDATE photos SET names_written = max(coalesce(names_written, -1), ?2)"
+                           " WHERE id = ?1"));
+    FACETAG_RETURN_IF_ERROR(mark.Bind(1, std::int64_t{photo}).Bind(2, std::int64_t{version}).Run());
+    if (sqlite3_changes(db_) == 0) {
+      return Fail(ErrorCode::kNotFound, "no photo with id " + std::to_string(photo));
+    }
+    return {};
+  });
+}
+
+Result<std::vector<PhotoId>> SqliteArchive::PhotosWithUnwrittenNames(PhotoId after, int limit) {
+  return Fenced("PhotosWithUnwrittenNames", [&]() -> Result<std::vector<PhotoId>> {
+    FACETAG_RETURN_IF_ERROR(CheckPageSize(limit));
+    std::lock_guard lock(mutex_);
+    FACETAG_ASSIGN_OR_RETURN(
+        Statement select,
+        Statement::Prepare(db_,
+                           "SELECT id FROM photos WHERE names_written IS NOT NULL"
+                           " AND names_written < names_version AND id > ?1 ORDER BY id LIMIT ?2"));
+    select.Bind(1, std::int64_t{after}).Bind(2, std::int64_t{limit});
+    std::vector<PhotoId> ids;
+    FACETAG_RETURN_IF_ERROR(ForEachRow(select, [&](const Statement& row) -> Result<void> {
+      ids.push_back(row.ColumnInt64(0));
+      return {};
+    }));
+    return ids;
+  });
+}
+
 Result<FacePage> SqliteArchive::FacesForModel(std::string_view model_id, FaceId after, int limit) {
   return Fenced("FacesForModel", [&]() -> Result<FacePage> {
     if (model_id.empty()) return Fail(ErrorCode::kInvalidArgument, "empty model id");
@@ -535,17 +590,10 @@ Result<ApplyOutcome> SqliteArchive::ApplyDecisions(const std::vector<DecisionUpd
   });
 }
 
-Result<void> SqliteArchive::ConfirmTag(FaceId face, PersonId person, std::string_view actor) {
-  return Fenced("ConfirmTag", [&]() -> Result<void> {
+Result<void> SqliteArchive::RecordReview(const ReviewRecord& review) {
+  return Fenced("RecordReview", [&]() -> Result<void> {
     std::lock_guard lock(mutex_);
-    return ConfirmTagLocked(face, person, actor);
-  });
-}
-
-Result<void> SqliteArchive::RejectTag(FaceId face, PersonId person, std::string_view actor) {
-  return Fenced("RejectTag", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
-    return RejectTagLocked(face, person, actor);
+    return RecordReviewLocked(review);
   });
 }
 
@@ -812,30 +860,18 @@ Result<void> SqliteArchive::UpdatePhotoRow(PhotoId id, const PhotoRow& row,
 }
 
 Result<void> SqliteArchive::InsertFace(PhotoId photo, std::size_t position, const NewFace& face,
-                                       const FaceTag& tag, TagStatus status,
                                        const std::string& now) {
   auto insert = Statement::Prepare(
       db_,
       "INSERT INTO faces (person_id, similarity, decision, by_mention, tag_status, updated_at,"
       " photo_id, position, box_x, box_y, box_width, box_height, detection_score, landmarks,"
-      " model_id, dimension, embedding)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+      " model_id, dimension, embedding, quality_score, quality_issue)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+      " ?19)");
   if (!insert) return tl::unexpected(insert.error());
-  BindDecision(*insert, 1, tag, status, now);
-  const DetectedFace& detected = face.detected;
-  const std::vector<unsigned char> landmarks = EncodeLandmarks(detected.landmarks);
-  const std::vector<unsigned char> embedding = EncodeFloats(detected.embedding.values);
-  insert->Bind(7, std::int64_t{photo})
-      .Bind(8, static_cast<std::int64_t>(position))
-      .Bind(9, double{detected.box.x})
-      .Bind(10, double{detected.box.y})
-      .Bind(11, double{detected.box.width})
-      .Bind(12, double{detected.box.height})
-      .Bind(13, double{detected.detection_score})
-      .BindBlob(14, landmarks)
-      .Bind(15, std::string_view(detected.embedding.model_id))
-      .Bind(16, static_cast<std::int64_t>(detected.embedding.values.size()))
-      .BindBlob(17, embedding);
+  BindDecision(*insert, 1, face.tag, face.status, now);
+  insert->Bind(7, std::int64_t{photo}).Bind(8, static_cast<std::int64_t>(position));
+  BindDetection(*insert, 9, face.detected);
   return insert->Run();
 }
 
@@ -873,221 +909,137 @@ Result<PhotoId> SqliteArchive::AddPhotoLocked(const NewPhoto& photo) {
                                                std::to_string((*existing)->id) + ")");
   }
   FACETAG_RETURN_IF_ERROR(CheckPhotoReferences(photo));
+  for (const NewFace& face : photo.faces) {
+    if (face.continues) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "a new photo's faces cannot continue stored faces (face " +
+                      std::to_string(*face.continues) + ")");
+    }
+  }
   const std::string now = now_();
   auto id = InsertPhotoRow(*row, now);
   if (!id) return id;
   for (std::size_t i = 0; i < photo.faces.size(); ++i) {
-    FACETAG_RETURN_IF_ERROR(
-        InsertFace(*id, i, photo.faces[i], photo.faces[i].tag, TagStatus::kAutomatic, now));
+    FACETAG_RETURN_IF_ERROR(InsertFace(*id, i, photo.faces[i], now));
   }
   FACETAG_RETURN_IF_ERROR(InsertMentions(*id, photo.mentions));
   FACETAG_RETURN_IF_ERROR(transaction->Commit());
   return id;
 }
 
-namespace {
-
-// A stored face as ReplacePhoto needs it.
-struct OldFace {
-  FaceRow row;
-  FaceBox box;
-  std::set<PersonId> rejected;
-  bool HasEditorDecision() const {
-    return row.status == TagStatus::kConfirmed || !rejected.empty();
-  }
-};
-
-// Pairs stored and new faces one to one, best overlaps first, keeping only
-// pairs of IoU >= kSameFaceIoU. Returns, per new face, the index of its
-// stored face. Ties go to the earlier faces, so the result is deterministic.
-std::vector<std::optional<std::size_t>> PairFaces(const std::vector<OldFace>& old_faces,
-                                                  const std::vector<NewFace>& new_faces) {
-  struct Pair {
-    float iou;
-    std::size_t old_index;
-    std::size_t new_index;
-  };
-  std::vector<Pair> pairs;
-  for (std::size_t o = 0; o < old_faces.size(); ++o) {
-    for (std::size_t n = 0; n < new_faces.size(); ++n) {
-      const float iou = IntersectionOverUnion(old_faces[o].box, new_faces[n].detected.box);
-      if (iou >= kSameFaceIoU) pairs.push_back({iou, o, n});
-    }
-  }
-  std::stable_sort(pairs.begin(), pairs.end(),
-                   [](const Pair& a, const Pair& b) { return a.iou > b.iou; });
-  std::vector<std::optional<std::size_t>> paired(new_faces.size());
-  std::vector<bool> old_taken(old_faces.size(), false);
-  for (const Pair& pair : pairs) {
-    if (old_taken[pair.old_index] || paired[pair.new_index]) continue;
-    old_taken[pair.old_index] = true;
-    paired[pair.new_index] = pair.old_index;
-  }
-  return paired;
-}
-
-// The decision a re-detected face gets when it is paired with a stored face:
-// editors' decisions survive, the matcher's are replaced.
-std::pair<FaceTag, TagStatus> MergeDecision(const OldFace& old_face, const FaceTag& fresh) {
-  const FaceRow& old_row = old_face.row;
-  if (old_row.status == TagStatus::kConfirmed) {
-    FaceTag tag = fresh;
-    if (fresh.person != old_row.tag.person) {
-      // The matcher's similarity is for another person; keep the one measured
-      // for the confirmed person.
-      tag.similarity = old_row.tag.similarity;
-      tag.by_mention = old_row.tag.by_mention;
-    }
-    tag.person = old_row.tag.person;
-    tag.decision = FaceDecision::kRecognized;
-    return {tag, TagStatus::kConfirmed};
-  }
-  if (fresh.person && old_face.rejected.contains(*fresh.person)) {
-    FaceTag tag = fresh;
-    tag.person.reset();
-    tag.decision = FaceDecision::kUnknown;
-    tag.by_mention = false;
-    return {tag, TagStatus::kRejected};
-  }
-  if (!fresh.person && old_row.status == TagStatus::kRejected) return {fresh, TagStatus::kRejected};
-  return {fresh, TagStatus::kAutomatic};
-}
-
-}  // namespace
-
 Result<ReplaceOutcome> SqliteArchive::ReplacePhotoLocked(const NewPhoto& photo,
                                                          std::string_view actor) {
   FACETAG_RETURN_IF_ERROR(CheckWritable());
   FACETAG_RETURN_IF_ERROR(CheckLabel(actor, "the actor"));
-  auto row = CheckPhoto(photo);
-  if (!row) return tl::unexpected(row.error());
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto existing = FindPhotoLocked(row->sha256);
-  if (!existing) return tl::unexpected(existing.error());
+  FACETAG_ASSIGN_OR_RETURN(const PhotoRow row, CheckPhoto(photo));
+  FACETAG_ASSIGN_OR_RETURN(Transaction transaction,
+                           Transaction::Begin(db_, Transaction::Kind::kImmediate));
+  FACETAG_ASSIGN_OR_RETURN(const std::optional<PhotoState> existing, FindPhotoLocked(row.sha256));
   FACETAG_RETURN_IF_ERROR(CheckPhotoReferences(photo));
   const std::string now = now_();
   ReplaceOutcome outcome;
   Json dropped = Json::array();
 
-  if (!*existing) {
-    auto id = InsertPhotoRow(*row, now);
-    if (!id) return tl::unexpected(id.error());
-    outcome.id = *id;
+  if (!existing) {
+    FACETAG_ASSIGN_OR_RETURN(outcome.id, InsertPhotoRow(row, now));
     outcome.added = true;
-    for (std::size_t i = 0; i < photo.faces.size(); ++i) {
-      FACETAG_RETURN_IF_ERROR(
-          InsertFace(*id, i, photo.faces[i], photo.faces[i].tag, TagStatus::kAutomatic, now));
-    }
   } else {
-    outcome.id = (*existing)->id;
-    FACETAG_RETURN_IF_ERROR(UpdatePhotoRow(outcome.id, *row, now));
+    outcome.id = existing->id;
+    FACETAG_RETURN_IF_ERROR(UpdatePhotoRow(outcome.id, row, now));
+  }
 
-    std::vector<OldFace> old_faces;
-    std::unordered_map<FaceId, std::size_t> old_index;
-    auto faces = Statement::Prepare(db_,
-                                    "SELECT id, box_x, box_y, box_width, box_height,"
-                                    " person_id, similarity, decision, by_mention, tag_status"
-                                    " FROM faces WHERE photo_id = ?1 ORDER BY position, id");
-    if (!faces) return tl::unexpected(faces.error());
-    faces->Bind(1, std::int64_t{outcome.id});
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*faces, [&](const Statement& face) -> Result<void> {
-      OldFace old_face;
-      old_face.row.id = face.ColumnInt64(0);
-      old_face.row.photo = outcome.id;
-      old_face.box = {
-          static_cast<float>(face.ColumnDouble(1)), static_cast<float>(face.ColumnDouble(2)),
-          static_cast<float>(face.ColumnDouble(3)), static_cast<float>(face.ColumnDouble(4))};
-      auto decision = ReadDecision(face, 5, old_face.row.id);
-      if (!decision) return tl::unexpected(decision.error());
-      std::tie(old_face.row.tag, old_face.row.status) = *decision;
-      old_index.emplace(old_face.row.id, old_faces.size());
-      old_faces.push_back(std::move(old_face));
+  // The stored faces of the photo, with what the audit entry says of the
+  // ones that go.
+  std::map<FaceId, FaceRow> stored;
+  std::map<FaceId, int> rejections;
+  if (existing) {
+    FACETAG_ASSIGN_OR_RETURN(Statement faces,
+                             Statement::Prepare(db_,
+                                                "SELECT id, person_id, similarity, decision,"
+                                                " by_mention, tag_status FROM faces"
+                                                " WHERE photo_id = ?1"));
+    faces.Bind(1, std::int64_t{outcome.id});
+    FACETAG_RETURN_IF_ERROR(ForEachRow(faces, [&](const Statement& face) -> Result<void> {
+      FaceRow face_row;
+      face_row.id = face.ColumnInt64(0);
+      face_row.photo = outcome.id;
+      FACETAG_ASSIGN_OR_RETURN(std::tie(face_row.tag, face_row.status),
+                               ReadDecision(face, 1, face_row.id));
+      stored.emplace(face_row.id, std::move(face_row));
       return {};
     }));
-    auto rejections =
+    FACETAG_ASSIGN_OR_RETURN(
+        Statement rejected,
         Statement::Prepare(db_,
-                           "SELECT r.face_id, r.person_id FROM face_rejections AS r"
-                           " JOIN faces AS f ON f.id = r.face_id WHERE f.photo_id = ?1");
-    if (!rejections) return tl::unexpected(rejections.error());
-    rejections->Bind(1, std::int64_t{outcome.id});
-    FACETAG_RETURN_IF_ERROR(
-        ForEachRow(*rejections, [&](const Statement& rejection) -> Result<void> {
-          const auto it = old_index.find(rejection.ColumnInt64(0));
-          if (it != old_index.end())
-            old_faces[it->second].rejected.insert(rejection.ColumnInt64(1));
-          return {};
-        }));
+                           "SELECT r.face_id, count(*) FROM face_rejections AS r"
+                           " JOIN faces AS f ON f.id = r.face_id WHERE f.photo_id = ?1"
+                           " GROUP BY r.face_id"));
+    rejected.Bind(1, std::int64_t{outcome.id});
+    FACETAG_RETURN_IF_ERROR(ForEachRow(rejected, [&](const Statement& r) -> Result<void> {
+      rejections[r.ColumnInt64(0)] = static_cast<int>(r.ColumnInt64(1));
+      return {};
+    }));
+  }
 
-    const auto paired = PairFaces(old_faces, photo.faces);
-    std::vector<bool> old_kept(old_faces.size(), false);
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE faces SET person_id = ?1, similarity = ?2, decision = ?3, by_mention = ?4,"
-        " tag_status = ?5, updated_at = ?6, position = ?7, box_x = ?8, box_y = ?9,"
-        " box_width = ?10, box_height = ?11, detection_score = ?12, landmarks = ?13,"
-        " model_id = ?14, dimension = ?15, embedding = ?16 WHERE id = ?17");
-    if (!update) return tl::unexpected(update.error());
-    for (std::size_t n = 0; n < photo.faces.size(); ++n) {
-      const NewFace& face = photo.faces[n];
-      if (!paired[n]) {
-        FACETAG_RETURN_IF_ERROR(
-            InsertFace(outcome.id, n, face, face.tag, TagStatus::kAutomatic, now));
-        continue;
-      }
-      const OldFace& old_face = old_faces[*paired[n]];
-      old_kept[*paired[n]] = true;
-      if (old_face.HasEditorDecision()) ++outcome.kept_decisions;
-      const auto [tag, status] = MergeDecision(old_face, face.tag);
-      const DetectedFace& detected = face.detected;
-      const std::vector<unsigned char> landmarks = EncodeLandmarks(detected.landmarks);
-      const std::vector<unsigned char> embedding = EncodeFloats(detected.embedding.values);
-      update->Reset();
-      BindDecision(*update, 1, tag, status, now);
-      update->Bind(7, static_cast<std::int64_t>(n))
-          .Bind(8, double{detected.box.x})
-          .Bind(9, double{detected.box.y})
-          .Bind(10, double{detected.box.width})
-          .Bind(11, double{detected.box.height})
-          .Bind(12, double{detected.detection_score})
-          .BindBlob(13, landmarks)
-          .Bind(14, std::string_view(detected.embedding.model_id))
-          .Bind(15, static_cast<std::int64_t>(detected.embedding.values.size()))
-          .BindBlob(16, embedding)
-          .Bind(17, std::int64_t{old_face.row.id});
-      FACETAG_RETURN_IF_ERROR(update->Run());
+  FACETAG_ASSIGN_OR_RETURN(
+      Statement update,
+      Statement::Prepare(
+          db_,
+          "UPDATE faces SET person_id = ?1, similarity = ?2, decision = ?3, by_mention = ?4,"
+          " tag_status = ?5, updated_at = ?6, position = ?7, box_x = ?8, box_y = ?9,"
+          " box_width = ?10, box_height = ?11, detection_score = ?12, landmarks = ?13,"
+          " model_id = ?14, dimension = ?15, embedding = ?16, quality_score = ?17,"
+          " quality_issue = ?18 WHERE id = ?19"));
+  std::set<FaceId> continued;
+  for (std::size_t n = 0; n < photo.faces.size(); ++n) {
+    const NewFace& face = photo.faces[n];
+    if (!face.continues) {
+      FACETAG_RETURN_IF_ERROR(InsertFace(outcome.id, n, face, now));
+      continue;
     }
-    auto remove = Statement::Prepare(db_, "DELETE FROM faces WHERE id = ?1");
-    if (!remove) return tl::unexpected(remove.error());
-    for (std::size_t o = 0; o < old_faces.size(); ++o) {
-      if (old_kept[o]) continue;
-      const OldFace& old_face = old_faces[o];
-      if (old_face.HasEditorDecision()) {
-        ++outcome.dropped_decisions;
-        Json entry = FaceRowJson(old_face.row);
-        entry["face"] = old_face.row.id;
-        entry["rejected"] = old_face.rejected;
-        dropped.push_back(std::move(entry));
-      }
-      remove->Reset();
-      FACETAG_RETURN_IF_ERROR(remove->Bind(1, std::int64_t{old_face.row.id}).Run());
+    if (!stored.count(*face.continues) || !continued.insert(*face.continues).second) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "face " + std::to_string(n) + " continues face " +
+                      std::to_string(*face.continues) +
+                      ", which is not a face of this photo or is continued twice");
     }
-    auto clear_mentions = Statement::Prepare(db_, "DELETE FROM mentions WHERE photo_id = ?1");
-    if (!clear_mentions) return tl::unexpected(clear_mentions.error());
-    FACETAG_RETURN_IF_ERROR(clear_mentions->Bind(1, std::int64_t{outcome.id}).Run());
+    update.Reset();
+    BindDecision(update, 1, face.tag, face.status, now);
+    update.Bind(7, static_cast<std::int64_t>(n));
+    BindDetection(update, 8, face.detected);
+    FACETAG_RETURN_IF_ERROR(update.Bind(19, std::int64_t{*face.continues}).Run());
+  }
+  FACETAG_ASSIGN_OR_RETURN(Statement remove,
+                           Statement::Prepare(db_, "DELETE FROM faces WHERE id = ?1"));
+  for (const auto& [id, face_row] : stored) {
+    if (continued.count(id)) continue;
+    ++outcome.deleted_faces;
+    const auto rejected = rejections.find(id);
+    if (face_row.status == TagStatus::kConfirmed || rejected != rejections.end()) {
+      Json entry = FaceRowJson(face_row);
+      entry["face"] = id;
+      entry["rejections"] = rejected == rejections.end() ? 0 : rejected->second;
+      dropped.push_back(std::move(entry));
+    }
+    remove.Reset();
+    FACETAG_RETURN_IF_ERROR(remove.Bind(1, std::int64_t{id}).Run());
+  }
+  if (existing) {
+    FACETAG_ASSIGN_OR_RETURN(Statement clear_mentions,
+                             Statement::Prepare(db_, "DELETE FROM mentions WHERE photo_id = ?1"));
+    FACETAG_RETURN_IF_ERROR(clear_mentions.Bind(1, std::int64_t{outcome.id}).Run());
   }
   FACETAG_RETURN_IF_ERROR(InsertMentions(outcome.id, photo.mentions));
 
   const Json details = {{"photo", outcome.id},
-                        {"sha256", row->sha256},
+                        {"sha256", row.sha256},
                         {"added", outcome.added},
-                        {"kept_decisions", outcome.kept_decisions},
-                        {"dropped_decisions", outcome.dropped_decisions},
-                        {"dropped", dropped}};
-  auto audit = InsertAudit(
-      {std::string(actor), "photo.replace", "photo:" + std::to_string(outcome.id), details.dump()});
-  if (!audit) return tl::unexpected(audit.error());
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+                        {"faces", photo.faces.size()},
+                        {"deleted_faces", outcome.deleted_faces},
+                        {"dropped_decisions", dropped}};
+  FACETAG_RETURN_IF_ERROR(InsertAudit({std::string(actor), "photo.replace",
+                                       "photo:" + std::to_string(outcome.id), details.dump()}));
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   return outcome;
 }
 
@@ -1096,7 +1048,8 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
   auto transaction = Transaction::Begin(db_, Transaction::Kind::kDeferred);
   if (!transaction) return tl::unexpected(transaction.error());
   auto statement = Statement::Prepare(
-      db_, "SELECT " + std::string(kPhotoColumns) + " FROM photos WHERE id = ?1");
+      db_, "SELECT " + std::string(kPhotoColumns) +
+               ", names_version, names_written FROM photos WHERE id = ?1");
   if (!statement) return tl::unexpected(statement.error());
   auto found = statement->Bind(1, std::int64_t{id}).Step();
   if (!found) return tl::unexpected(found.error());
@@ -1118,6 +1071,8 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
   info.keywords = std::move(*keywords);
   info.date_created = statement->ColumnText(10);
   photo.ingested_at = statement->ColumnText(11);
+  photo.names_version = statement->ColumnInt64(16);
+  if (!statement->ColumnIsNull(17)) photo.names_written = statement->ColumnInt64(17);
   if (statement->ColumnText(12) != "ok") {
     info.failure = Error{ParseErrorCode(statement->ColumnText(13)), statement->ColumnText(14)};
   }
@@ -1125,8 +1080,8 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
   auto faces = Statement::Prepare(
       db_,
       "SELECT id, box_x, box_y, box_width, box_height, detection_score, landmarks, model_id,"
-      " dimension, embedding, person_id, similarity, decision, by_mention, tag_status, updated_at"
-      " FROM faces WHERE photo_id = ?1 ORDER BY position, id");
+      " dimension, embedding, person_id, similarity, decision, by_mention, tag_status, updated_at,"
+      " quality_score, quality_issue FROM faces WHERE photo_id = ?1 ORDER BY position, id");
   if (!faces) return tl::unexpected(faces.error());
   faces->Bind(1, std::int64_t{id});
   std::unordered_map<FaceId, std::size_t> face_index;
@@ -1155,6 +1110,7 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
     if (!decision) return tl::unexpected(decision.error());
     std::tie(face.tag, face.status) = *decision;
     face.updated_at = row.ColumnText(15);
+    FACETAG_ASSIGN_OR_RETURN(detected.quality, ReadQuality(row, 16, face.id));
     face_index.emplace(face.id, photo.faces.size());
     photo.faces.push_back(std::move(face));
     return {};
@@ -1223,7 +1179,8 @@ Result<FacePage> SqliteArchive::FacesForModelLocked(const std::string& model_id,
   auto faces = Statement::Prepare(
       db_,
       "SELECT id, photo_id, dimension, embedding, person_id, similarity, decision, by_mention,"
-      " tag_status FROM faces WHERE model_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+      " tag_status, quality_score, quality_issue FROM faces WHERE model_id = ?1 AND id > ?2"
+      " ORDER BY id LIMIT ?3");
   if (!faces) return tl::unexpected(faces.error());
   // One row more than asked tells whether another page follows.
   faces->Bind(1, std::string_view(model_id))
@@ -1251,6 +1208,7 @@ Result<FacePage> SqliteArchive::FacesForModelLocked(const std::string& model_id,
     auto decision = ReadDecision(row, 4, face.id);
     if (!decision) return tl::unexpected(decision.error());
     std::tie(face.tag, face.status) = *decision;
+    FACETAG_ASSIGN_OR_RETURN(face.quality, ReadQuality(row, 9, face.id));
     face_index.emplace(face.id, page.faces.size());
     faces_of_photo[face.photo].push_back(page.faces.size());
     page.faces.push_back(std::move(face));
@@ -1293,125 +1251,68 @@ Result<FacePage> SqliteArchive::FacesForModelLocked(const std::string& model_id,
   return page;
 }
 
-namespace {
-
-constexpr std::string_view kSelectFaceRow =
-    "SELECT photo_id, person_id, similarity, decision, by_mention, tag_status"
-    " FROM faces WHERE id = ?1";
-
-// Runs a prepared kSelectFaceRow for `face`; empty when there is none.
-Result<std::optional<FaceRow>> ReadFaceRow(Statement& select, FaceId face) {
-  select.Reset();
-  auto found = select.Bind(1, std::int64_t{face}).Step();
-  if (!found) return tl::unexpected(found.error());
-  if (!*found) return std::optional<FaceRow>();
-  FaceRow row;
-  row.id = face;
-  row.photo = select.ColumnInt64(0);
-  auto decision = ReadDecision(select, 1, face);
-  if (!decision) return tl::unexpected(decision.error());
-  std::tie(row.tag, row.status) = *decision;
-  return std::optional<FaceRow>(std::move(row));
-}
-
-constexpr std::string_view kSelectRejection =
-    "SELECT 1 FROM face_rejections WHERE face_id = ?1 AND person_id = ?2";
-
-Result<bool> ReadRejected(Statement& select, FaceId face, PersonId person) {
-  select.Reset();
-  return select.Bind(1, std::int64_t{face}).Bind(2, std::int64_t{person}).Step();
-}
-
-}  // namespace
-
-Result<std::optional<FaceRow>> SqliteArchive::LoadFaceRow(FaceId face) {
-  auto select = Statement::Prepare(db_, kSelectFaceRow);
-  if (!select) return tl::unexpected(select.error());
-  return ReadFaceRow(*select, face);
-}
-
 Result<ApplyOutcome> SqliteArchive::ApplyDecisionsLocked(
     const std::vector<DecisionUpdate>& updates) {
   FACETAG_RETURN_IF_ERROR(CheckWritable());
   for (std::size_t i = 0; i < updates.size(); ++i) {
-    FACETAG_RETURN_IF_ERROR(CheckTag(updates[i].tag, "update " + std::to_string(i) + " (face " +
-                                                         std::to_string(updates[i].face) + ")"));
+    FACETAG_RETURN_IF_ERROR(CheckTag(updates[i].tag, updates[i].status,
+                                     "update " + std::to_string(i) + " (face " +
+                                         std::to_string(updates[i].face) + ")"));
   }
   // The last update of a face is the one that counts.
   std::unordered_map<FaceId, std::size_t> last_update;
   for (std::size_t i = 0; i < updates.size(); ++i) last_update[updates[i].face] = i;
 
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
-  // Prepared once: a rematch sends batches of thousands.
-  auto select_face = Statement::Prepare(db_, kSelectFaceRow);
-  if (!select_face) return tl::unexpected(select_face.error());
-  auto select_rejection = Statement::Prepare(db_, kSelectRejection);
-  if (!select_rejection) return tl::unexpected(select_rejection.error());
-  auto person_exists = Statement::Prepare(db_, "SELECT 1 FROM persons WHERE id = ?1");
-  if (!person_exists) return tl::unexpected(person_exists.error());
-  auto update = Statement::Prepare(
-      db_,
-      "UPDATE faces SET person_id = ?1, similarity = ?2, decision = ?3, by_mention = ?4,"
-      " tag_status = ?5, updated_at = ?6 WHERE id = ?7");
-  if (!update) return tl::unexpected(update.error());
+  FACETAG_ASSIGN_OR_RETURN(Transaction transaction,
+                           Transaction::Begin(db_, Transaction::Kind::kImmediate));
+  // Prepared once: a rematch sends batches of thousands. The WHERE clause
+  // is the compare-and-set: the face must still hold what the caller read,
+  // and a named person must still be listed.
+  FACETAG_ASSIGN_OR_RETURN(
+      Statement update,
+      Statement::Prepare(
+          db_,
+          "UPDATE faces SET person_id = ?1, similarity = ?2, decision = ?3, by_mention = ?4,"
+          " tag_status = ?5, updated_at = ?6 WHERE id = ?7 AND person_id IS ?8"
+          " AND decision = ?9 AND by_mention = ?10 AND tag_status = ?11"
+          " AND (?1 IS NULL OR EXISTS (SELECT 1 FROM persons WHERE id = ?1))"
+          " RETURNING photo_id"));
   const std::string now = now_();
   ApplyOutcome outcome;
   std::set<PhotoId> changed_photos;
   for (std::size_t i = 0; i < updates.size(); ++i) {
     const DecisionUpdate& wanted = updates[i];
     if (last_update[wanted.face] != i) continue;
-    auto loaded = ReadFaceRow(*select_face, wanted.face);
-    if (!loaded) return tl::unexpected(loaded.error());
-    if (!*loaded) {
-      ++outcome.skipped_missing;
-      continue;
-    }
-    const FaceRow& current = **loaded;
-    if (wanted.tag.person) {
-      person_exists->Reset();
-      auto exists = person_exists->Bind(1, std::int64_t{*wanted.tag.person}).Step();
-      if (!exists) return tl::unexpected(exists.error());
-      if (!*exists) {
-        ++outcome.skipped_missing;
-        continue;
-      }
-    }
-    FaceTag tag = wanted.tag;
-    TagStatus status = TagStatus::kAutomatic;
-    if (current.status == TagStatus::kConfirmed) {
-      // An editor's confirmation outranks any threshold: only the similarity
-      // of the same person is refreshed.
-      if (wanted.tag.person != current.tag.person) {
-        ++outcome.skipped_confirmed;
-        continue;
-      }
-      status = TagStatus::kConfirmed;
-    } else {
-      if (wanted.tag.person) {
-        auto rejected = ReadRejected(*select_rejection, wanted.face, *wanted.tag.person);
-        if (!rejected) return tl::unexpected(rejected.error());
-        if (*rejected) {
-          ++outcome.skipped_rejected;
-          continue;
-        }
-      } else if (current.status == TagStatus::kRejected) {
-        // Still naming nobody: the face keeps the mark of the editor's rejection.
-        status = TagStatus::kRejected;
-      }
-    }
-    if (SameDecision(current, tag, status)) {
+    if (wanted.tag.person == wanted.expected_tag.person &&
+        wanted.tag.similarity == wanted.expected_tag.similarity &&
+        wanted.tag.decision == wanted.expected_tag.decision &&
+        wanted.tag.by_mention == wanted.expected_tag.by_mention &&
+        wanted.status == wanted.expected_status) {
       ++outcome.unchanged;
       continue;
     }
-    update->Reset();
-    BindDecision(*update, 1, tag, status, now);
-    update->Bind(7, std::int64_t{wanted.face});
-    FACETAG_RETURN_IF_ERROR(update->Run());
+    update.Reset();
+    BindDecision(update, 1, wanted.tag, wanted.status, now);
+    update.Bind(7, std::int64_t{wanted.face});
+    if (wanted.expected_tag.person) {
+      update.Bind(8, std::int64_t{*wanted.expected_tag.person});
+    } else {
+      update.BindNull(8);
+    }
+    update.Bind(9, std::string_view(FaceDecisionName(wanted.expected_tag.decision)))
+        .Bind(10, std::int64_t{wanted.expected_tag.by_mention ? 1 : 0})
+        .Bind(11, std::string_view(TagStatusName(wanted.expected_status)));
+    FACETAG_ASSIGN_OR_RETURN(const bool written, update.Step());
+    if (!written) {
+      ++outcome.conflicts;
+      continue;
+    }
     ++outcome.changed;
-    changed_photos.insert(current.photo);
+    changed_photos.insert(update.ColumnInt64(0));
+    FACETAG_ASSIGN_OR_RETURN(const bool more, update.Step());  // finish the statement
+    (void)more;
   }
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   outcome.changed_photos.assign(changed_photos.begin(), changed_photos.end());
   return outcome;
 }
@@ -1419,126 +1320,79 @@ Result<ApplyOutcome> SqliteArchive::ApplyDecisionsLocked(
 // ---------------------------------------------------------------------------
 // Editors' corrections
 
-Result<void> SqliteArchive::ConfirmTagLocked(FaceId face, PersonId person, std::string_view actor) {
+Result<void> SqliteArchive::RecordReviewLocked(const ReviewRecord& review) {
   FACETAG_RETURN_IF_ERROR(CheckWritable());
-  FACETAG_RETURN_IF_ERROR(CheckLabel(actor, "the actor"));
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto loaded = LoadFaceRow(face);
-  if (!loaded) return tl::unexpected(loaded.error());
-  if (!*loaded) return Fail(ErrorCode::kNotFound, "no face with id " + std::to_string(face));
-  const FaceRow previous = **loaded;
-  FACETAG_RETURN_IF_ERROR(CheckPersonsExist({person}));
-
-  auto withdraw =
-      Statement::Prepare(db_, "DELETE FROM face_rejections WHERE face_id = ?1 AND person_id = ?2");
-  if (!withdraw) return tl::unexpected(withdraw.error());
-  FACETAG_RETURN_IF_ERROR(
-      withdraw->Bind(1, std::int64_t{face}).Bind(2, std::int64_t{person}).Run());
-  const bool rejection_withdrawn = sqlite3_changes(db_) > 0;
-
-  FaceTag tag;
-  tag.person = person;
-  tag.decision = FaceDecision::kRecognized;
-  if (previous.tag.person == person) {
-    tag.similarity = previous.tag.similarity;
-    tag.by_mention = previous.tag.by_mention;
+  FACETAG_RETURN_IF_ERROR(CheckLabel(review.actor, "the actor"));
+  for (std::size_t i = 0; i < review.updates.size(); ++i) {
+    FACETAG_RETURN_IF_ERROR(CheckTag(review.updates[i].tag, review.updates[i].status,
+                                     "update " + std::to_string(i) + " (face " +
+                                         std::to_string(review.updates[i].face) + ")"));
   }
+  FACETAG_ASSIGN_OR_RETURN(Transaction transaction,
+                           Transaction::Begin(db_, Transaction::Kind::kImmediate));
+  FACETAG_ASSIGN_OR_RETURN(Statement select,
+                           Statement::Prepare(db_,
+                                              "SELECT photo_id, person_id, similarity, decision,"
+                                              " by_mention, tag_status FROM faces WHERE id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(const bool found, select.Bind(1, std::int64_t{review.face}).Step());
+  if (!found) return Fail(ErrorCode::kNotFound, "no face with id " + std::to_string(review.face));
+  FaceRow previous;
+  previous.id = review.face;
+  previous.photo = select.ColumnInt64(0);
+  FACETAG_ASSIGN_OR_RETURN(std::tie(previous.tag, previous.status),
+                           ReadDecision(select, 1, review.face));
+  FACETAG_RETURN_IF_ERROR(CheckPersonsExist({review.person}));
+
   const std::string now = now_();
-  if (!SameDecision(previous, tag, TagStatus::kConfirmed)) {
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE faces SET person_id = ?1, similarity = ?2, decision = ?3, by_mention = ?4,"
-        " tag_status = ?5, updated_at = ?6 WHERE id = ?7");
-    if (!update) return tl::unexpected(update.error());
-    BindDecision(*update, 1, tag, TagStatus::kConfirmed, now);
-    FACETAG_RETURN_IF_ERROR(update->Bind(7, std::int64_t{face}).Run());
-  }
-
-  // One face per person and photo: a face the matcher gave the same person
-  // is now the weaker claim. Other confirmed faces stay (an editor's word).
-  Json duplicates = Json::array();
-  auto others =
-      Statement::Prepare(db_,
-                         "SELECT id FROM faces WHERE photo_id = ?1 AND person_id = ?2 AND id <> ?3"
-                         " AND tag_status = 'automatic' ORDER BY id");
-  if (!others) return tl::unexpected(others.error());
-  others->Bind(1, std::int64_t{previous.photo})
-      .Bind(2, std::int64_t{person})
-      .Bind(3, std::int64_t{face});
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*others, [&](const Statement& row) -> Result<void> {
-    duplicates.push_back(row.ColumnInt64(0));
-    return {};
-  }));
-  auto demote = Statement::Prepare(
-      db_,
-      "UPDATE faces SET person_id = NULL, decision = 'duplicate', by_mention = 0,"
-      " updated_at = ?1 WHERE id = ?2");
-  if (!demote) return tl::unexpected(demote.error());
-  for (const Json& duplicate : duplicates) {
-    demote->Reset();
+  if (review.confirm) {
+    FACETAG_ASSIGN_OR_RETURN(
+        Statement withdraw,
+        Statement::Prepare(db_, "DELETE FROM face_rejections WHERE face_id = ?1 AND person_id = ?2"));
     FACETAG_RETURN_IF_ERROR(
-        demote->Bind(1, std::string_view(now)).Bind(2, duplicate.get<std::int64_t>()).Run());
+        withdraw.Bind(1, std::int64_t{review.face}).Bind(2, std::int64_t{review.person}).Run());
+  } else {
+    FACETAG_ASSIGN_OR_RETURN(
+        Statement remember,
+        Statement::Prepare(db_,
+                           "INSERT OR IGNORE INTO face_rejections (face_id, person_id,"
+                           " rejected_at, actor) VALUES (?1, ?2, ?3, ?4)"));
+    FACETAG_RETURN_IF_ERROR(remember.Bind(1, std::int64_t{review.face})
+                                .Bind(2, std::int64_t{review.person})
+                                .Bind(3, std::string_view(now))
+                                .Bind(4, std::string_view(review.actor))
+                                .Run());
   }
-
-  const Json details = {{"face", face},
-                        {"photo", previous.photo},
-                        {"person", person},
-                        {"previous", FaceRowJson(previous)},
-                        {"rejection_withdrawn", rejection_withdrawn},
-                        {"duplicates_untagged", duplicates}};
-  auto audit = InsertAudit(
-      {std::string(actor), "tag.confirm", "face:" + std::to_string(face), details.dump()});
-  if (!audit) return tl::unexpected(audit.error());
-  return transaction->Commit();
-}
-
-Result<void> SqliteArchive::RejectTagLocked(FaceId face, PersonId person, std::string_view actor) {
-  FACETAG_RETURN_IF_ERROR(CheckWritable());
-  FACETAG_RETURN_IF_ERROR(CheckLabel(actor, "the actor"));
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto loaded = LoadFaceRow(face);
-  if (!loaded) return tl::unexpected(loaded.error());
-  if (!*loaded) return Fail(ErrorCode::kNotFound, "no face with id " + std::to_string(face));
-  const FaceRow previous = **loaded;
-  FACETAG_RETURN_IF_ERROR(CheckPersonsExist({person}));
-
-  const std::string now = now_();
-  auto remember = Statement::Prepare(
-      db_,
-      "INSERT OR IGNORE INTO face_rejections (face_id, person_id, rejected_at, actor)"
-      " VALUES (?1, ?2, ?3, ?4)");
-  if (!remember) return tl::unexpected(remember.error());
-  remember->Bind(1, std::int64_t{face})
-      .Bind(2, std::int64_t{person})
-      .Bind(3, std::string_view(now))
-      .Bind(4, actor);
-  FACETAG_RETURN_IF_ERROR(remember->Run());
-
-  const bool untagged = previous.tag.person == person;
-  if (untagged) {
-    FaceTag tag;
-    tag.similarity = previous.tag.similarity;
-    tag.decision = FaceDecision::kUnknown;
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE faces SET person_id = ?1, similarity = ?2, decision = ?3, by_mention = ?4,"
-        " tag_status = ?5, updated_at = ?6 WHERE id = ?7");
-    if (!update) return tl::unexpected(update.error());
-    BindDecision(*update, 1, tag, TagStatus::kRejected, now);
-    FACETAG_RETURN_IF_ERROR(update->Bind(7, std::int64_t{face}).Run());
+  FACETAG_ASSIGN_OR_RETURN(
+      Statement update,
+      Statement::Prepare(db_,
+                         "UPDATE faces SET person_id = ?1, similarity = ?2, decision = ?3,"
+                         " by_mention = ?4, tag_status = ?5, updated_at = ?6"
+                         " WHERE id = ?7 AND photo_id = ?8"));
+  Json changed = Json::array();
+  for (const DecisionUpdate& u : review.updates) {
+    update.Reset();
+    BindDecision(update, 1, u.tag, u.status, now);
+    FACETAG_RETURN_IF_ERROR(
+        update.Bind(7, std::int64_t{u.face}).Bind(8, std::int64_t{previous.photo}).Run());
+    if (sqlite3_changes(db_) != 1) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "face " + std::to_string(u.face) + " is not a face of photo " +
+                      std::to_string(previous.photo));
+    }
+    FaceRow after{u.face, previous.photo, u.tag, u.status};
+    Json entry = FaceRowJson(after);
+    entry["face"] = u.face;
+    changed.push_back(std::move(entry));
   }
-
-  const Json details = {{"face", face},
+  const Json details = {{"face", review.face},
                         {"photo", previous.photo},
-                        {"person", person},
+                        {"person", review.person},
                         {"previous", FaceRowJson(previous)},
-                        {"untagged", untagged}};
-  auto audit = InsertAudit(
-      {std::string(actor), "tag.reject", "face:" + std::to_string(face), details.dump()});
-  if (!audit) return tl::unexpected(audit.error());
-  return transaction->Commit();
+                        {"changed", changed}};
+  FACETAG_RETURN_IF_ERROR(InsertAudit({review.actor,
+                                       review.confirm ? "tag.confirm" : "tag.reject",
+                                       "face:" + std::to_string(review.face), details.dump()}));
+  return transaction.Commit();
 }
 
 // ---------------------------------------------------------------------------

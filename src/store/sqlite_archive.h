@@ -51,11 +51,12 @@ class SqliteArchive final : public Archive {
   Result<ArchiveCounts> Counts() override;
   Result<void> ReplaceMentions(PhotoId photo, const std::vector<PhotoMention>& mentions) override;
   Result<CaptionPage> CaptionsAfter(PhotoId after, int limit) override;
+  Result<void> MarkNamesWritten(PhotoId photo, std::int64_t version) override;
+  Result<std::vector<PhotoId>> PhotosWithUnwrittenNames(PhotoId after, int limit) override;
   Result<FacePage> FacesForModel(std::string_view model_id, FaceId after, int limit) override;
   Result<ApplyOutcome> ApplyDecisions(const std::vector<DecisionUpdate>& updates) override;
   Result<std::vector<FaceSummary>> ListFaces(const FaceQuery& query) override;
-  Result<void> ConfirmTag(FaceId face, PersonId person, std::string_view actor) override;
-  Result<void> RejectTag(FaceId face, PersonId person, std::string_view actor) override;
+  Result<void> RecordReview(const ReviewRecord& review) override;
   Result<std::vector<SearchHit>> Search(const SearchQuery& query) override;
   Result<AuditId> AppendAudit(const AuditRecord& record) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
@@ -69,7 +70,7 @@ class SqliteArchive final : public Archive {
   Result<PhotoId> InsertPhotoRow(const PhotoRow& photo, const std::string& now);
   Result<void> UpdatePhotoRow(PhotoId id, const PhotoRow& photo, const std::string& now);
   Result<void> InsertFace(PhotoId photo, std::size_t position, const NewFace& face,
-                          const FaceTag& tag, TagStatus status, const std::string& now);
+                          const std::string& now);
   Result<void> InsertMentions(PhotoId photo, const std::vector<PhotoMention>& mentions);
   Result<PhotoId> AddPhotoLocked(const NewPhoto& photo);
   Result<ReplaceOutcome> ReplacePhotoLocked(const NewPhoto& photo, std::string_view actor);
@@ -77,9 +78,7 @@ class SqliteArchive final : public Archive {
   Result<void> ReplaceMentionsLocked(PhotoId photo, const std::vector<PhotoMention>& mentions);
   Result<FacePage> FacesForModelLocked(const std::string& model_id, FaceId after, int limit);
   Result<ApplyOutcome> ApplyDecisionsLocked(const std::vector<DecisionUpdate>& updates);
-  Result<std::optional<FaceRow>> LoadFaceRow(FaceId face);
-  Result<void> ConfirmTagLocked(FaceId face, PersonId person, std::string_view actor);
-  Result<void> RejectTagLocked(FaceId face, PersonId person, std::string_view actor);
+  Result<void> RecordReviewLocked(const ReviewRecord& review);
   Result<std::vector<SearchHit>> SearchLocked(const SearchQuery& query);
   Result<AuditId> InsertAudit(const AuditRecord& record);
   Result<std::vector<AuditEntry>> ListAuditLocked(const AuditQuery& query);

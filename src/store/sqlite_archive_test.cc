@@ -171,6 +171,36 @@ class ArchiveTest : public ::testing::Test {
     return id ? *id : 0;
   }
 
+  // The stored decision of `face`; unknown when there is no such face.
+  FaceTag StoredTag(Archive& archive, FaceId face) {
+    auto photo_id = archive.PhotoOfFace(face);
+    if (!photo_id) return Unknown();
+    auto photo = archive.GetPhoto(*photo_id);
+    if (!photo) return Unknown();
+    for (const StoredFace& f : photo->faces) {
+      if (f.id == face) return f.tag;
+    }
+    return Unknown();
+  }
+
+  // An editor's word on one face, written as the application layer would
+  // for a photo where no other face changes: a confirmation keeps the
+  // similarity measured for the person, a rejection the best candidate's.
+  Result<void> Confirm(Archive& archive, FaceId face, PersonId person, const std::string& actor) {
+    const FaceTag old = StoredTag(archive, face);
+    FaceTag tag{person, old.person == person ? old.similarity : std::nullopt,
+                FaceDecision::kRecognized, false};
+    return archive.RecordReview({face, person, true, {{face, tag, TagStatus::kConfirmed}}, actor});
+  }
+  Result<void> Reject(Archive& archive, FaceId face, PersonId person, const std::string& actor) {
+    const FaceTag old = StoredTag(archive, face);
+    const bool untag = old.person == person;
+    const FaceTag tag = untag ? Unknown(old.similarity) : old;
+    return archive.RecordReview(
+        {face, person, false,
+         {{face, tag, untag ? TagStatus::kRejected : TagStatus::kAutomatic}}, actor});
+  }
+
   StoredPhoto Get(Archive& archive, PhotoId id) {
     auto photo = archive.GetPhoto(id);
     EXPECT_TRUE(photo) << photo.error().message;
@@ -521,59 +551,55 @@ TEST_F(ArchiveTest, AddPhotoRefusesBadValues) {
 // ---------------------------------------------------------------------------
 // Replacing a photo (--force)
 
-TEST_F(ArchiveTest, ReplacePhotoKeepsConfirmedAndRejectedDecisionsOfMatchingFaces) {
+TEST_F(ArchiveTest, ReplacePhotoContinuesTheFacesItIsToldToAndDropsTheOthers) {
   Archive& archive = OpenArchive();
   const PersonId rutte = AddPerson("Mark Rutte");
   const PersonId macron = AddPerson("Emmanuel Macron");
   const PersonId scholz = AddPerson("Olaf Scholz");
   NewPhoto photo = MakePhoto(1, "Rutte, Macron and Scholz");
-  photo.faces.push_back(MakeFace({100, 100, 100, 100}, Named(rutte, 0.6f), 1));   // confirmed
-  photo.faces.push_back(MakeFace({300, 100, 100, 100}, Named(macron, 0.5f), 2));  // rejected
-  photo.faces.push_back(MakeFace({500, 100, 100, 100}, Named(scholz, 0.7f), 3));  // confirmed, lost
-  photo.faces.push_back(MakeFace({700, 100, 100, 100}, Unknown(0.2f), 4));        // automatic
+  photo.faces.push_back(MakeFace({100, 100, 100, 100}, Named(rutte, 0.6f), 1));
+  photo.faces.push_back(MakeFace({300, 100, 100, 100}, Named(macron, 0.5f), 2));
+  photo.faces.push_back(MakeFace({500, 100, 100, 100}, Named(scholz, 0.7f), 3));
+  photo.faces.push_back(MakeFace({700, 100, 100, 100}, Unknown(0.2f), 4));
   const PhotoId id = Add(archive, photo);
   const StoredPhoto before = Get(archive, id);
-  ASSERT_TRUE(archive.ConfirmTag(before.faces[0].id, rutte, "editor"));
-  ASSERT_TRUE(archive.RejectTag(before.faces[1].id, macron, "editor"));
-  ASSERT_TRUE(archive.ConfirmTag(before.faces[2].id, scholz, "editor"));
+  ASSERT_TRUE(Confirm(archive, before.faces[0].id, rutte, "editor"));
+  ASSERT_TRUE(Reject(archive, before.faces[1].id, macron, "editor"));
+  ASSERT_TRUE(Confirm(archive, before.faces[2].id, scholz, "editor"));
 
-  // Re-detection: boxes moved a little (IoU >= 0.5), except the third face,
-  // which the new detector misses; a new face appears; the matcher now
-  // thinks face 0 is Macron and face 1 is Macron again.
+  // The caller decided: new face 0 continues old face 1, new face 1 old
+  // face 0 (confirmed), new face 3 old face 3; new face 2 is new; old face 2
+  // is not found again.
   NewPhoto again = MakePhoto(1, "Rutte, Macron and Scholz (re-read)");
-  again.faces.push_back(MakeFace({305, 105, 100, 100}, Named(macron, 0.55f), 12));
-  again.faces.push_back(MakeFace({110, 95, 100, 100}, Named(macron, 0.45f), 11));
+  again.faces.push_back(MakeFace({305, 105, 100, 100}, Unknown(0.55f), 12));
+  again.faces.back().status = TagStatus::kRejected;
+  again.faces.back().continues = before.faces[1].id;
+  again.faces.push_back(MakeFace({110, 95, 100, 100}, Named(rutte, 0.6f), 11));
+  again.faces.back().status = TagStatus::kConfirmed;
+  again.faces.back().continues = before.faces[0].id;
   again.faces.push_back(MakeFace({900, 100, 100, 100}, Unknown(0.1f), 15));
   again.faces.push_back(MakeFace({690, 100, 100, 100}, Named(scholz, 0.65f), 14));
+  again.faces.back().continues = before.faces[3].id;
   auto outcome = archive.ReplacePhoto(again, "ingest --force");
   ASSERT_TRUE(outcome) << outcome.error().message;
   EXPECT_EQ(outcome->id, id);
   EXPECT_FALSE(outcome->added);
-  EXPECT_EQ(outcome->kept_decisions, 2);
-  EXPECT_EQ(outcome->dropped_decisions, 1);
+  EXPECT_EQ(outcome->deleted_faces, 1);
 
   const StoredPhoto after = Get(archive, id);
   EXPECT_EQ(after.info.caption, "Rutte, Macron and Scholz (re-read)");
   ASSERT_EQ(after.faces.size(), 4u);  // in the new detection order
-  // New face 0 is the old rejected face: same id, Macron still refused.
   EXPECT_EQ(after.faces[0].id, before.faces[1].id);
   EXPECT_EQ(after.faces[0].detected.box.x, 305);
-  EXPECT_FALSE(after.faces[0].tag.person);
   EXPECT_EQ(after.faces[0].status, TagStatus::kRejected);
-  EXPECT_EQ(after.faces[0].rejected, std::vector<PersonId>{macron});
-  // New face 1 is the old confirmed Rutte: stays Rutte, confirmed, with the
-  // similarity measured for Rutte.
+  EXPECT_EQ(after.faces[0].rejected, std::vector<PersonId>{macron});  // the rejection stays
   EXPECT_EQ(after.faces[1].id, before.faces[0].id);
   EXPECT_EQ(after.faces[1].tag.person, rutte);
   EXPECT_EQ(after.faces[1].status, TagStatus::kConfirmed);
-  EXPECT_EQ(after.faces[1].tag.similarity, 0.6f);
   EXPECT_EQ(after.faces[1].detected.embedding.values, Values(11));
-  // A new face, and the old automatic face with a new automatic decision.
   EXPECT_FALSE(after.faces[2].tag.person);
   EXPECT_EQ(after.faces[3].id, before.faces[3].id);
   EXPECT_EQ(after.faces[3].tag.person, scholz);
-  EXPECT_EQ(after.faces[3].status, TagStatus::kAutomatic);
-  // The confirmed Scholz face found no partner and is gone.
   EXPECT_EQ(RawSql("SELECT count(*) FROM faces WHERE id = " + std::to_string(before.faces[2].id)),
             "0");
 
@@ -585,96 +611,108 @@ TEST_F(ArchiveTest, ReplacePhotoKeepsConfirmedAndRejectedDecisionsOfMatchingFace
   EXPECT_EQ((*entries)[0].record.actor, "ingest --force");
   EXPECT_EQ((*entries)[0].record.subject, "photo:" + std::to_string(id));
   const auto details = nlohmann::json::parse((*entries)[0].record.details);
-  EXPECT_EQ(details["dropped_decisions"], 1);
-  EXPECT_EQ(details["dropped"][0]["face"], before.faces[2].id);
-  EXPECT_EQ(details["dropped"][0]["person"], scholz);
+  EXPECT_EQ(details["deleted_faces"], 1);
+  ASSERT_EQ(details["dropped_decisions"].size(), 1u);
+  EXPECT_EQ(details["dropped_decisions"][0]["face"], before.faces[2].id);
+  EXPECT_EQ(details["dropped_decisions"][0]["person"], scholz);
+
+  // A face cannot continue a face of another photo, nor one face twice.
+  NewPhoto other = MakePhoto(2, "other");
+  other.faces.push_back(MakeFace({0, 0, 10, 10}));
+  const PhotoId second = Add(archive, other);
+  NewPhoto wrong = MakePhoto(2, "other");
+  wrong.faces.push_back(MakeFace({0, 0, 10, 10}));
+  wrong.faces.back().continues = after.faces[0].id;
+  EXPECT_EQ(archive.ReplacePhoto(wrong, "x").error().code, ErrorCode::kInvalidArgument);
+  NewPhoto twice = MakePhoto(1, "x");
+  for (int i = 0; i < 2; ++i) {
+    twice.faces.push_back(MakeFace({0, 0, 10, 10}));
+    twice.faces.back().continues = after.faces[0].id;
+  }
+  EXPECT_EQ(archive.ReplacePhoto(twice, "x").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Get(archive, id).faces.size(), 4u);  // nothing changed
+  EXPECT_EQ(Get(archive, second).faces.size(), 1u);
 
   // A photo not stored yet is added.
-  auto added = archive.ReplacePhoto(MakePhoto(2, "new"), "ingest --force");
+  auto added = archive.ReplacePhoto(MakePhoto(3, "new"), "ingest --force");
   ASSERT_TRUE(added) << added.error().message;
   EXPECT_TRUE(added->added);
-  EXPECT_EQ(*archive.CountPhotos(), 2);
-  EXPECT_EQ(archive.ReplacePhoto(MakePhoto(2), "").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(*archive.CountPhotos(), 3);
+  EXPECT_EQ(archive.ReplacePhoto(MakePhoto(3), "").error().code, ErrorCode::kInvalidArgument);
   ExpectTextIndexConsistent();
 }
 
 // ---------------------------------------------------------------------------
 // Re-matching
 
-TEST_F(ArchiveTest, ApplyDecisionsHonoursRejectionsAndConfirmations) {
+DecisionUpdate Update(FaceId face, FaceTag tag, FaceTag expected,
+                      TagStatus status = TagStatus::kAutomatic,
+                      TagStatus expected_status = TagStatus::kAutomatic) {
+  return {face, tag, status, expected, expected_status};
+}
+
+TEST_F(ArchiveTest, ApplyDecisionsWritesOnlyWhatTheFaceStillHolds) {
   Archive& archive = OpenArchive();
   const PersonId rutte = AddPerson("Mark Rutte");
   const PersonId macron = AddPerson("Emmanuel Macron");
   NewPhoto one = MakePhoto(1);
-  one.faces.push_back(MakeFace({0, 0, 10, 10}, Unknown(0.2f), 1));         // 0: unknown
-  one.faces.push_back(MakeFace({20, 0, 10, 10}, Named(rutte, 0.6f), 2));   // 1: confirmed
-  one.faces.push_back(MakeFace({40, 0, 10, 10}, Named(macron, 0.5f), 3));  // 2: rejected
+  one.faces.push_back(MakeFace({0, 0, 10, 10}, Unknown(0.2f), 1));         // 0
+  one.faces.push_back(MakeFace({20, 0, 10, 10}, Named(rutte, 0.6f), 2));   // 1: confirmed meanwhile
+  one.faces.push_back(MakeFace({40, 0, 10, 10}, Named(macron, 0.5f), 3));  // 2
   const PhotoId first = Add(archive, one);
   NewPhoto two = MakePhoto(2);
-  two.faces.push_back(MakeFace({0, 0, 10, 10}, Named(macron, 0.7f), 4));   // 3: automatic
-  two.faces.push_back(MakeFace({20, 0, 10, 10}, Named(rutte, 0.65f), 5));  // 4: automatic
+  two.faces.push_back(MakeFace({0, 0, 10, 10}, Named(macron, 0.7f), 4));   // 3
+  two.faces.push_back(MakeFace({20, 0, 10, 10}, Named(rutte, 0.65f), 5));  // 4
   const PhotoId second = Add(archive, two);
   std::vector<FaceId> f;
   for (const PhotoId id : {first, second}) {
     for (const StoredFace& face : Get(archive, id).faces) f.push_back(face.id);
   }
-  ASSERT_TRUE(archive.ConfirmTag(f[1], rutte, "editor"));
-  ASSERT_TRUE(archive.RejectTag(f[2], macron, "editor"));
+  // What a rematch read before an editor confirmed face 1.
+  ASSERT_TRUE(Confirm(archive, f[1], rutte, "editor"));
 
   const std::vector<DecisionUpdate> updates = {
-      {f[0], Named(rutte, 0.9f)},         // changed
-      {f[1], Named(macron, 0.95f)},       // confirmed Rutte: skipped
-      {f[2], Named(macron, 0.99f)},       // rejected Macron: skipped
-      {f[3], Named(macron, 0.7f)},        // same as stored: unchanged
-      {f[4], Unknown(0.3f)},              // a threshold change untags: changed
-      {f[4] + 1000, Named(rutte, 0.9f)},  // no such face
+      Update(f[0], Named(rutte, 0.9f), Unknown(0.2f)),                  // changed
+      Update(f[1], Named(macron, 0.95f), Named(rutte, 0.6f)),           // changed meanwhile
+      Update(f[2], Unknown(0.5f), Named(macron, 0.5f), TagStatus::kRejected),  // changed
+      Update(f[3], Named(macron, 0.7f), Named(macron, 0.7f)),           // unchanged
+      Update(f[4], Unknown(0.3f), Named(rutte, 0.65f)),                 // changed
+      Update(f[4] + 1000, Named(rutte, 0.9f), Unknown()),               // no such face
   };
   auto outcome = archive.ApplyDecisions(updates);
   ASSERT_TRUE(outcome) << outcome.error().message;
-  EXPECT_EQ(outcome->changed, 2);
+  EXPECT_EQ(outcome->changed, 3);
   EXPECT_EQ(outcome->unchanged, 1);
-  EXPECT_EQ(outcome->skipped_confirmed, 1);
-  EXPECT_EQ(outcome->skipped_rejected, 1);
-  EXPECT_EQ(outcome->skipped_missing, 1);
+  EXPECT_EQ(outcome->conflicts, 2);
   EXPECT_EQ(outcome->changed_photos, (std::vector<PhotoId>{first, second}));
 
   const StoredPhoto a = Get(archive, first);
   EXPECT_EQ(a.faces[0].tag.person, rutte);
   EXPECT_EQ(a.faces[0].tag.similarity, 0.9f);
   EXPECT_EQ(a.faces[0].status, TagStatus::kAutomatic);
-  EXPECT_EQ(a.faces[1].tag.person, rutte);
+  EXPECT_EQ(a.faces[1].tag.person, rutte);  // the editor's word was not overwritten
   EXPECT_EQ(a.faces[1].status, TagStatus::kConfirmed);
   EXPECT_FALSE(a.faces[2].tag.person);
   EXPECT_EQ(a.faces[2].status, TagStatus::kRejected);
   EXPECT_FALSE(Get(archive, second).faces[1].tag.person);
 
-  // A threshold change never removes a confirmed tag; the same person with a
-  // new similarity is refreshed and stays confirmed.
-  auto untag_confirmed = archive.ApplyDecisions({{f[1], Unknown(0.1f)}});
-  ASSERT_TRUE(untag_confirmed);
-  EXPECT_EQ(untag_confirmed->skipped_confirmed, 1);
-  auto refresh = archive.ApplyDecisions({{f[1], Named(rutte, 0.61f)}});
-  ASSERT_TRUE(refresh);
-  EXPECT_EQ(refresh->changed, 1);
-  EXPECT_EQ(Get(archive, first).faces[1].tag.similarity, 0.61f);
-  EXPECT_EQ(Get(archive, first).faces[1].status, TagStatus::kConfirmed);
-
-  // A rejected face may be named for someone else; it becomes automatic.
-  auto other = archive.ApplyDecisions({{f[2], Named(rutte, 0.8f)}});
-  ASSERT_TRUE(other);
-  EXPECT_EQ(other->changed, 1);
-  EXPECT_EQ(Get(archive, first).faces[2].status, TagStatus::kAutomatic);
-  // ... and Macron stays refused on it across rematches.
-  auto again = archive.ApplyDecisions({{f[2], Named(macron, 0.99f)}});
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->skipped_rejected, 1);
-  EXPECT_EQ(Get(archive, first).faces[2].tag.person, rutte);
+  // A person removed meanwhile is not named.
+  const PersonId gone = AddPerson("Gone Person");
+  ASSERT_TRUE(store_->RemovePerson(gone));
+  auto removed = archive.ApplyDecisions({Update(f[3], Named(gone, 0.9f), Named(macron, 0.7f))});
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->conflicts, 1);
 
   // An inconsistent update fails the whole batch before anything is written.
-  auto bad = archive.ApplyDecisions(
-      {{f[3], Unknown()}, {f[0], FaceTag{std::nullopt, 0.5f, FaceDecision::kRecognized}}});
-  ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  for (const DecisionUpdate& bad_update :
+       {Update(f[0], FaceTag{std::nullopt, 0.5f, FaceDecision::kRecognized}, Named(rutte, 0.9f)),
+        Update(f[0], Unknown(), Named(rutte, 0.9f), TagStatus::kConfirmed),
+        Update(f[0], Named(rutte, 0.9f), Named(rutte, 0.9f), TagStatus::kRejected),
+        Update(f[0], FaceTag{std::nullopt, 0.5f, FaceDecision::kSuppressed}, Named(rutte, 0.9f))}) {
+    auto bad = archive.ApplyDecisions({Update(f[3], Unknown(), Named(macron, 0.7f)), bad_update});
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  }
   EXPECT_EQ(Get(archive, second).faces[0].tag.person, macron);
   ExpectTextIndexConsistent();
 }
@@ -703,7 +741,7 @@ TEST_F(ArchiveTest, FacesForModelPagesThroughTenThousandFacesWithBoundedPages) {
     if (p == 3) photo_with_mention = *id;
   }
   const FaceId some_face = Get(archive, photo_with_mention).faces[4].id;
-  ASSERT_TRUE(archive.RejectTag(some_face, rutte, "editor"));
+  ASSERT_TRUE(Reject(archive, some_face, rutte, "editor"));
 
   constexpr int kPage = 1000;
   std::size_t total = 0;
@@ -818,7 +856,7 @@ TEST_F(ArchiveTest, ListFacesFiltersNewestFirstAndPages) {
   FaceQuery unknown;
   unknown.decision = FaceDecision::kUnknown;
   ASSERT_EQ(archive.ListFaces(unknown)->size(), 1u);
-  ASSERT_TRUE(archive.ConfirmTag((*faces)[0].id, rutte, "anna"));
+  ASSERT_TRUE(Confirm(archive, (*faces)[0].id, rutte, "anna"));
   FaceQuery confirmed;
   confirmed.status = TagStatus::kConfirmed;
   EXPECT_EQ(archive.ListFaces(confirmed)->size(), 1u);
@@ -827,7 +865,7 @@ TEST_F(ArchiveTest, ListFacesFiltersNewestFirstAndPages) {
   EXPECT_EQ(archive.ListFaces(bad).error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST_F(ArchiveTest, ConfirmAndRejectChangeTheFaceAndAppendAuditEntries) {
+TEST_F(ArchiveTest, RecordReviewRemembersRejectionsWritesTheUpdatesAndAudits) {
   Archive& archive = OpenArchive();
   const PersonId rutte = AddPerson("Mark Rutte");
   const PersonId macron = AddPerson("Emmanuel Macron");
@@ -841,58 +879,55 @@ TEST_F(ArchiveTest, ConfirmAndRejectChangeTheFaceAndAppendAuditEntries) {
   const FaceId b = before.faces[1].id;
 
   // The editor: face a is not Macron.
-  ASSERT_TRUE(archive.RejectTag(a, macron, "anna"));
+  ASSERT_TRUE(archive.RecordReview(
+      {a, macron, false, {{a, Unknown(0.55f), TagStatus::kRejected}}, "anna"}));
   StoredPhoto now = Get(archive, id);
   EXPECT_FALSE(now.faces[0].tag.person);
-  EXPECT_EQ(now.faces[0].tag.decision, FaceDecision::kUnknown);
   EXPECT_EQ(now.faces[0].status, TagStatus::kRejected);
   EXPECT_EQ(now.faces[0].rejected, std::vector<PersonId>{macron});
-  // Face a is Rutte: it becomes Rutte (confirmed, similarity unknown), and
-  // face b, automatically Rutte too, is now the duplicate.
-  ASSERT_TRUE(archive.ConfirmTag(a, rutte, "anna"));
+  // Face a is Rutte, and face b is therefore the duplicate: both written in
+  // one transaction.
+  ASSERT_TRUE(archive.RecordReview(
+      {a,
+       rutte,
+       true,
+       {{a, FaceTag{rutte, std::nullopt, FaceDecision::kRecognized, false}, TagStatus::kConfirmed},
+        {b, FaceTag{std::nullopt, 0.5f, FaceDecision::kDuplicate, false}, TagStatus::kAutomatic}},
+       "anna"}));
   now = Get(archive, id);
   EXPECT_EQ(now.faces[0].tag.person, rutte);
   EXPECT_EQ(now.faces[0].status, TagStatus::kConfirmed);
-  EXPECT_FALSE(now.faces[0].tag.similarity);
   EXPECT_EQ(now.faces[0].rejected, std::vector<PersonId>{macron});
-  EXPECT_FALSE(now.faces[1].tag.person);
   EXPECT_EQ(now.faces[1].tag.decision, FaceDecision::kDuplicate);
-  // Rejecting Rutte on face b (which no longer names him) only records it.
-  ASSERT_TRUE(archive.RejectTag(b, rutte, "bob"));
   // Confirming a rejected pair withdraws the rejection.
-  ASSERT_TRUE(archive.ConfirmTag(a, macron, "bob"));
-  now = Get(archive, id);
-  EXPECT_EQ(now.faces[0].tag.person, macron);
-  EXPECT_TRUE(now.faces[0].rejected.empty());
-  EXPECT_EQ(now.faces[1].rejected, std::vector<PersonId>{rutte});
+  ASSERT_TRUE(Confirm(archive, a, macron, "bob"));
+  EXPECT_TRUE(Get(archive, id).faces[0].rejected.empty());
+  ASSERT_TRUE(Reject(archive, b, rutte, "bob"));
+  EXPECT_EQ(Get(archive, id).faces[1].rejected, std::vector<PersonId>{rutte});
 
   auto logged = archive.ListAudit({});
   ASSERT_TRUE(logged);
-  // Listing the persons is audited too (by the store); the tags follow.
-  auto all = std::make_optional<std::vector<AuditEntry>>();
+  std::vector<AuditEntry> all;
   for (const AuditEntry& e : *logged) {
-    if (e.record.action.rfind("tag.", 0) == 0) all->push_back(e);
+    if (e.record.action.rfind("tag.", 0) == 0) all.push_back(e);
   }
-  ASSERT_EQ(all->size(), 4u);
+  ASSERT_EQ(all.size(), 4u);
   const std::string subject_a = "face:" + std::to_string(a);
-  EXPECT_EQ((*all)[0].record.action, "tag.reject");
-  EXPECT_EQ((*all)[0].record.actor, "anna");
-  EXPECT_EQ((*all)[0].record.subject, subject_a);
-  EXPECT_EQ((*all)[1].record.action, "tag.confirm");
-  EXPECT_EQ((*all)[2].record.action, "tag.reject");
-  EXPECT_EQ((*all)[2].record.actor, "bob");
-  EXPECT_EQ((*all)[3].record.action, "tag.confirm");
-  EXPECT_LT((*all)[0].id, (*all)[3].id);
-  const auto confirm = nlohmann::json::parse((*all)[1].record.details);
+  EXPECT_EQ(all[0].record.action, "tag.reject");
+  EXPECT_EQ(all[0].record.actor, "anna");
+  EXPECT_EQ(all[0].record.subject, subject_a);
+  EXPECT_EQ(all[1].record.action, "tag.confirm");
+  EXPECT_EQ(all[2].record.action, "tag.confirm");
+  EXPECT_EQ(all[3].record.action, "tag.reject");
+  EXPECT_EQ(all[3].record.actor, "bob");
+  const auto confirm = nlohmann::json::parse(all[1].record.details);
   EXPECT_EQ(confirm["person"], rutte);
   EXPECT_EQ(confirm["photo"], id);
   EXPECT_EQ(confirm["previous"]["status"], "rejected");
-  EXPECT_EQ(confirm["duplicates_untagged"], nlohmann::json::array({b}));
-  const auto reconfirm = nlohmann::json::parse((*all)[3].record.details);
-  EXPECT_EQ(reconfirm["rejection_withdrawn"], true);
-  EXPECT_EQ(nlohmann::json::parse((*all)[0].record.details)["untagged"], true);
-  EXPECT_EQ(nlohmann::json::parse((*all)[2].record.details)["untagged"], false);
-  EXPECT_FALSE((*all)[0].at.empty());
+  ASSERT_EQ(confirm["changed"].size(), 2u);
+  EXPECT_EQ(confirm["changed"][1]["face"], b);
+  EXPECT_EQ(confirm["changed"][1]["decision"], "duplicate");
+  EXPECT_FALSE(all[0].at.empty());
 
   AuditQuery by_subject;
   by_subject.subject = subject_a;
@@ -901,20 +936,33 @@ TEST_F(ArchiveTest, ConfirmAndRejectChangeTheFaceAndAppendAuditEntries) {
   auto newest = archive.ListAudit(by_subject);
   ASSERT_TRUE(newest);
   ASSERT_EQ(newest->size(), 2u);
-  EXPECT_EQ((*newest)[0].id, (*all)[3].id);
-  EXPECT_EQ((*newest)[1].id, (*all)[1].id);
+  EXPECT_EQ((*newest)[0].id, all[2].id);
+  EXPECT_EQ((*newest)[1].id, all[1].id);
   by_subject.cursor = newest->back().id;
   auto older = archive.ListAudit(by_subject);
   ASSERT_TRUE(older);
   ASSERT_EQ(older->size(), 1u);
-  EXPECT_EQ((*older)[0].id, (*all)[0].id);
+  EXPECT_EQ((*older)[0].id, all[0].id);
   AuditQuery by_actor;
   by_actor.actor = "bob";
   EXPECT_EQ(archive.ListAudit(by_actor)->size(), 2u);
 
-  EXPECT_EQ(archive.ConfirmTag(9999, rutte, "anna").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(archive.ConfirmTag(a, 9999, "anna").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(archive.RejectTag(a, rutte, " ").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Confirm(archive, 9999, rutte, "anna").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(Confirm(archive, a, 9999, "anna").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(Reject(archive, a, rutte, " ").error().code, ErrorCode::kInvalidArgument);
+  // An update of a face of another photo is refused and nothing is written.
+  NewPhoto other = MakePhoto(2);
+  other.faces.push_back(MakeFace({0, 0, 50, 50}, Unknown(0.3f), 9));
+  const FaceId elsewhere = Get(archive, Add(archive, other)).faces[0].id;
+  EXPECT_EQ(archive
+                .RecordReview({a, rutte, true,
+                               {{a, Named(rutte, 0.5f), TagStatus::kConfirmed},
+                                {elsewhere, Named(rutte, 0.5f), TagStatus::kConfirmed}},
+                               "anna"})
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Get(archive, id).faces[0].tag.person, macron);
   EXPECT_EQ(archive.ListAudit({})->size(), logged->size());  // failed calls logged nothing
   ExpectTextIndexConsistent();
 }
@@ -958,8 +1006,8 @@ TEST_F(ArchiveTest, RemovingAPersonUntagsTheirFacesAndDropsTheirMentions) {
   portrait.faces.push_back(MakeFace({0, 0, 50, 50}, Named(walesa, 0.8f), 4));
   const PhotoId portrait_id = Add(archive, portrait);
   const StoredPhoto before = Get(archive, id);
-  ASSERT_TRUE(archive.ConfirmTag(before.faces[0].id, walesa, "editor"));
-  ASSERT_TRUE(archive.RejectTag(before.faces[2].id, walesa, "editor"));
+  ASSERT_TRUE(Confirm(archive, before.faces[0].id, walesa, "editor"));
+  ASSERT_TRUE(Reject(archive, before.faces[2].id, walesa, "editor"));
   EXPECT_EQ(TextSearch(archive, "Solidarnosc"), (std::vector<PhotoId>{portrait_id, id}));
 
   ASSERT_TRUE(store_->RemovePerson(walesa));
@@ -1028,7 +1076,7 @@ class ArchiveSearchTest : public ArchiveTest {
     unrelated_ = add(7, "A football match", "2021-06-06", {MakeFace(box, Unknown(0.1f))}, {});
     // An editor confirms the weaker Rutte face of the cabinet photo.
     const StoredPhoto cabinet = Get(archive, confirmed_);
-    EXPECT_TRUE(archive.ConfirmTag(cabinet.faces[0].id, rutte_, "editor"));
+    EXPECT_TRUE(Confirm(archive, cabinet.faces[0].id, rutte_, "editor"));
     confirmed_face_ = cabinet.faces[0].id;
   }
 
@@ -1090,7 +1138,7 @@ TEST_F(ArchiveSearchTest, MentionedOnlyPhotosComeAfterThePicturedAndAreMarked) {
 
   // A rejected tag takes the photo out of "pictured".
   const StoredPhoto strong = Get(archive, strong_);
-  ASSERT_TRUE(archive.RejectTag(strong.faces[0].id, rutte_, "editor"));
+  ASSERT_TRUE(Reject(archive, strong.faces[0].id, rutte_, "editor"));
   query.include_mentioned = false;
   EXPECT_EQ(SearchIds(archive, query), (std::vector<PhotoId>{confirmed_, new_auto_, old_auto_}));
   // An unknown person is no error, just no photos.
@@ -1342,8 +1390,9 @@ TEST_F(ArchiveTest, ReadOnlyStoreReadsTheArchiveButRefusesWrites) {
   EXPECT_EQ(Get(archive, id).faces.size(), 1u);
   EXPECT_EQ(TextSearch(archive, "rutte"), std::vector<PhotoId>{id});
   EXPECT_EQ(archive.AddPhoto(MakePhoto(2)).error().code, ErrorCode::kDatabase);
-  EXPECT_EQ(archive.ConfirmTag(face, rutte, "editor").error().code, ErrorCode::kDatabase);
-  EXPECT_EQ(archive.ApplyDecisions({{face, Unknown()}}).error().code, ErrorCode::kDatabase);
+  EXPECT_EQ(Confirm(archive, face, rutte, "editor").error().code, ErrorCode::kDatabase);
+  EXPECT_EQ(archive.ApplyDecisions({Update(face, Unknown(), Unknown(0.3f))}).error().code,
+            ErrorCode::kDatabase);
   EXPECT_EQ(archive.AppendAudit({"a", "b", "", "{}"}).error().code, ErrorCode::kDatabase);
 }
 

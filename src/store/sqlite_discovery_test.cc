@@ -106,7 +106,9 @@ TEST_F(DiscoveryStoreTest, NamedFacesLeaveTheirCluster) {
   ASSERT_TRUE(ids);
   auto person = store_->AddPerson({"Jane Doe", {}, "test"});
   ASSERT_TRUE(person);
-  ASSERT_TRUE(store_->archive().ConfirmTag(pool[0].id, person->id, "editor"));
+  const FaceTag named{person->id, std::nullopt, FaceDecision::kRecognized, false};
+  ASSERT_TRUE(store_->archive().RecordReview(
+      {pool[0].id, person->id, true, {{pool[0].id, named, TagStatus::kConfirmed}}, "editor"}));
   EXPECT_EQ(*store_->discovery().PruneNamedFaces(kModel), 1);
   EXPECT_EQ(store_->discovery().GetCluster((*ids)[0])->face_count, 1);
 }

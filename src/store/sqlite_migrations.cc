@@ -1,7 +1,47 @@
 #include "sqlite_migrations.h"
 
+#include <string>
+
+#include "sqlite_common.h"
+#include "sqlite_statement.h"
+
 namespace facetag::store {
 namespace {
+
+// Migration 6: faces may also be decided 'low_quality'. SQLite cannot alter
+// a CHECK constraint; its documented way for a constraint that only widens
+// (every stored row still satisfies it) is to edit the table's definition in
+// sqlite_schema and bump schema_version, all in the migration's transaction
+// (https://www.sqlite.org/lang_altertable.html, "otheralter"). A rebuild of
+// the table would cascade-delete the rows that reference faces.
+Result<void> WidenFaceDecisions(sqlite3* db) {
+  static constexpr std::string_view kOld =
+      "CHECK (decision IN ('recognized', 'unknown', 'ambiguous', 'duplicate'))";
+  static constexpr std::string_view kNew =
+      "CHECK (decision IN ('recognized', 'unknown', 'ambiguous', 'duplicate', 'low_quality'))";
+  static constexpr const char* kWhere = " WHERE type = 'table' AND name = 'faces'";
+  FACETAG_ASSIGN_OR_RETURN(const std::int64_t schema_version, ReadInt(db, "PRAGMA schema_version"));
+  FACETAG_ASSIGN_OR_RETURN(
+      Statement count,
+      Statement::Prepare(db, std::string("SELECT count(*) FROM sqlite_schema") + kWhere +
+                                 " AND instr(sql, ?1) > 0"));
+  FACETAG_ASSIGN_OR_RETURN(const bool row, count.Bind(1, kOld).Step());
+  if (!row || count.ColumnInt64(0) != 1) {
+    return Fail(ErrorCode::kDatabase, "the faces table does not have the expected definition");
+  }
+  const char* context = "widening the decisions of faces";
+  FACETAG_RETURN_IF_ERROR(ExecSql(db, "PRAGMA writable_schema = ON", context));
+  FACETAG_ASSIGN_OR_RETURN(
+      Statement update,
+      Statement::Prepare(db, std::string("UPDATE sqlite_schema SET sql = replace(sql, ?1, ?2)") +
+                                 kWhere));
+  auto edited = update.Bind(1, kOld).Bind(2, kNew).Run();
+  const std::string reload = "PRAGMA schema_version = " + std::to_string(schema_version + 1) +
+                             "; PRAGMA writable_schema = OFF;";
+  auto reloaded = ExecSql(db, reload.c_str(), context);
+  FACETAG_RETURN_IF_ERROR(edited);
+  return reloaded;
+}
 
 // Conventions for every migration:
 // - STRICT tables (SQLite >= 3.37): a value of the wrong type is an error,
@@ -447,6 +487,51 @@ CREATE TABLE retention_periods (
   days  INTEGER CHECK (days IS NULL OR days > 0)
 ) STRICT, WITHOUT ROWID;
 )sql"},
+    {"face quality; faces below the naming quality floor", R"sql(
+-- How usable each face is for recognition (facetag::FaceQuality): a score
+-- in [0, 1] and the main reason when it is low. Faces stored before were
+-- not assessed: they count as usable.
+ALTER TABLE faces ADD COLUMN quality_score REAL NOT NULL DEFAULT 1
+  CHECK (quality_score >= 0 AND quality_score <= 1);
+ALTER TABLE faces ADD COLUMN quality_issue TEXT NOT NULL DEFAULT 'none'
+  CHECK (quality_issue IN ('none', 'not_a_face', 'too_small', 'blurred', 'profile_view', 'cut_off'));
+
+-- Whether the photo's file says what the archive says: names_version counts
+-- the changes to what facetag writes into the file (who is pictured and by
+-- whose decision, who is mentioned, their names); names_written is the
+-- version last written into the file (NULL: facetag never wrote it). A
+-- photo with names_written < names_version has names still to be written.
+ALTER TABLE photos ADD COLUMN names_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE photos ADD COLUMN names_written INTEGER;
+CREATE INDEX photos_with_unwritten_names ON photos(id)
+  WHERE names_written IS NOT NULL AND names_written < names_version;
+CREATE TRIGGER faces_version_insert AFTER INSERT ON faces WHEN NEW.person_id IS NOT NULL BEGIN
+  UPDATE photos SET names_version = names_version + 1 WHERE id = NEW.photo_id;
+END;
+CREATE TRIGGER faces_version_update AFTER UPDATE OF person_id, tag_status ON faces
+  WHEN OLD.person_id IS NOT NEW.person_id
+    OR (NEW.person_id IS NOT NULL AND OLD.tag_status IS NOT NEW.tag_status)
+BEGIN
+  UPDATE photos SET names_version = names_version + 1 WHERE id = NEW.photo_id;
+END;
+CREATE TRIGGER faces_version_delete AFTER DELETE ON faces WHEN OLD.person_id IS NOT NULL BEGIN
+  UPDATE photos SET names_version = names_version + 1 WHERE id = OLD.photo_id;
+END;
+CREATE TRIGGER mentions_version_insert AFTER INSERT ON mentions BEGIN
+  UPDATE photos SET names_version = names_version + 1 WHERE id = NEW.photo_id;
+END;
+CREATE TRIGGER mentions_version_delete AFTER DELETE ON mentions BEGIN
+  UPDATE photos SET names_version = names_version + 1 WHERE id = OLD.photo_id;
+END;
+CREATE TRIGGER persons_version_rename AFTER UPDATE OF name ON persons
+  WHEN OLD.name IS NOT NEW.name
+BEGIN
+  UPDATE photos SET names_version = names_version + 1
+  WHERE id IN (SELECT photo_id FROM faces WHERE person_id = NEW.id
+               UNION SELECT photo_id FROM mentions WHERE person_id = NEW.id);
+END;
+)sql",
+     WidenFaceDecisions},
 };
 
 }  // namespace

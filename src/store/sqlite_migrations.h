@@ -7,14 +7,20 @@
 // edited, a change is a new migration at the end.
 #pragma once
 
+#include <sqlite3.h>
+
 #include <cstdint>
 #include <span>
+
+#include "facetag/result.h"
 
 namespace facetag::store {
 
 struct Migration {
   const char* description;  // one line, for logs and error messages
   const char* sql;          // statements run inside the migration's transaction
+  // A step SQL alone cannot do, run after `sql` in the same transaction.
+  Result<void> (*step)(sqlite3* db) = nullptr;
 };
 
 // All migrations this build knows, oldest first. Its size is the current

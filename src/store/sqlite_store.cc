@@ -773,6 +773,10 @@ Result<int> Migrate(sqlite3* db, const std::string& name) {
     const std::string context =
         "migrating " + name + " to schema version " + target + " (" + migration.description + ")";
     FACETAG_RETURN_IF_ERROR(store::ExecSql(db, migration.sql, context));
+    if (migration.step) {
+      auto stepped = migration.step(db);
+      if (!stepped) return Fail(stepped.error().code, context + ": " + stepped.error().message);
+    }
     const std::string stamp =
         "PRAGMA application_id = " + std::to_string(store::kFacetagApplicationId) +
         "; PRAGMA user_version = " + target + ";";
