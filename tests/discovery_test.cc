@@ -362,6 +362,28 @@ TEST_F(DiscoveryLfw, OptedOutPersonIsNeverClustered) {
   for (const auto& c : Candidates()) EXPECT_NE(MajorityOf(c, truth), person);
 }
 
+// A person who opted out is never proposed by name again, whichever way the
+// suppression record spells the name: "Biden, Joe" suppresses "Joe Biden".
+TEST_F(DiscoveryLfw, OptedOutNameIsNeverSuggestedInAnySpelling) {
+  ASSERT_TRUE(discovery::Discover(*store_, options_, false));
+  std::string suggested;
+  for (const auto& c : Candidates()) {
+    if (!c.names.empty() && c.names.front().name.find(' ') != std::string::npos) {
+      suggested = c.names.front().name;
+      break;
+    }
+  }
+  ASSERT_FALSE(suggested.empty()) << "no candidate with a suggested two-word name";
+  const std::size_t space = suggested.rfind(' ');
+  const std::string reordered = suggested.substr(space + 1) + ", " + suggested.substr(0, space);
+  ASSERT_TRUE(store_->privacy().AddSuppression({reordered}, {}, "privacy officer"));
+  for (const auto& c : Candidates()) {
+    for (const auto& name : c.names) {
+      EXPECT_NE(text::Fold(name.name), text::Fold(suggested)) << "suppressed as " << reordered;
+    }
+  }
+}
+
 TEST_F(DiscoveryLfw, ApproveListsThePersonAndTagsTheArchive) {
   ASSERT_TRUE(discovery::Discover(*store_, options_, false));
   const auto truth = Truth();
@@ -448,15 +470,9 @@ TEST(DiscoveryCli, CandidatesAsJsonAndDecisions) {
   }
   const std::string db = "'" + (dir / "facetag.db").string() + "'";
   auto run = [&](const std::string& args, std::string* out = nullptr) {
-    const std::string command =
-        std::string("'") + FACETAG_BINARY + "' --db " + db + " " + args + " 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
-    std::string text;
-    char buffer[4096];
-    while (pipe && std::fgets(buffer, sizeof buffer, pipe)) text += buffer;
-    const int status = pipe ? pclose(pipe) : -1;
-    if (out) *out = text;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const testing::CommandRun done = testing::RunFacetag("--db " + db + " " + args);
+    if (out) *out = done.out;
+    return done.exit_code;
   };
   ASSERT_EQ(run("-q ingest --discover '" + dir.string() + "'"), 0);
   std::string out;

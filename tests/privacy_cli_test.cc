@@ -12,22 +12,9 @@
 namespace facetag {
 namespace {
 
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-};
+using testing::CommandRun;
 
-CommandRun Facetag(const std::string& args) {
-  const std::string command = "'" + std::string(FACETAG_BINARY) + "' " + args + " 2>/dev/null";
-  CommandRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+CommandRun Facetag(const std::string& args) { return testing::RunFacetag(args); }
 
 TEST(PrivacyCli, RequestRegisterAndAuditVerifyExitCodes) {
   const auto dir = testing::TempDir("privacy-cli");
@@ -63,6 +50,35 @@ TEST(PrivacyCli, RequestRegisterAndAuditVerifyExitCodes) {
   const CommandRun tampered = Facetag(g + "audit verify");
   EXPECT_EQ(tampered.exit_code, 4);
   EXPECT_EQ(nlohmann::json::parse(tampered.out)["first_bad"], 1);
+}
+
+// After an opt-out, the command line refuses the person under any spelling
+// and their face under any name (exit 4), and the audit log keeps no
+// clear-text name of them while it still verifies.
+TEST(PrivacyCli, OptOutCannotBeUndoneByAnotherSpellingOrAnotherName) {
+  const auto dir = testing::TempDir("privacy-cli-optout");
+  const std::string g = "--db '" + (dir / "f.db").string() + "' --key '" +
+                        (dir / "secret.key").string() + "' --actor dpo --json ";
+  const std::string biden =
+      "'" + testing::DataFile("photos/face_recognition/examples/biden.jpg").string() + "'";
+  const std::string listing = " --criteria all --justification 'vice president'";
+  ASSERT_EQ(Facetag(g + "person add 'Joe Biden' --alias Biden" + listing).exit_code, 0);
+  ASSERT_EQ(Facetag(g + "enroll 'Joe Biden' " + biden).exit_code, 0);
+  ASSERT_EQ(Facetag(g + "optout 'Joe Biden' --no-rewrite").exit_code, 0);
+  for (const char* spelling : {"'Biden, Joe'", "Joe-Biden", "'Joe Biden Jr'", "'JOE BIDEN'",
+                               "'Joe B\xD1\x96" "den'"}) {
+    const CommandRun refused = Facetag(g + "person add " + spelling + listing);
+    EXPECT_EQ(refused.exit_code, 4) << spelling << ": " << refused.out;
+  }
+  ASSERT_EQ(Facetag(g + "person add 'Joseph Biden'" + listing).exit_code, 0);
+  const CommandRun enrolled = Facetag(g + "enroll 'Joseph Biden' " + biden);
+  EXPECT_EQ(enrolled.exit_code, 4) << enrolled.out;
+
+  const CommandRun audit = Facetag(g + "audit list --limit 100");
+  ASSERT_EQ(audit.exit_code, 0) << audit.out;
+  EXPECT_EQ(audit.out.find("Joe Biden"), std::string::npos) << audit.out;
+  EXPECT_EQ(audit.out.find("\"Biden\""), std::string::npos) << audit.out;
+  EXPECT_EQ(Facetag(g + "audit verify").exit_code, 0);
 }
 
 }  // namespace

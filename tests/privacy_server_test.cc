@@ -229,5 +229,39 @@ TEST_F(PrivacyApiTest, PhotoExportDownloadAndOptOut) {
             1u);
 }
 
+// After an opt-out, the list refuses the person under any spelling, and
+// their face under any name; the answer says only what the caller typed.
+TEST_F(PrivacyApiTest, OptOutCannotBeUndoneByAnotherSpellingOrAnotherName) {
+  ListObama();
+  Answer opted =
+      Call("POST", "/api/v1/privacy/optout", Role::kPrivacy, json{{"name", "Barack Obama"}}.dump());
+  ASSERT_EQ(opted.status, 202) << opted.raw;
+  const auto person = [](const std::string& name) {
+    return json{{"name", name},
+                {"justification", "44th president"},
+                {"criteria",
+                 {{"public_figure", true}, {"recurring_in_news", true}, {"likely_searched", true}}}}
+        .dump();
+  };
+  for (const char* spelling : {"Barack Obama", "Obama, Barack", "Barack-Obama", "Barack Obama Jr",
+                               "BARACK OBAMA", "Dr. Barack Obama", "Barack Ob\xD0\xB0" "ma"}) {
+    Answer refused = Call("POST", "/api/v1/persons", Role::kEditor, person(spelling));
+    EXPECT_EQ(refused.status, 422) << spelling << ": " << refused.raw;
+    EXPECT_EQ(refused.body["error"]["code"], "rejected") << refused.raw;
+  }
+  // Another name and his face: the person is listed (it is another name),
+  // but his photo is refused as a profile.
+  Answer listed = Call("POST", "/api/v1/persons", Role::kEditor, person("Barry Soetoro"));
+  ASSERT_EQ(listed.status, 201) << listed.raw;
+  const std::string id = std::to_string(listed.body.value("id", 0));
+  Answer enrolled = Call("POST", "/api/v1/persons/" + id + "/profiles", Role::kEditor,
+                         Photo("obama2.jpg"), "image/jpeg");
+  EXPECT_EQ(enrolled.status, 422) << enrolled.raw;
+  EXPECT_EQ(enrolled.raw.find("Barack"), std::string::npos) << enrolled.raw;
+  Answer alias = Call("POST", "/api/v1/persons/" + id + "/aliases", Role::kEditor,
+                      json{{"alias", "Obama Barack"}}.dump());
+  EXPECT_EQ(alias.status, 422) << alias.raw;
+}
+
 }  // namespace
 }  // namespace facetag

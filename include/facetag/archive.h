@@ -111,6 +111,9 @@ struct PhotoInfo {
   // when the photo has none. Search and ranking use it when it starts with
   // a date "YYYY-MM-DD", otherwise the time of ingest.
   std::string date_created;
+  // SHA-256 of the text as read (metadata::PhotoTextIdentity): a re-ingest
+  // of the same pixels with other text updates the photo. Empty: unknown.
+  std::string text_sha256;
   // Set when the photo could not be processed (decoding failed, ...): the
   // photo is remembered, so a resumed ingest skips it, and has no faces and
   // no mentions. The message must be UTF-8.
@@ -151,6 +154,7 @@ struct StoredPhoto {
 struct PhotoState {
   PhotoId id = 0;
   std::optional<Error> failure;  // empty: ingested successfully
+  std::string text_sha256;       // PhotoInfo::text_sha256
 };
 
 // What ReplacePhoto did.
@@ -299,7 +303,15 @@ struct AuditRecord {
 struct AuditEntry {
   AuditId id = 0;
   std::string at;  // UTC ISO 8601, when appended
+  // record.details is {"redacted":true} once the payload was erased (the
+  // entry's person opted out); the chain still verifies over
+  // details_sha256.
   AuditRecord record;
+  // SHA-256 (hex) of the payload as written, which the chain covers in its
+  // place so that a payload can be erased; empty for an entry chained over
+  // its clear payload (written before payloads were redactable and never
+  // re-sealed).
+  std::string details_sha256;
 };
 
 struct AuditQuery {

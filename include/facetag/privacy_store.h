@@ -200,9 +200,12 @@ struct AuditVerification {
 };
 
 // The hash of an audit entry: SHA-256 (hex) of `prev_hash` followed by the
-// canonical form of the entry (each of id, at, actor, action, subject,
-// details as its byte length in decimal, ':', the bytes, '\n'). Exposed so
-// that a verifier outside facetag can recompute it.
+// canonical form of the entry (each of id, at, actor, action, subject and
+// the payload as its byte length in decimal, ':', the bytes, '\n'). The
+// payload is "sha256:" + details_sha256 when the entry has one (so that an
+// erased payload leaves the chain intact), else the details themselves (a
+// JSON text never starts with "sha256:"). Exposed so that a verifier outside
+// facetag can recompute it.
 std::string AuditEntryHash(std::string_view prev_hash, const AuditEntry& entry);
 
 // ---------------------------------------------------------------------------

@@ -363,7 +363,18 @@ Result<void> AddNames(Store& store, std::vector<Candidate>& candidates, std::siz
     for (const CandidatePhoto& p : c.photos) {
       if (index.NamesOf(p.photo).empty()) naming.push_back({p.photo, PositionHint::kNone});
     }
-    c.names = SuggestNames(naming, index, max_names);
+    // A person who opted out is never proposed again, under any spelling
+    // the suppression record knows: ask for a few more names than shown and
+    // drop theirs.
+    constexpr std::size_t kSpareNames = 8;
+    std::vector<NameSuggestion> names = SuggestNames(naming, index, max_names + kSpareNames);
+    c.names.clear();
+    for (NameSuggestion& name : names) {
+      if (c.names.size() == max_names) break;
+      auto suppressed = store.privacy().FindSuppressedName(name.name);
+      if (!suppressed) return tl::unexpected(suppressed.error());
+      if (!suppressed->has_value()) c.names.push_back(std::move(name));
+    }
   }
   return {};
 }

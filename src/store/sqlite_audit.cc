@@ -23,12 +23,20 @@ std::string AuditEntryHash(std::string_view prev_hash, const AuditEntry& entry) 
   field(entry.record.actor);
   field(entry.record.action);
   field(entry.record.subject);
-  field(entry.record.details);
+  if (entry.details_sha256.empty()) {
+    field(entry.record.details);
+  } else {
+    field("sha256:" + entry.details_sha256);
+  }
   return Sha256Hex({reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size()});
 }
 
 namespace store {
 namespace {
+
+std::string PayloadHash(std::string_view details) {
+  return Sha256Hex({reinterpret_cast<const unsigned char*>(details.data()), details.size()});
+}
 
 struct Anchor {
   AuditId through_id = 0;
@@ -82,12 +90,12 @@ Result<AuditId> InsertAuditRow(sqlite3* db, const AuditRecord& record, const std
                       "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
                       "'audit_log'), 0), coalesce((SELECT max(id) FROM audit_log), 0)) + 1");
   if (!next) return tl::unexpected(next.error());
-  AuditEntry entry{*next, at, record};
+  AuditEntry entry{*next, at, record, PayloadHash(record.details)};
   const std::string hash = AuditEntryHash(head->hash, entry);
   auto insert = Statement::Prepare(
       db,
-      "INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash,"
+      " details_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!insert) return tl::unexpected(insert.error());
   insert->Bind(1, entry.id)
       .Bind(2, std::string_view(at))
@@ -96,7 +104,8 @@ Result<AuditId> InsertAuditRow(sqlite3* db, const AuditRecord& record, const std
       .Bind(5, std::string_view(record.subject))
       .Bind(6, std::string_view(record.details))
       .Bind(7, std::string_view(head->hash))
-      .Bind(8, std::string_view(hash));
+      .Bind(8, std::string_view(hash))
+      .Bind(9, std::string_view(entry.details_sha256));
   FACETAG_RETURN_IF_ERROR(insert->Run());
   return entry.id;
 }
@@ -110,8 +119,8 @@ Result<int> SealUnsealedAudit(sqlite3* db) {
   auto rows = Statement::Prepare(
       db, "SELECT id, at, actor, action, subject, details, hash FROM audit_log ORDER BY id");
   if (!rows) return tl::unexpected(rows.error());
-  auto update =
-      Statement::Prepare(db, "UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE id = ?3");
+  auto update = Statement::Prepare(
+      db, "UPDATE audit_log SET prev_hash = ?1, hash = ?2, details_sha256 = ?4 WHERE id = ?3");
   if (!update) return tl::unexpected(update.error());
   std::string prev;
   int sealed = 0;
@@ -125,9 +134,13 @@ Result<int> SealUnsealedAudit(sqlite3* db) {
           rows->ColumnInt64(0),
           rows->ColumnText(1),
           {rows->ColumnText(2), rows->ColumnText(3), rows->ColumnText(4), rows->ColumnText(5)}};
+      entry.details_sha256 = PayloadHash(entry.record.details);
       hash = AuditEntryHash(prev, entry);
       update->Reset();
-      update->Bind(1, std::string_view(prev)).Bind(2, std::string_view(hash)).Bind(3, entry.id);
+      update->Bind(1, std::string_view(prev))
+          .Bind(2, std::string_view(hash))
+          .Bind(3, entry.id)
+          .Bind(4, std::string_view(entry.details_sha256));
       FACETAG_RETURN_IF_ERROR(update->Run());
       ++sealed;
     }
@@ -158,8 +171,8 @@ Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
   };
   auto rows = Statement::Prepare(
       db,
-      "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log"
-      " ORDER BY id");
+      "SELECT id, at, actor, action, subject, details, prev_hash, hash, details_sha256,"
+      " redacted FROM audit_log ORDER BY id");
   if (!rows) return tl::unexpected(rows.error());
   bool anchor_backed = !*anchor;
   for (;;) {
@@ -172,6 +185,8 @@ Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
         {rows->ColumnText(2), rows->ColumnText(3), rows->ColumnText(4), rows->ColumnText(5)}};
     const std::string stored_prev = rows->ColumnText(6);
     const std::string stored_hash = rows->ColumnText(7);
+    entry.details_sha256 = rows->ColumnText(8);
+    const bool redacted = rows->ColumnInt64(9) != 0;
     ++out.entries;
     const std::string id = std::to_string(entry.id);
     if (entry.id <= last_id) {
@@ -185,6 +200,10 @@ Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
     }
     if (AuditEntryHash(prev, entry) != stored_hash) {
       return fail(entry.id, "entry " + id + " was changed after it was written");
+    }
+    if (!redacted && !entry.details_sha256.empty() &&
+        PayloadHash(entry.record.details) != entry.details_sha256) {
+      return fail(entry.id, "the payload of entry " + id + " was changed after it was written");
     }
     if (*anchor && !anchor_backed && entry.record.action == "retention.purge") {
       // The anchor must be the one a purge recorded in the chain itself;
@@ -218,6 +237,78 @@ Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
   out.intact = true;
   out.head_hash = prev;
   return out;
+}
+
+Result<int> RedactAuditPayloads(sqlite3* db, const AuditRedaction& redaction) {
+  // The trigger on audit_log lets exactly this change through on a sealed
+  // entry: the payload replaced by kRedactedPayload, nothing else.
+  int redacted = 0;
+  const auto run = [&](const char* where, std::string_view value) -> Result<void> {
+    FACETAG_ASSIGN_OR_RETURN(
+        Statement update,
+        Statement::Prepare(db, std::string("UPDATE audit_log SET details = ?1, redacted = 1"
+                                           " WHERE redacted = 0 AND details_sha256 <> '' AND ") +
+                                   where));
+    FACETAG_RETURN_IF_ERROR(
+        update.Bind(1, std::string_view(kRedactedPayload)).Bind(2, value).Run());
+    redacted += sqlite3_changes(db);
+    return {};
+  };
+  for (const std::string& subject : redaction.subjects) {
+    if (!subject.empty()) FACETAG_RETURN_IF_ERROR(run("subject = ?2", subject));
+  }
+  for (const std::string& text : redaction.texts) {
+    // ASCII case-insensitive; payloads hold names as the caller wrote them.
+    if (!text.empty()) FACETAG_RETURN_IF_ERROR(run("instr(lower(details), lower(?2)) > 0", text));
+  }
+  return redacted;
+}
+
+Result<void> RechainAuditOverPayloadHashes(sqlite3* db) {
+  // Entries written before the chain existed are sealed, over their payload
+  // hashes, when the store opens (SealUnsealedAudit).
+  FACETAG_ASSIGN_OR_RETURN(const std::int64_t unsealed,
+                           ReadInt(db, "SELECT count(*) FROM audit_log WHERE hash = ''"));
+  if (unsealed > 0) return {};
+  FACETAG_ASSIGN_OR_RETURN(std::optional<Anchor> anchor, ReadAnchor(db));
+  const std::string start = anchor ? anchor->through_hash : std::string();
+  FACETAG_ASSIGN_OR_RETURN(
+      Statement rows,
+      Statement::Prepare(db, "SELECT id, at, actor, action, subject, details, prev_hash, hash"
+                             " FROM audit_log ORDER BY id"));
+  std::vector<std::pair<AuditEntry, std::string>> entries;  // with the stored hash
+  std::string prev = start;
+  for (;;) {
+    FACETAG_ASSIGN_OR_RETURN(const bool row, rows.Step());
+    if (!row) break;
+    AuditEntry entry{
+        rows.ColumnInt64(0),
+        rows.ColumnText(1),
+        {rows.ColumnText(2), rows.ColumnText(3), rows.ColumnText(4), rows.ColumnText(5)}};
+    std::string stored = rows.ColumnText(7);
+    // A chain that does not verify is left as it is, for VerifyAudit to
+    // report: re-sealing it would hide the damage.
+    if (rows.ColumnText(6) != prev || AuditEntryHash(prev, entry) != stored) return {};
+    prev = stored;
+    entries.emplace_back(std::move(entry), std::move(stored));
+  }
+  FACETAG_ASSIGN_OR_RETURN(
+      Statement update,
+      Statement::Prepare(db, "UPDATE audit_log SET prev_hash = ?1, hash = ?2, details_sha256 = ?3"
+                             " WHERE id = ?4"));
+  prev = start;
+  for (auto& [entry, stored] : entries) {
+    entry.details_sha256 = PayloadHash(entry.record.details);
+    std::string hash = AuditEntryHash(prev, entry);
+    update.Reset();
+    FACETAG_RETURN_IF_ERROR(update.Bind(1, std::string_view(prev))
+                                .Bind(2, std::string_view(hash))
+                                .Bind(3, std::string_view(entry.details_sha256))
+                                .Bind(4, entry.id)
+                                .Run());
+    prev = std::move(hash);
+  }
+  return {};
 }
 
 }  // namespace store

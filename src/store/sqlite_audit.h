@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <vector>
 
 #include "facetag/archive.h"
 #include "facetag/privacy_store.h"
@@ -25,6 +26,28 @@ Result<AuditId> InsertAuditRow(sqlite3* db, const AuditRecord& record, const std
 // Seals entries written before the chain existed (hash empty), oldest first,
 // in a write transaction of its own. Returns how many were sealed.
 Result<int> SealUnsealedAudit(sqlite3* db);
+
+// What an erased payload reads afterwards.
+inline constexpr char kRedactedPayload[] = "{\"redacted\":true}";
+
+// The entries whose payloads to erase: every entry about one of `subjects`
+// ("person:12"), and every entry whose payload holds one of `texts` (a
+// name; ASCII case-insensitive).
+struct AuditRedaction {
+  std::vector<std::string> subjects;
+  std::vector<std::string> texts;
+};
+
+// Erases the payloads of the entries `redaction` selects (kRedactedPayload
+// in their place); the chain still verifies over their payload hashes.
+// Entries chained over their clear payload cannot be erased and are left.
+// Must run inside a write transaction. Returns how many were erased.
+Result<int> RedactAuditPayloads(sqlite3* db, const AuditRedaction& redaction);
+
+// Migration step: re-seals an intact chain over the payloads' hashes, so
+// that payloads written before can be erased too. A chain that does not
+// verify, or that holds unsealed entries, is left alone.
+Result<void> RechainAuditOverPayloadHashes(sqlite3* db);
 
 // Checks the chain; see PrivacyStore::VerifyAudit.
 Result<AuditVerification> VerifyAuditChain(sqlite3* db);

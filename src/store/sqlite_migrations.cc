@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
 
@@ -41,6 +42,25 @@ Result<void> WidenFaceDecisions(sqlite3* db) {
   auto reloaded = ExecSql(db, reload.c_str(), context);
   FACETAG_RETURN_IF_ERROR(edited);
   return reloaded;
+}
+
+// Migration 7: the chain of an intact audit log is re-sealed over its
+// payloads' hashes, then the append-only trigger comes back with one
+// exception, the erasure of a payload (RedactAuditPayloads).
+Result<void> RedactableAuditPayloads(sqlite3* db) {
+  FACETAG_RETURN_IF_ERROR(RechainAuditOverPayloadHashes(db));
+  return ExecSql(db, R"sql(
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  WHEN OLD.hash <> '' AND NOT (
+    OLD.redacted = 0 AND NEW.redacted = 1 AND OLD.details_sha256 <> ''
+    AND NEW.details = '{"redacted":true}'
+    AND NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.actor = OLD.actor
+    AND NEW.action = OLD.action AND NEW.subject = OLD.subject
+    AND NEW.prev_hash = OLD.prev_hash AND NEW.hash = OLD.hash
+    AND NEW.details_sha256 = OLD.details_sha256)
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql",
+                 "making audit payloads redactable");
 }
 
 // Conventions for every migration:
@@ -532,6 +552,22 @@ BEGIN
 END;
 )sql",
      WidenFaceDecisions},
+    {"redactable audit payloads; the hash of each photo's text", R"sql(
+-- The audit chain covers each payload's SHA-256 (details_sha256) instead of
+-- the payload, so that the payload of an entry about a person who opted out
+-- can be erased (redacted = 1, details '{"redacted":true}') while the chain
+-- still verifies. The step re-seals the entries already written.
+ALTER TABLE audit_log ADD COLUMN details_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0 CHECK (redacted IN (0, 1));
+DROP TRIGGER audit_log_no_update;
+
+-- SHA-256 of the photo's text as read from its metadata (caption, its
+-- source, headline, keywords, date; facetag::PhotoTextIdentity), so that a
+-- re-ingest of the same pixels with new metadata updates the caption and
+-- its mentions. Empty: not known (stored before this migration).
+ALTER TABLE photos ADD COLUMN text_sha256 TEXT NOT NULL DEFAULT '';
+)sql",
+     RedactableAuditPayloads},
 };
 
 }  // namespace

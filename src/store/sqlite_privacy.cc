@@ -7,6 +7,7 @@
 #include <set>
 
 #include "name_key.h"
+#include "facetag/suppressed_name.h"
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
@@ -129,6 +130,10 @@ Result<std::string> DueDate(std::string_view received_on) {
 
 namespace store {
 namespace {
+
+// Marks a MAC over SuppressedNameKey apart from one over the folded name of
+// older records (a key can never start with a control character).
+constexpr char kSuppressedKeyPrefix[] = "\x01key:";
 
 using Json = nlohmann::json;
 
@@ -330,10 +335,12 @@ Result<SuppressionId> SqlitePrivacy::InsertSuppression(const std::vector<std::st
       db_, "INSERT OR IGNORE INTO suppressed_names (name_mac, suppression_id) VALUES (?1, ?2)");
   if (!name_insert) return tl::unexpected(name_insert.error());
   for (const std::string& name : names) {
-    const std::string folded = FoldNameKey(name);
-    if (folded.empty()) continue;
+    // Keyed by the spelling-proof key (facetag/suppressed_name.h), so that
+    // "Biden, Joe" or a Cyrillic "і" finds the record of "Joe Biden".
+    const std::string key_text = SuppressedNameKey(name);
+    if (key_text.empty()) continue;
     name_insert->Reset();
-    const std::string mac = (*key)->Mac(folded);
+    const std::string mac = (*key)->Mac(kSuppressedKeyPrefix + key_text);
     FACETAG_RETURN_IF_ERROR(name_insert->Bind(1, std::string_view(mac)).Bind(2, id).Run());
   }
   auto template_insert = Statement::Prepare(
@@ -417,6 +424,9 @@ Result<OptOutOutcome> SqlitePrivacy::OptOutLocked(PersonId person,
   auto suppression = InsertSuppression(names, templates);
   if (!suppression) return tl::unexpected(suppression.error());
   out.suppression = *suppression;
+  // The audit log keeps what was done, not who it was done to.
+  auto redacted = RedactAuditPayloads(db_, {{"person:" + std::to_string(person)}, names});
+  if (!redacted) return tl::unexpected(redacted.error());
 
   // Photos whose files may name the person: pictured or mentioned.
   {
@@ -521,6 +531,8 @@ Result<SuppressionId> SqlitePrivacy::AddSuppression(const std::vector<std::strin
     if (!transaction) return tl::unexpected(transaction.error());
     auto id = InsertSuppression(names, mean_templates);
     if (!id) return id;
+    auto redacted = RedactAuditPayloads(db_, {{}, names});
+    if (!redacted) return tl::unexpected(redacted.error());
     FACETAG_RETURN_IF_ERROR(Audit(db_, who, "suppression.add", "suppression:" + std::to_string(*id),
                                   {{"templates", mean_templates.size()}}, Now()));
     FACETAG_RETURN_IF_ERROR(transaction->Commit());
@@ -560,11 +572,15 @@ Result<std::optional<SuppressionId>> SqlitePrivacy::FindSuppressedNameLocked(
   auto statement =
       Statement::Prepare(db_, "SELECT suppression_id FROM suppressed_names WHERE name_mac = ?1");
   if (!statement) return tl::unexpected(statement.error());
-  const std::string mac = (*key)->Mac(FoldNameKey(name));
-  auto row = statement->Bind(1, std::string_view(mac)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<SuppressionId>();
-  return std::optional<SuppressionId>(statement->ColumnInt64(0));
+  // Records written before the spelling-proof key hold the folded name.
+  for (const std::string& mac : {(*key)->Mac(kSuppressedKeyPrefix + SuppressedNameKey(name)),
+                                 (*key)->Mac(FoldNameKey(name))}) {
+    statement->Reset();
+    auto row = statement->Bind(1, std::string_view(mac)).Step();
+    if (!row) return tl::unexpected(row.error());
+    if (*row) return std::optional<SuppressionId>(statement->ColumnInt64(0));
+  }
+  return std::optional<SuppressionId>();
 }
 
 Result<std::optional<SuppressionId>> SqlitePrivacy::FindSuppressedName(std::string_view name) {

@@ -424,5 +424,80 @@ TEST_F(PrivacyStoreTest, PurgeWhileAnotherConnectionReadsDeletesAndSaysItIsNotWi
   EXPECT_FALSE(FileHolds(db_path(), face));
 }
 
+// The audit log keeps what was done, not who it was done to: an opt-out
+// erases the payloads of every entry about the person or naming them, and
+// the chain still verifies. Nothing else about an entry may change.
+TEST_F(PrivacyStoreTest, OptOutErasesTheAuditPayloadsThatNameThePersonAndTheChainStillVerifies) {
+  auto person = store_->AddPerson({"Jane Roe", {"J. Roe"}, "minister", {}});
+  ASSERT_TRUE(person);
+  ASSERT_TRUE(store_->AddAlias(person->id, "Janie Roe", "editor@test"));
+  Profile profile;
+  profile.person_id = person->id;
+  profile.embedding = {kModel, UnitValues(1)};
+  ASSERT_TRUE(store_->AddProfile(profile));
+  // An entry about something else that names her (a candidate approval).
+  ASSERT_TRUE(store_->archive().AppendAudit(
+      {"editor", "candidate.approve", "cluster:4", R"({"name":"JANE ROE"})"}));
+  ASSERT_TRUE(store_->archive().AppendAudit({"editor", "tag.confirm", "face:9", "{}"}));
+
+  auto outcome = privacy().OptOutPerson(person->id, {}, 0.5f, "officer@test");
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  auto entries = store_->archive().ListAudit({});
+  ASSERT_TRUE(entries);
+  int erased = 0;
+  for (const AuditEntry& e : *entries) {
+    EXPECT_EQ(e.record.details.find("Roe"), std::string::npos) << e.record.action;
+    EXPECT_EQ(e.record.details.find("ROE"), std::string::npos) << e.record.action;
+    erased += e.record.details == R"({"redacted":true})";
+  }
+  EXPECT_EQ(erased, 4);  // person.add, person.alias.add, profile.add, candidate.approve
+  auto verified = privacy().VerifyAudit();
+  ASSERT_TRUE(verified);
+  EXPECT_TRUE(verified->intact) << verified->problem;
+
+  // The trigger lets only an erasure through...
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &raw), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(raw, R"(UPDATE audit_log SET details = '{"x":1}' WHERE id = 5)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(raw,
+                         R"(UPDATE audit_log SET details = '{"redacted":true}', redacted = 1,)"
+                         R"( actor = 'x' WHERE id = 5)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  // ...and a payload changed behind its back is found out.
+  RawSql(R"(UPDATE audit_log SET details = '{"x":1}' WHERE id = 5)");
+  verified = privacy().VerifyAudit();
+  ASSERT_TRUE(verified);
+  EXPECT_FALSE(verified->intact);
+  EXPECT_EQ(verified->first_bad, AuditId{5});
+}
+
+// An opt-out cannot be undone by writing the name another way: the list
+// refuses every spelling of an opted-out name, as name, alias or new name.
+TEST_F(PrivacyStoreTest, OptedOutNameIsRefusedInEverySpelling) {
+  ASSERT_TRUE(privacy().AddSuppression({"Joe Biden"}, {}, "officer@test"));
+  for (const char* spelling : {"Joe Biden", "Biden, Joe", "Joe-Biden", "Joe Biden Jr",
+                               "JOE BIDEN", "Mr. Joe Biden", "Joe B\xD1\x96" "den"}) {
+    auto added = store_->AddPerson({spelling, {}, "minister", {}});
+    ASSERT_FALSE(added) << spelling;
+    EXPECT_EQ(added.error().code, ErrorCode::kRejected) << spelling;
+    EXPECT_NE(added.error().message.find(spelling), std::string::npos) << added.error().message;
+  }
+  // Another first name is another name (the face catches that case).
+  auto joseph = store_->AddPerson({"Joseph Biden", {}, "minister", {}});
+  ASSERT_TRUE(joseph) << joseph.error().message;
+  auto alias = store_->AddAlias(joseph->id, "Biden Joe", "editor@test");
+  ASSERT_FALSE(alias);
+  EXPECT_EQ(alias.error().code, ErrorCode::kRejected);
+  PersonUpdate rename;
+  rename.name = "Joe  Biden";
+  auto renamed = store_->UpdatePerson(joseph->id, rename, "editor@test");
+  ASSERT_FALSE(renamed);
+  EXPECT_EQ(renamed.error().code, ErrorCode::kRejected);
+}
+
 }  // namespace
 }  // namespace facetag
