@@ -174,6 +174,11 @@ struct PhotoText {
   std::vector<std::string> warnings;
 };
 
+// SHA-256 (hex) of the text a photo gives the archive: caption and its
+// source, headline, keywords, date. Tags facetag writes are not part of it,
+// so writing them keeps it; editing the caption changes it.
+std::string PhotoTextIdentity(const PhotoText& text);
+
 struct ReadOptions {
   // Reads XMP from the sidecar (SidecarPath) instead of the photo's own XMP
   // when the sidecar exists. IPTC IIM and EXIF always come from the photo.

@@ -251,6 +251,38 @@ TEST_F(AppTest, MentionedNotPicturedIsWrittenFromTheArchive) {
   EXPECT_EQ(files_.MentionedNames("alone.jpg"), std::vector<std::string>{"Joe Biden"});
 }
 
+// A caption edited in the file, same pixels: a plain re-ingest takes the new
+// text in (the mentions follow it), keeps the editors' decisions and audits
+// the change; the next re-ingest skips the photo again.
+TEST_F(AppTest, EditedCaptionIsTakenInByAReingestThatKeepsTheEditorsDecisions) {
+  const Person obama = ListAndEnrol("Barack Obama", "obama.jpg");
+  ListAndEnrol("Joe Biden", "biden.jpg");
+  AddPhoto("alone.jpg", {FakeFace(100, {1, 0.05f, 0.1f, 0})}, "Barack Obama waves.");
+  auto first = Ingest("alone.jpg");
+  ASSERT_TRUE(first) << first.error().message;
+  const StoredPhoto stored = Stored(*first->id);
+  ASSERT_TRUE(app_->Review(stored.faces[0].id, obama.id, ReviewAction::kConfirm, "editor"));
+  EXPECT_EQ(Ingest("alone.jpg")->outcome, IngestOutcome::kSkipped);
+
+  metadata::PhotoText edited;
+  edited.caption = "Barack Obama and Joe Biden wave to supporters.";
+  files_.Put("alone.jpg", "bytes of alone.jpg", edited);
+  auto again = Ingest("alone.jpg");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->outcome, IngestOutcome::kIngested);
+  EXPECT_EQ(again->id, first->id);
+  const StoredPhoto after = Stored(*first->id);
+  EXPECT_EQ(after.info.caption, edited.caption);
+  EXPECT_EQ(after.faces[0].status, TagStatus::kConfirmed);
+  EXPECT_EQ(files_.MentionedNames("alone.jpg"), std::vector<std::string>{"Joe Biden"});
+  auto audit = store_->archive().ListAudit({"", "photo.replace", "", 0, false, 10});
+  ASSERT_TRUE(audit);
+  ASSERT_FALSE(audit->empty());
+  EXPECT_NE(audit->back().record.details.find("\"text_changed\":true"), std::string::npos)
+      << audit->back().record.details;
+  EXPECT_EQ(Ingest("alone.jpg")->outcome, IngestOutcome::kSkipped);
+}
+
 // Random sequences of what editors and the pipeline do to a few photos:
 // after every step the file names exactly the archive's named faces, and no
 // person is named on two faces of one photo.

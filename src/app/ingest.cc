@@ -91,9 +91,18 @@ Result<IngestedPhoto> App::IngestPhoto(std::string_view location,
   result.identity = PhotoIdentity(bytes);
   result.location = std::string(location);
   FACETAG_ASSIGN_OR_RETURN(std::optional<PhotoState> known, archive.FindPhoto(result.identity));
+  const std::string_view text_file =
+      options.file.empty() ? location : std::string_view(options.file);
+  std::optional<Result<metadata::PhotoText>> text;
   if (known && !options.force) {
     result.id = known->id;
-    return result;  // kSkipped
+    // The same pixels: skipped unless the file's text changed (an edited
+    // caption), which is taken in as a re-ingest that keeps the editors'
+    // decisions. Photos stored before the text was hashed, and failed ones,
+    // are skipped.
+    if (known->failure || known->text_sha256.empty()) return result;  // kSkipped
+    text = files_.ReadText(text_file, {});
+    if (!*text || metadata::PhotoTextIdentity(**text) == known->text_sha256) return result;
   }
   FACETAG_ASSIGN_OR_RETURN(auto list, List());
 
@@ -101,10 +110,9 @@ Result<IngestedPhoto> App::IngestPhoto(std::string_view location,
   photo.info.sha256 = result.identity;
   photo.info.location = result.location;
   photo.info.size_bytes = bytes.size();
-  Result<metadata::PhotoText> text =
-      files_.ReadText(options.file.empty() ? location : std::string_view(options.file), {});
+  if (!text) text = files_.ReadText(text_file, {});
   Result<PhotoFaces> faces =
-      text ? analyzer.Analyze(bytes) : Result<PhotoFaces>(tl::unexpected(text.error()));
+      *text ? analyzer.Analyze(bytes) : Result<PhotoFaces>(tl::unexpected(text->error()));
   if (!faces) {
     photo.info.failure = faces.error();
   } else {
@@ -116,7 +124,7 @@ Result<IngestedPhoto> App::IngestPhoto(std::string_view location,
     result.kept_decisions = carried.kept;
     result.dropped_decisions = carried.dropped;
 
-    const std::vector<captions::Mention> mentions = list->Mentions(text->caption);
+    const std::vector<captions::Mention> mentions = list->Mentions((*text)->caption);
     std::vector<FaceEvidence> evidence;
     for (std::size_t i = 0; i < faces->faces.size(); ++i) {
       evidence.push_back(list->EvidenceFor(faces->faces[i]));
@@ -125,7 +133,8 @@ Result<IngestedPhoto> App::IngestPhoto(std::string_view location,
     const std::vector<Decision> decisions =
         DecidePhoto(evidence, captions::MentionedPersons(mentions), list->rule());
 
-    PhotoInfo info = InfoOf(*text, *faces);
+    PhotoInfo info = InfoOf(**text, *faces);
+    info.text_sha256 = metadata::PhotoTextIdentity(**text);
     info.sha256 = std::move(photo.info.sha256);
     info.location = std::move(photo.info.location);
     info.size_bytes = photo.info.size_bytes;

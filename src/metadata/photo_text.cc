@@ -3,6 +3,7 @@
 
 #include "exiv2_support.h"
 #include "facetag/file_io.h"
+#include "facetag/hash.h"
 #include "facetag/metadata.h"
 #include "text_encoding.h"
 #include "xmp_layout.h"
@@ -170,6 +171,24 @@ Result<PhotoText> ReadPhotoText(const fs::path& photo, const ReadOptions& option
   text.persons = detail::ReadNamedPersons(*xmp);
   text.facetag = detail::ReadFacetagTags(*xmp, loaded->stored_size, text.exif_orientation);
   return text;
+}
+
+std::string PhotoTextIdentity(const PhotoText& text) {
+  // Length-prefixed fields: no caption can make two texts print alike.
+  std::string canonical;
+  const auto field = [&canonical](std::string_view value) {
+    canonical += std::to_string(value.size());
+    canonical += ':';
+    canonical += value;
+    canonical += '\n';
+  };
+  field(text.caption);
+  field(CaptionSourceName(text.caption_source));
+  field(text.headline);
+  field(std::to_string(text.keywords.size()));
+  for (const std::string& keyword : text.keywords) field(keyword);
+  field(text.date_created);
+  return Sha256Hex({reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size()});
 }
 
 }  // namespace facetag::metadata

@@ -204,5 +204,25 @@ TEST_F(MetadataRead, GarbageBytesNeverCrash) {
   }
 }
 
+TEST(PhotoTextIdentity, ChangesWithTheTextNotWithWhatFacetagWrites) {
+  PhotoText text;
+  text.caption = "Angela Merkel speaks in Berlin";
+  text.caption_source = CaptionSource::kIptcCaption;
+  text.keywords = {"politics", "Berlin"};
+  const std::string identity = PhotoTextIdentity(text);
+  EXPECT_EQ(identity.size(), 64u);
+  PhotoText tagged = text;
+  tagged.persons.push_back({"Angela Merkel", "", {}, true});
+  tagged.exif_orientation = 6;
+  EXPECT_EQ(PhotoTextIdentity(tagged), identity);
+  PhotoText edited = text;
+  edited.caption = "Angela Merkel speaks in Bonn";
+  EXPECT_NE(PhotoTextIdentity(edited), identity);
+  PhotoText moved = text;  // a keyword moved into the headline is a change
+  moved.keywords = {"politics"};
+  moved.headline = "Berlin";
+  EXPECT_NE(PhotoTextIdentity(moved), identity);
+}
+
 }  // namespace
 }  // namespace facetag::metadata

@@ -791,13 +791,15 @@ Result<void> SqliteArchive::CheckPhotoReferences(const NewPhoto& photo) {
 
 Result<std::optional<PhotoState>> SqliteArchive::FindPhotoLocked(const std::string& sha256) {
   auto statement = Statement::Prepare(
-      db_, "SELECT id, status, error_code, error_message FROM photos WHERE sha256 = ?1");
+      db_, "SELECT id, status, error_code, error_message, text_sha256 FROM photos"
+           " WHERE sha256 = ?1");
   if (!statement) return tl::unexpected(statement.error());
   auto row = statement->Bind(1, std::string_view(sha256)).Step();
   if (!row) return tl::unexpected(row.error());
   if (!*row) return std::optional<PhotoState>();
   PhotoState state;
   state.id = statement->ColumnInt64(0);
+  state.text_sha256 = statement->ColumnText(4);
   if (statement->ColumnText(1) != "ok") {
     state.failure = Error{ParseErrorCode(statement->ColumnText(2)), statement->ColumnText(3)};
   }
@@ -810,9 +812,9 @@ namespace {
 constexpr std::string_view kPhotoColumns =
     "sha256, location, size_bytes, width, height, exif_orientation, caption, caption_source,"
     " headline, keywords, date_created, ingested_at, status, error_code, error_message,"
-    " text_folded";
+    " text_folded, text_sha256";
 
-// Binds the photo's columns to parameters 1-16 in the order of kPhotoColumns.
+// Binds the photo's columns to parameters 1-17 in the order of kPhotoColumns.
 void BindPhoto(Statement& statement, const PhotoRow& row, const std::string& now) {
   const PhotoInfo& info = row.photo->info;
   statement.Bind(1, std::string_view(row.sha256))
@@ -830,7 +832,8 @@ void BindPhoto(Statement& statement, const PhotoRow& row, const std::string& now
       .Bind(13, std::string_view(info.failure ? "failed" : "ok"))
       .Bind(14, std::string_view(info.failure ? ErrorCodeName(info.failure->code) : ""))
       .Bind(15, std::string_view(info.failure ? info.failure->message : std::string()))
-      .Bind(16, std::string_view(row.text_folded));
+      .Bind(16, std::string_view(row.text_folded))
+      .Bind(17, std::string_view(info.text_sha256));
 }
 
 }  // namespace
@@ -838,7 +841,8 @@ void BindPhoto(Statement& statement, const PhotoRow& row, const std::string& now
 Result<PhotoId> SqliteArchive::InsertPhotoRow(const PhotoRow& row, const std::string& now) {
   auto insert = Statement::Prepare(
       db_, "INSERT INTO photos (" + std::string(kPhotoColumns) +
-               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+               " ?17)");
   if (!insert) return tl::unexpected(insert.error());
   BindPhoto(*insert, row, now);
   FACETAG_RETURN_IF_ERROR(insert->Run());
@@ -852,10 +856,10 @@ Result<void> SqliteArchive::UpdatePhotoRow(PhotoId id, const PhotoRow& row,
       "UPDATE photos SET sha256 = ?1, location = ?2, size_bytes = ?3, width = ?4, height = ?5,"
       " exif_orientation = ?6, caption = ?7, caption_source = ?8, headline = ?9, keywords = ?10,"
       " date_created = ?11, ingested_at = ?12, status = ?13, error_code = ?14,"
-      " error_message = ?15, text_folded = ?16 WHERE id = ?17");
+      " error_message = ?15, text_folded = ?16, text_sha256 = ?17 WHERE id = ?18");
   if (!update) return tl::unexpected(update.error());
   BindPhoto(*update, row, now);
-  update->Bind(17, std::int64_t{id});
+  update->Bind(18, std::int64_t{id});
   return update->Run();
 }
 
@@ -1036,7 +1040,10 @@ Result<ReplaceOutcome> SqliteArchive::ReplacePhotoLocked(const NewPhoto& photo,
                         {"added", outcome.added},
                         {"faces", photo.faces.size()},
                         {"deleted_faces", outcome.deleted_faces},
-                        {"dropped_decisions", dropped}};
+                        {"dropped_decisions", dropped},
+                        // The caption or other text of the file changed.
+                        {"text_changed", existing && !existing->text_sha256.empty() &&
+                                             existing->text_sha256 != photo.info.text_sha256}};
   FACETAG_RETURN_IF_ERROR(InsertAudit({std::string(actor), "photo.replace",
                                        "photo:" + std::to_string(outcome.id), details.dump()}));
   FACETAG_RETURN_IF_ERROR(transaction.Commit());
@@ -1071,8 +1078,9 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
   info.keywords = std::move(*keywords);
   info.date_created = statement->ColumnText(10);
   photo.ingested_at = statement->ColumnText(11);
-  photo.names_version = statement->ColumnInt64(16);
-  if (!statement->ColumnIsNull(17)) photo.names_written = statement->ColumnInt64(17);
+  info.text_sha256 = statement->ColumnText(16);
+  photo.names_version = statement->ColumnInt64(17);
+  if (!statement->ColumnIsNull(18)) photo.names_written = statement->ColumnInt64(18);
   if (statement->ColumnText(12) != "ok") {
     info.failure = Error{ParseErrorCode(statement->ColumnText(13)), statement->ColumnText(14)};
   }
