@@ -93,30 +93,21 @@ TEST_F(SearchByPersonTest, MentionedAddsCaptionOnlyPhotosMarkedAndRankedLast) {
 }
 
 TEST_F(SearchByPersonTest, UnknownNameFindsNothingAndSuggests) {
-  const std::string command = std::string("'") + FACETAG_BINARY + "' --json --db '" + db_.string() +
-                              "' search 'Joe Bidden'";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
-  const int status = pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 3);
+  const testing::CommandRun run =
+      testing::RunFacetag("--json --db " + testing::Quote(db_) + " search 'Joe Bidden'");
+  EXPECT_EQ(run.exit_code, 3);
+  const std::string& out = run.out;
   const auto json = nlohmann::json::parse(out);
   EXPECT_TRUE(json["results"].empty());
   EXPECT_EQ(json["suggestions"], nlohmann::json::array({"Joe Biden"}));
 }
 
 TEST_F(SearchByPersonTest, SearchByFaceFindsThePhotosWithThatFace) {
-  const std::string command =
-      std::string("'") + FACETAG_BINARY + "' --json --db '" + db_.string() + "' search --face '" +
-      DataFile("photos/face_recognition/examples/obama2.jpg").string() + "'";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
-  ASSERT_EQ(WEXITSTATUS(pclose(pipe)), 0) << out;
+  const testing::CommandRun run = testing::RunFacetag(
+      "--json --db " + testing::Quote(db_) + " search --face " +
+      testing::Quote(DataFile("photos/face_recognition/examples/obama2.jpg")));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const std::string& out = run.out;
   std::vector<std::string> found;
   const auto json = nlohmann::json::parse(out);
   for (const auto& hit : json["results"]) {

@@ -17,25 +17,13 @@ namespace {
 
 using testing::DataFile;
 
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-};
+using testing::CommandRun;
+using testing::Quote;
 
 // Runs facetag with `args` (shell-quoted by the caller), stderr discarded.
 CommandRun Facetag(const std::string& args, const std::string& env = "") {
-  const std::string command = env + " '" + FACETAG_BINARY + "' " + args + " 2>/dev/null";
-  CommandRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return testing::RunFacetag(args, env);
 }
-
-std::string Quote(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
 TEST(Cli, HelpListsEveryCommandAndEachCommandHasHelp) {
   const CommandRun help = Facetag("--help");

@@ -44,9 +44,9 @@ ArchiveCounts CountsOf(const fs::path& db) {
 }
 
 int RunIngest(const fs::path& db, const fs::path& folder) {
-  const std::string command = std::string("'") + FACETAG_BINARY + "' -q --db '" + db.string() +
-                              "' ingest -j 2 '" + folder.string() + "' > /dev/null 2>&1";
-  return std::system(command.c_str());
+  return testing::RunFacetag("-q --db " + testing::Quote(db) + " ingest -j 2 " +
+                             testing::Quote(folder))
+      .exit_code;
 }
 
 TEST(Ingest, PhotoIdentityIgnoresJpegMetadata) {
@@ -74,10 +74,11 @@ TEST(Ingest, KilledHalfwayAndRerunLosesAndDuplicatesNothing) {
   ASSERT_GT(reference.faces, reference.photos);
 
   const fs::path db = testing::TempDir("ingest-killed") / "facetag.db";
+  const std::string binary = testing::FacetagBinary();
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    execl(FACETAG_BINARY, FACETAG_BINARY, "-q", "--db", db.c_str(), "ingest", "-j", "2",
+    execl(binary.c_str(), binary.c_str(), "-q", "--db", db.c_str(), "ingest", "-j", "2",
           folder.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

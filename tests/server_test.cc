@@ -514,25 +514,21 @@ TEST(ServeCommand, SigtermStopsAJobBetweenPhotosAndExitsCleanly) {
     if (++copied == 40) break;
   }
   const std::string db = (dir / "facetag.db").string();
-  const std::string key_command = std::string("'") + FACETAG_BINARY + "' --json --db '" + db +
-                                  "' key create --role ingest";
-  FILE* key_pipe = popen(key_command.c_str(), "r");
-  ASSERT_NE(key_pipe, nullptr);
-  std::string key_json;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof(buffer), key_pipe) != nullptr) key_json += buffer;
-  ASSERT_EQ(pclose(key_pipe), 0);
-  const std::string secret = json::parse(key_json)["secret"];
+  const testing::CommandRun created =
+      testing::RunFacetag("--json --db " + testing::Quote(db) + " key create --role ingest");
+  ASSERT_EQ(created.exit_code, 0);
+  const std::string secret = json::parse(created.out)["secret"];
 
   int out[2];
   ASSERT_EQ(pipe(out), 0);
+  const std::string binary = testing::FacetagBinary();
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
-    execl(FACETAG_BINARY, FACETAG_BINARY, "--json", "--db", db.c_str(), "serve", "--listen",
+    execl(binary.c_str(), binary.c_str(), "--json", "--db", db.c_str(), "serve", "--listen",
           "127.0.0.1:0", "--photos", photos.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

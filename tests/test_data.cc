@@ -1,8 +1,11 @@
 #include "test_data.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
@@ -108,5 +111,21 @@ Result<app::Recognition> Workbench::Recognize(const std::filesystem::path& photo
   FACETAG_ASSIGN_OR_RETURN(auto bytes, ReadFileBytes(photo, 512ull << 20));
   return app_->Recognize(photo.string(), bytes, *analyzer_);
 }
+
+std::string FacetagBinary() { return FACETAG_BINARY; }
+
+CommandRun RunFacetag(const std::string& args, const std::string& env) {
+  const std::string command = env + " " + Quote(FacetagBinary()) + " " + args + " 2>/dev/null";
+  CommandRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return run;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string Quote(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
 }  // namespace facetag::testing

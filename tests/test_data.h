@@ -25,6 +25,23 @@ const ModelPack& DefaultPack();
 // A fresh empty folder under the system temp dir, removed at exit.
 std::filesystem::path TempDir(const std::string& name);
 
+// The facetag binary of this build.
+std::string FacetagBinary();
+
+// What a run of the facetag binary printed on stdout, and its exit code
+// (-1 when it did not exit normally).
+struct CommandRun {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs the facetag binary with `args` (shell-quoted by the caller), stderr
+// discarded; `env` ("VAR=value ...") goes before the command.
+CommandRun RunFacetag(const std::string& args, const std::string& env = "");
+
+// `path` in single quotes for a shell command line.
+std::string Quote(const std::filesystem::path& path);
+
 // Ingests `photos` into `store` with the default pack on one worker.
 Result<app::IngestSummary> IngestFiles(Store& store, const std::vector<std::filesystem::path>& photos,
                                        const app::IngestOptions& options = {});

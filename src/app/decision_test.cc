@@ -408,7 +408,7 @@ TEST(CheckListing, AllThreeCriteriaAndAJustificationAreRequired) {
 TEST(CheckPersonName, RefusesEmptyControlLongAndLetterlessNames) {
   EXPECT_TRUE(CheckPersonName("Lech Wałęsa"));
   EXPECT_TRUE(CheckPersonName("习近平"));
-  for (const std::string bad : {std::string(""), std::string("   "), std::string("Joe\x1b[31m"),
+  for (const std::string& bad : {std::string(""), std::string("   "), std::string("Joe\x1b[31m"),
                                 std::string("a\0b", 3), std::string("--"),
                                 std::string(201, 'x'), std::string("\xff\xfe")}) {
     auto checked = CheckPersonName(bad);
