@@ -22,3 +22,12 @@ fi
 export TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/facetag-tests.XXXXXX")
 trap 'rm -rf "$TMPDIR"' EXIT
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "$@"
+
+# The robustness stage of a full run (docs/robustness.md), when Clang is
+# installed: its build checks the thread-safety annotations as errors, runs
+# the unit tests that need no models under AddressSanitizer and
+# UndefinedBehaviorSanitizer, and each fuzz target for a fixed number of
+# runs from its seed corpus. FACETAG_SKIP_SANITIZE=1 skips it.
+if [[ $# -eq 0 && -z ${FACETAG_SKIP_SANITIZE:-} ]] && command -v clang++ >/dev/null; then
+  "$ROOT/scripts/sanitize.sh" asan
+fi
