@@ -26,6 +26,9 @@ PACKAGES=(
   libopenblas-dev libgtest-dev libbenchmark-dev
   # Unicode confusable skeletons (TR39) for opted-out names.
   libicu-dev
+  # The robustness build (docs/robustness.md): Clang's -Wthread-safety,
+  # sanitizers and libFuzzer.
+  clang libclang-rt-14-dev
   # Approximate nearest neighbours for discovery beyond 20,000 faces.
   libhnswlib-dev
   libimage-exiftool-perl webp libtiff-tools imagemagick jq

@@ -52,9 +52,15 @@ Result<Bytes> WriteWithExiv2(const detail::LoadedPhoto& photo, const std::string
 // exactly the intended XMP and, for JPEG, the same image data.
 Result<void> VerifyPhotoBytes(const Bytes& bytes, const detail::LoadedPhoto& original,
                               const std::vector<std::string>& intended, const fs::path& path) {
+  // The packet was proven to read back before; a rewritten file that reads
+  // differently (other XMP, another pixel size, unreadable) is one whose
+  // structure exiv2 reads one way and rewrites another: a damaged photo
+  // (an IFD chain pointing back into the header, say), not a fault of
+  // facetag's.
   auto fail = [&](const std::string& why) {
-    return Fail(ErrorCode::kInternal,
-                "the rewritten " + path.string() + " " + why + "; not written");
+    return Fail(ErrorCode::kCorruptImage, "the structure of " + path.string() +
+                                              " is damaged: rewritten, it " + why +
+                                              "; not written");
   };
   std::lock_guard lock(detail::Exiv2Mutex());
   try {
@@ -75,7 +81,9 @@ Result<void> VerifyPhotoBytes(const Bytes& bytes, const detail::LoadedPhoto& ori
     auto after = detail::JpegScanData(bytes);
     if (!before || !after || before->size() != after->size() ||
         std::memcmp(before->data(), after->data(), before->size()) != 0) {
-      return fail("changed its image data");
+      // facetag's own splice copies the image data: a change is a bug.
+      return Fail(ErrorCode::kInternal,
+                  "the rewritten " + path.string() + " changed its image data; not written");
     }
   }
   return {};

@@ -20,16 +20,17 @@ Result<std::unique_ptr<AnalyzerPool>> AnalyzerPool::Create(const ModelPack& pack
 AnalyzerPool::AnalyzerPool(std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers,
                            int queue_capacity)
     : analyzers_(std::move(analyzers)), queue_capacity_(queue_capacity) {
+  MutexLock lock(mutex_);
   for (auto& a : analyzers_) free_.push_back(a.get());
 }
 
 tl::expected<AnalyzerPool::Lease, AnalyzerPool::Refusal> AnalyzerPool::Acquire() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   if (draining_) return tl::unexpected(Refusal::kDraining);
   if (free_.empty()) {
     if (waiting_ >= queue_capacity_) return tl::unexpected(Refusal::kQueueFull);
     ++waiting_;
-    returned_.wait(lock, [&] { return !free_.empty(); });
+    returned_.wait(mutex_, [&]() FACETAG_REQUIRES(mutex_) { return !free_.empty(); });
     --waiting_;
   }
   vision::FaceAnalyzer* analyzer = free_.back();
@@ -39,24 +40,24 @@ tl::expected<AnalyzerPool::Lease, AnalyzerPool::Refusal> AnalyzerPool::Acquire()
 
 void AnalyzerPool::Return(vision::FaceAnalyzer* analyzer) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     free_.push_back(analyzer);
   }
   returned_.notify_one();
 }
 
 void AnalyzerPool::Drain() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   draining_ = true;
 }
 
 int AnalyzerPool::waiting() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return waiting_;
 }
 
 int AnalyzerPool::busy() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return static_cast<int>(analyzers_.size() - free_.size());
 }
 

@@ -11,11 +11,11 @@
 
 #include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "facetag/model_pack.h"
 #include "facetag/result.h"
+#include "facetag/thread_annotations.h"
 #include "facetag/vision.h"
 
 namespace facetag::server {
@@ -64,11 +64,11 @@ class AnalyzerPool {
 
   std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers_;
   const int queue_capacity_;
-  mutable std::mutex mutex_;
-  std::condition_variable returned_;
-  std::vector<vision::FaceAnalyzer*> free_;
-  int waiting_ = 0;
-  bool draining_ = false;
+  mutable Mutex mutex_;
+  std::condition_variable_any returned_;
+  std::vector<vision::FaceAnalyzer*> free_ FACETAG_GUARDED_BY(mutex_);
+  int waiting_ FACETAG_GUARDED_BY(mutex_) = 0;
+  bool draining_ FACETAG_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace facetag::server

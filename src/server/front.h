@@ -99,6 +99,11 @@ class FrontServer final : public httplib::Server {
   // front could count or refuse them).
   void WidenBacklog(int backlog);
 
+  // Serves one accepted connection on the calling thread, as the accept
+  // loop does, and closes it. Needs a bound socket (bind_to_port): the
+  // front stops reading when the server is not listening.
+  bool ServeConnection(socket_t sock) { return process_and_close_socket(sock); }
+
   const FrontLimits& limits() const { return limits_; }
   int open_connections() const { return clients_.open(); }
 

@@ -22,7 +22,7 @@ PrivacyWorker::~PrivacyWorker() { Stop(); }
 
 void PrivacyWorker::Submit(JobId job, std::string token) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.emplace_back(job, std::move(token));
   }
   wake_.notify_one();
@@ -30,7 +30,7 @@ void PrivacyWorker::Submit(JobId job, std::string token) {
 
 void PrivacyWorker::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
@@ -39,41 +39,46 @@ void PrivacyWorker::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+PrivacyWorker::Next PrivacyWorker::Wait(std::chrono::steady_clock::time_point next_purge,
+                                         std::pair<JobId, std::string>& work) {
+  MutexLock lock(mutex_);
+  const auto ready = [this]() FACETAG_REQUIRES(mutex_) { return stopping_ || !queue_.empty(); };
+  if (purge_every_.count() > 0) {
+    wake_.wait_until(mutex_, next_purge, ready);
+  } else {
+    wake_.wait(mutex_, ready);
+  }
+  if (stopping_) return Next::kStop;
+  if (queue_.empty()) return Next::kPurge;
+  work = std::move(queue_.front());
+  queue_.pop_front();
+  return Next::kJob;
+}
+
 void PrivacyWorker::Run() {
   auto next_purge = std::chrono::steady_clock::now() + purge_every_;
   for (;;) {
     std::pair<JobId, std::string> work;
-    {
-      std::unique_lock lock(mutex_);
-      const auto ready = [this] { return stopping_ || !queue_.empty(); };
-      if (purge_every_.count() > 0) {
-        wake_.wait_until(lock, next_purge, ready);
-      } else {
-        wake_.wait(lock, ready);
+    const Next next = Wait(next_purge, work);
+    if (next == Next::kStop) return;
+    if (next == Next::kPurge) {
+      // The scheduled purge: the stored retention periods, at this time.
+      auto report = privacy::PurgeNow(service_.store, std::chrono::system_clock::now(), false,
+                                      "facetag serve (scheduled purge)");
+      if (!report) {
+        std::cerr << "facetag serve: scheduled purge failed: " << report.error().message << "\n";
       }
-      if (stopping_) return;
-      if (queue_.empty()) {
-        // The scheduled purge: the stored retention periods, at this time.
-        lock.unlock();
-        auto report = privacy::PurgeNow(service_.store, std::chrono::system_clock::now(), false,
-                                        "facetag serve (scheduled purge)");
-        if (!report) {
-          std::cerr << "facetag serve: scheduled purge failed: " << report.error().message << "\n";
+      if (service_.preview_cache != nullptr) service_.preview_cache->Clear();
+      if (!service_.options.export_folder.empty()) {
+        auto swept = privacy::SweepExpiredExports(service_.store, service_.options.export_folder,
+                                                  std::chrono::system_clock::now());
+        if (!swept) {
+          std::cerr << "facetag serve: cannot sweep expired exports: " << swept.error().message
+                    << "\n";
         }
-        if (service_.preview_cache != nullptr) service_.preview_cache->Clear();
-        if (!service_.options.export_folder.empty()) {
-          auto swept = privacy::SweepExpiredExports(service_.store, service_.options.export_folder,
-                                                    std::chrono::system_clock::now());
-          if (!swept) {
-            std::cerr << "facetag serve: cannot sweep expired exports: " << swept.error().message
-                      << "\n";
-          }
-        }
-        next_purge = std::chrono::steady_clock::now() + purge_every_;
-        continue;
       }
-      work = std::move(queue_.front());
-      queue_.pop_front();
+      next_purge = std::chrono::steady_clock::now() + purge_every_;
+      continue;
     }
     privacy::JobRunOptions options;
     options.archived_tags = [this](PhotoId photo) { return service_.app.ArchivedTags(photo); };

@@ -9,11 +9,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "facetag/privacy.h"
+#include "facetag/thread_annotations.h"
 
 namespace facetag::server {
 
@@ -33,14 +33,18 @@ class PrivacyWorker {
   void Stop();
 
  private:
+  enum class Next { kStop, kPurge, kJob };
   void Run();
+  // Waits for work or the time of the next purge; `work` is set for kJob.
+  Next Wait(std::chrono::steady_clock::time_point next_purge,
+            std::pair<JobId, std::string>& work);
 
   Service& service_;
   const std::chrono::hours purge_every_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::pair<JobId, std::string>> queue_;
-  bool stopping_ = false;
+  Mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<std::pair<JobId, std::string>> queue_ FACETAG_GUARDED_BY(mutex_);
+  bool stopping_ FACETAG_GUARDED_BY(mutex_) = false;
   std::atomic<bool> stop_flag_{false};
   std::thread thread_;
 };

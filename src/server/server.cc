@@ -38,7 +38,7 @@ ScratchPhoto::~ScratchPhoto() {
 
 Result<std::shared_ptr<const app::ListSnapshot>> Service::List() {
   {
-    std::lock_guard lock(list_mutex_);
+    MutexLock lock(list_mutex_);
     const auto now = std::chrono::steady_clock::now();
     if (now - list_loaded_ > options.list_refresh) {
       app.Refresh();
@@ -112,7 +112,7 @@ JobRunner::~JobRunner() {
 
 Result<Job> JobRunner::SubmitIngest(const Caller& caller, std::vector<std::string> locations,
                                     bool write_metadata) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (stopping_) return Fail(ErrorCode::kRejected, "the server is shutting down");
   if (queue_.size() >= max_queued_) {
     return Fail(ErrorCode::kRejected,
@@ -127,13 +127,13 @@ Result<Job> JobRunner::SubmitIngest(const Caller& caller, std::vector<std::strin
 }
 
 int JobRunner::queued() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return static_cast<int>(queue_.size());
 }
 
 void JobRunner::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   stop_flag_ = true;
@@ -145,8 +145,9 @@ void JobRunner::Run() {
   for (;;) {
     JobId id = 0;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      wake_.wait(mutex_,
+                 [&]() FACETAG_REQUIRES(mutex_) { return stopping_ || !queue_.empty(); });
       if (stopping_) {
         for (JobId left : queue_) {
           (void)jobs.UpdateJob(left, JobStatus::kInterrupted, 0, 0, R"({"reason":"shutdown"})");
@@ -217,7 +218,7 @@ void JobRunner::Run() {
                                                                          summary->not_started)
                                              : 0,
                          static_cast<std::int64_t>(files.size()), result.dump());
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!queue_.empty()) queue_.pop_front();
   }
 }

@@ -11,7 +11,6 @@
 #include <deque>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -24,6 +23,7 @@
 #include "facetag/pipeline.h"
 #include "facetag/server.h"
 #include "facetag/store.h"
+#include "facetag/thread_annotations.h"
 #include "metrics.h"
 #include "previews.h"
 #include "router.h"
@@ -98,8 +98,8 @@ struct Service {
                    std::string_view known_as) const;
 
  private:
-  std::mutex list_mutex_;
-  std::chrono::steady_clock::time_point list_loaded_{};
+  Mutex list_mutex_;
+  std::chrono::steady_clock::time_point list_loaded_ FACETAG_GUARDED_BY(list_mutex_) = {};
 };
 
 // Background jobs (ingest of many photos by location), one at a time, in
@@ -120,10 +120,10 @@ class JobRunner {
 
   Service& service_;
   const std::size_t max_queued_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<JobId> queue_;
-  bool stopping_ = false;
+  mutable Mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<JobId> queue_ FACETAG_GUARDED_BY(mutex_);  // front: the job running
+  bool stopping_ FACETAG_GUARDED_BY(mutex_) = false;
   std::atomic<bool> stop_flag_{false};
   std::thread thread_;
 };
