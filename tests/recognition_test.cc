@@ -123,6 +123,61 @@ TEST_F(RecognitionTest, EnrolmentRefusesNoFaceSeveralFacesDuplicatesAndWrongPhot
   EXPECT_EQ(no_face.error().code, ErrorCode::kNoFace);
 }
 
+// The detector's confident false detections in real photos: a patterned
+// background with a shoulder left of Biden and Obama (score 0.99, box at
+// about (184, 779) in obama_and_biden.jpg) and a red balloon (score 0.97,
+// about (14, 307) in dlib's 2009_004587.jpg). Neither can become a profile,
+// and one made a profile anyway names nobody: no face below the naming
+// floor is named, and these are below it.
+TEST_F(RecognitionTest, FalseDetectionsCannotBeEnrolledAndNameNobody) {
+  const std::string group = std::string(kExamples) + "knn_examples/test/obama_and_biden.jpg";
+  const std::string balloon = "detection/dlib/examples/faces/2009_004587.jpg";
+  const Person stranger = List("Jacket Person");
+  for (const std::string& photo : {group, balloon}) {
+    const auto faces = Recognize(photo);
+    ASSERT_GE(faces.size(), 3u) << photo;
+    const DetectedFace& fake = faces[0].face;  // leftmost
+    EXPECT_TRUE(Contains(fake.box, photo == group ? 350 : 100, photo == group ? 1000 : 420))
+        << photo;
+    EXPECT_EQ(fake.quality.issue, QualityIssue::kNotAFace) << photo;
+    EXPECT_LT(fake.quality.score, DefaultPack().thresholds.quality_floor_naming) << photo;
+    // The real faces of these photos are usable.
+    for (std::size_t i = 1; i < faces.size(); ++i) {
+      EXPECT_GE(faces[i].face.quality.score, DefaultPack().thresholds.quality_floor_naming)
+          << photo << " face " << i + 1;
+    }
+    auto enrolled = Enroll(stranger, photo, 1);
+    ASSERT_FALSE(enrolled) << photo;
+    EXPECT_EQ(enrolled.error().code, ErrorCode::kRejected);
+    EXPECT_NE(enrolled.error().message.find("does not look like a face"), std::string::npos)
+        << enrolled.error().message;
+  }
+
+  // Made a profile behind the checks' back, the group photo's false
+  // detection still names nothing in the photos where it and its kind occur.
+  const auto faces = Recognize(group);
+  Profile bogus;
+  bogus.person_id = stranger.id;
+  bogus.embedding = faces[0].face.embedding;
+  bogus.photo_sha256 = std::string(64, 'a');
+  bogus.box = faces[0].face.box;
+  ASSERT_TRUE(bench_.store().AddProfile(bogus));
+  bench_.app().Refresh();
+  for (const std::string& photo :
+       {group, balloon, std::string(kExamples) + "two_people.jpg",
+        std::string("detection/dlib/examples/faces/2008_007676.jpg")}) {
+    auto recognized = bench_.Recognize(DataFile(photo));
+    ASSERT_TRUE(recognized) << recognized.error().message;
+    for (const app::RecognizedFace& f : recognized->faces) {
+      EXPECT_FALSE(f.decision.named()) << photo;
+    }
+    if (photo == group) {
+      EXPECT_EQ(recognized->faces[0].decision.decision, FaceDecision::kLowQuality);
+      EXPECT_EQ(recognized->faces[0].decision.quality_issue, QualityIssue::kNotAFace);
+    }
+  }
+}
+
 // The Big Bang Theory: every character enrolled from five 150x150 crops;
 // the group photos must not give any face a wrong name. Who was found in
 // each photo is printed for the record.
