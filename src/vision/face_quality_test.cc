@@ -148,8 +148,12 @@ TEST(MeasureGeometry, TheMeanShapeAnywhereIsFrontalAndFits) {
 
 TEST(MeasureGeometry, ANoseNearOneJawEndIsAProfile) {
   Landmarks68 points = PlacedMeanShape(1, 0, 0, 0);
-  points[30].x = points[16].x - 3;  // nose tip at the right jaw end
+  points[30].x = points[16].x - 3;  // nose tip near the jaw's end at point 16
   QualitySignals s;
+  MeasureGeometry(points, s);
+  EXPECT_GT(s.yaw, 0.7f);
+  points = PlacedMeanShape(1, 0, 0, 0);
+  points[30].x = points[0].x + 3;  // and near the other end
   MeasureGeometry(points, s);
   EXPECT_LT(s.yaw, -0.7f);
 }
