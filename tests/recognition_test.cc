@@ -123,6 +123,61 @@ TEST_F(RecognitionTest, EnrolmentRefusesNoFaceSeveralFacesDuplicatesAndWrongPhot
   EXPECT_EQ(no_face.error().code, ErrorCode::kNoFace);
 }
 
+// The detector's confident false detections in real photos: a patterned
+// background with a shoulder left of Biden and Obama (score 0.99, box at
+// about (184, 779) in obama_and_biden.jpg) and a red balloon (score 0.97,
+// about (14, 307) in dlib's 2009_004587.jpg). Neither can become a profile,
+// and one made a profile anyway names nobody: no face below the naming
+// floor is named, and these are below it.
+TEST_F(RecognitionTest, FalseDetectionsCannotBeEnrolledAndNameNobody) {
+  const std::string group = std::string(kExamples) + "knn_examples/test/obama_and_biden.jpg";
+  const std::string balloon = "detection/dlib/examples/faces/2009_004587.jpg";
+  const Person stranger = List("Jacket Person");
+  for (const std::string& photo : {group, balloon}) {
+    const auto faces = Recognize(photo);
+    ASSERT_GE(faces.size(), 3u) << photo;
+    const DetectedFace& fake = faces[0].face;  // leftmost
+    EXPECT_TRUE(Contains(fake.box, photo == group ? 350 : 100, photo == group ? 1000 : 420))
+        << photo;
+    EXPECT_EQ(fake.quality.issue, QualityIssue::kNotAFace) << photo;
+    EXPECT_LT(fake.quality.score, DefaultPack().thresholds.quality_floor_naming) << photo;
+    // The real faces of these photos are usable.
+    for (std::size_t i = 1; i < faces.size(); ++i) {
+      EXPECT_GE(faces[i].face.quality.score, DefaultPack().thresholds.quality_floor_naming)
+          << photo << " face " << i + 1;
+    }
+    auto enrolled = Enroll(stranger, photo, 1);
+    ASSERT_FALSE(enrolled) << photo;
+    EXPECT_EQ(enrolled.error().code, ErrorCode::kRejected);
+    EXPECT_NE(enrolled.error().message.find("does not look like a face"), std::string::npos)
+        << enrolled.error().message;
+  }
+
+  // Made a profile behind the checks' back, the group photo's false
+  // detection still names nothing in the photos where it and its kind occur.
+  const auto faces = Recognize(group);
+  Profile bogus;
+  bogus.person_id = stranger.id;
+  bogus.embedding = faces[0].face.embedding;
+  bogus.photo_sha256 = std::string(64, 'a');
+  bogus.box = faces[0].face.box;
+  ASSERT_TRUE(bench_.store().AddProfile(bogus));
+  bench_.app().Refresh();
+  for (const std::string& photo :
+       {group, balloon, std::string(kExamples) + "two_people.jpg",
+        std::string("detection/dlib/examples/faces/2008_007676.jpg")}) {
+    auto recognized = bench_.Recognize(DataFile(photo));
+    ASSERT_TRUE(recognized) << recognized.error().message;
+    for (const app::RecognizedFace& f : recognized->faces) {
+      EXPECT_FALSE(f.decision.named()) << photo;
+    }
+    if (photo == group) {
+      EXPECT_EQ(recognized->faces[0].decision.decision, FaceDecision::kLowQuality);
+      EXPECT_EQ(recognized->faces[0].decision.quality_issue, QualityIssue::kNotAFace);
+    }
+  }
+}
+
 // The Big Bang Theory: every character enrolled from five 150x150 crops;
 // the group photos must not give any face a wrong name. Who was found in
 // each photo is printed for the record.
@@ -176,15 +231,23 @@ TEST_F(RecognitionTest, BigBangTheoryGroupPhotosGetNoWrongName) {
           << f.person->name << " named in " << photo << " but not in it";
     }
     std::cout << "\n";
-    // For photos whose labels are in left-to-right order, the names must
-    // come out in that order (faces are ordered left to right).
+    // For photos whose labels are in left-to-right order, the names given
+    // must come out in that order (faces are ordered left to right).
     if (line.find("left-to-right") != std::string::npos) {
-      std::string order = ";";
-      for (const auto& f : faces) order += (f.person ? f.person->name : "?") + ";";
-      EXPECT_EQ(order, present) << photo;
+      std::size_t at = 0;
+      for (const auto& f : faces) {
+        if (!f.person) continue;
+        const std::size_t found = present.find(";" + f.person->name + ";", at);
+        EXPECT_NE(found, std::string::npos) << f.person->name << " out of order in " << photo;
+        if (found != std::string::npos) at = found + 1;
+      }
     }
   }
-  EXPECT_GE(named_total, 29);  // measured: all 29 faces of the six photos named
+  // Measured: 27 of the 29 faces named. The list threshold counts every
+  // profile vector compared (40 here), which leaves Johnny Galecki in a fake
+  // beard (bbt1) and Raj at the edge of bbt2 unnamed rather than risk a
+  // wrong name.
+  EXPECT_GE(named_total, 27);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -155,7 +156,7 @@ nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) 
     ++next_id;
   }
   const gallery::Matcher matcher = gallery::Matcher::Build(pack.id, pack.embedding_size, profiles);
-  const float list_threshold = gallery::ListThreshold(pack.thresholds, {}, matcher.person_count());
+  const float list_threshold = gallery::ListThreshold(pack.thresholds, {}, matcher.shape());
   // Each probe's two best persons, computed once for every rule below.
   auto rank = [&](const std::vector<float>& probe) { return matcher.Rank({pack.id, probe}, 2); };
   std::vector<std::vector<Candidate>> genuine_ranked, impostor_ranked;
@@ -213,9 +214,87 @@ nlohmann::json MeasureMentions(const Embedded& embedded, const ModelPack& pack) 
           {"with_mention_by_floor", floors}};
 }
 
+// Every detection in the photos under a folder with its quality signals,
+// landmarks and judged quality, one JSON object per line: the raw material
+// for calibrating JudgeQuality against labelled faces and false detections.
+int DumpQualitySignals(Cli& cli, const std::string& images, float detection_threshold, int jobs,
+                       bool embeddings) {
+  auto pack = cli.LoadPack();
+  if (!pack) return cli.Report(pack.error());
+  auto files = pipeline::ListPhotoFiles(images);
+  if (!files) return cli.Report(files.error());
+  vision::AnalyzerOptions options;
+  options.detection_threshold = detection_threshold;
+  std::mutex mutex;
+  std::size_t failed = 0;
+  auto ran = pipeline::ForEachInParallel(
+      files->size(), jobs, *pack, options, [&](vision::FaceAnalyzer& analyzer, std::size_t i) {
+        auto photo = analyzer.AnalyzeFile((*files)[i]);
+        const std::string name = std::filesystem::relative((*files)[i], images).string();
+        std::lock_guard lock(mutex);
+        if (!photo) {
+          ++failed;
+          std::cerr << "facetag: " << photo.error().message << "\n";
+          return;
+        }
+        const auto& signals = analyzer.last_signals();
+        for (std::size_t f = 0; f < photo->faces.size() && f < signals.size(); ++f) {
+          const DetectedFace& face = photo->faces[f];
+          const vision::QualitySignals& s = signals[f];
+          nlohmann::json points = nlohmann::json::array();
+          for (const PointF& p : face.landmarks) {
+            points.push_back(p.x);
+            points.push_back(p.y);
+          }
+          nlohmann::json line = {
+              {"image", name},
+              {"face", f},
+              {"width", photo->width},
+              {"height", photo->height},
+              {"box", {face.box.x, face.box.y, face.box.width, face.box.height}},
+              {"detection_score", s.detection_score},
+              {"eye_distance", s.eye_distance},
+              {"landmark_misfit", s.landmark_misfit},
+              {"yaw", s.yaw},
+              {"pitch", s.pitch},
+              {"sharpness", s.sharpness},
+              {"inside_fraction", s.inside_fraction},
+              {"embedding_norm", s.embedding_norm},
+              {"quality", face.quality.score},
+              {"quality_issue", QualityIssueName(face.quality.issue)},
+              {"landmarks", points}};
+          if (embeddings) line["embedding"] = face.embedding.values;
+          std::cout << line.dump() << "\n";
+        }
+      });
+  if (!ran) return cli.Report(ran.error());
+  return failed == 0 ? int{kExitOk} : int{kExitPartial};
+}
+
 void AddBenchCommands(CLI::App& app, Cli& cli) {
   auto* bench = app.add_subcommand("bench", "measure recognition accuracy on labelled data");
   bench->require_subcommand(1);
+  AddOpensetBench(*bench, cli);
+  {
+    auto* cmd = bench->add_subcommand(
+        "quality", "print every detection's quality signals (JSON lines), for calibration");
+    auto images = std::make_shared<std::string>();
+    auto threshold = std::make_shared<float>(vision::AnalyzerOptions{}.detection_threshold);
+    auto jobs =
+        std::make_shared<int>(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    cmd->add_option("--images", *images, "image folder or file")->required();
+    cmd->add_option("--detection-threshold", *threshold,
+                    "keep detections from this confidence (lower to study false detections)")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("-j,--jobs", *jobs, "parallel workers")->check(CLI::Range(1, 256));
+    auto embeddings = std::make_shared<bool>(false);
+    cmd->add_flag("--embeddings", *embeddings, "also print each face's embedding");
+    cmd->callback([&cli, images, threshold, jobs, embeddings] {
+      cli.run = [&cli, images, threshold, jobs, embeddings] {
+        return DumpQualitySignals(cli, *images, *threshold, *jobs, *embeddings);
+      };
+    });
+  }
   {
     auto* cmd = bench->add_subcommand(
         "mentions", "measure what a caption mention does to recognition (open set)");

@@ -96,6 +96,8 @@ struct Cli {
 void AddPersonCommands(CLI::App& app, Cli& cli);
 void AddRecognizeCommands(CLI::App& app, Cli& cli);
 void AddBenchCommands(CLI::App& app, Cli& cli);
+// Called by AddBenchCommands: `bench openset` under the bench command.
+void AddOpensetBench(CLI::App& bench, Cli& cli);
 void AddTagCommands(CLI::App& app, Cli& cli);
 void AddArchiveCommands(CLI::App& app, Cli& cli);
 // Listing criteria from "public,recurring,searched" (any order, any

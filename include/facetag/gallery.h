@@ -21,16 +21,28 @@ namespace facetag::gallery {
 struct MatchPolicy {
   // Accepted chance that a face of somebody not on the list is given a name,
   // over the whole list. The per-comparison rate is this divided by the
-  // number of persons on the list (DESIGN.md, Matching).
+  // number of comparisons a face meets (ListThreshold).
   double false_accept_per_face = 1e-3;
   // Required lead of the best person over the second best (similarity).
   // Negative: take the pack's calibrated margin.
   float margin = -1;
 };
 
-// The acceptance threshold for a list of `person_count` persons.
+// What a face is compared with: the persons that can be named and the
+// profile vectors the matcher holds for them (vectors >= persons).
+struct ListShape {
+  std::size_t persons = 0;
+  std::size_t vectors = 0;
+};
+
+// The acceptance threshold for a list of this shape. A face's score for a
+// person is its best similarity over all the person's vectors, so a face of
+// somebody not on the list gets one chance per vector, not per person: the
+// per-comparison rate is policy.false_accept_per_face divided by
+// max(persons, vectors, 1) (a union bound; docs/architecture.md, Matching,
+// has the measured curves).
 float ListThreshold(const PackThresholds& thresholds, const MatchPolicy& policy,
-                    std::size_t person_count);
+                    const ListShape& shape);
 
 // An index of the profile embeddings of one model, searched exhaustively
 // with BLAS (a matrix-vector product per face).
@@ -49,6 +61,8 @@ class Matcher {
 
   std::size_t profile_count() const { return person_of_row_.size(); }
   std::size_t person_count() const { return person_count_; }
+  // What a face is compared with (for ListThreshold).
+  ListShape shape() const { return {person_count_, person_of_row_.size()}; }
   std::size_t skipped() const { return skipped_; }
   const std::string& model_id() const { return model_id_; }
 

@@ -72,6 +72,35 @@ struct AnalyzerOptions {
   bool flip_augment = true;
 };
 
+// The cheap measurements of one detected face from which its FaceQuality
+// is judged (docs/architecture.md, Face quality).
+struct QualitySignals {
+  // Detector confidence in [0, 1]; 1 for a box an editor drew.
+  float detection_score = 0;
+  // Distance between the eye centres in photo pixels.
+  float eye_distance = 0;
+  // Root-mean-square distance, in chip pixels (112x112), between the 68
+  // landmarks mapped like the chip and the mean frontal face shape. The
+  // landmark network draws a face into anything; on a hand or a jacket the
+  // drawing is distorted.
+  float landmark_misfit = 0;
+  // Head turn from the landmarks in the chip: (d_left - d_right) /
+  // (d_left + d_right) with d the horizontal distance from the nose tip to
+  // the jaw's ends; 0 frontal, towards -1 or 1 in profile.
+  float yaw = 0;
+  // Nose tip height between the eye line (0) and the mouth line (1), minus
+  // the mean frontal value: negative when the head is raised.
+  float pitch = 0;
+  // Variance of the Laplacian of the grey chip's centre (eyes to mouth).
+  float sharpness = 0;
+  // Share of the face box that lies inside the photo.
+  float inside_fraction = 1;
+  // Length of the embedder's output before normalisation (mean over the
+  // views embedded). Margin-trained embedders give short vectors to inputs
+  // unlike their training faces.
+  float embedding_norm = 0;
+};
+
 // One analysis of a photo: the faces found and the photo's dimensions.
 // A photo without faces is a normal result with an empty `faces`.
 //
@@ -101,6 +130,11 @@ class FaceAnalyzer {
 
   // The model id carried by every embedding this analyzer makes.
   virtual const std::string& model_id() const = 0;
+
+  // The quality signals of the faces of the last Analyze, AnalyzeFile or
+  // AnalyzeBox call, in the order of its faces (for calibration and
+  // benchmarks).
+  virtual const std::vector<QualitySignals>& last_signals() const = 0;
 };
 
 // Index of the face a portrait or single-subject photo is about: the

@@ -39,9 +39,12 @@ class FakeAnalyzer final : public vision::FaceAnalyzer {
   Result<DetectedFace> AnalyzeBox(std::span<const unsigned char> bytes,
                                   const FaceBox& box) override;
   const std::string& model_id() const override { return model_; }
+  // Registered faces carry their quality already; no signals are measured.
+  const std::vector<vision::QualitySignals>& last_signals() const override { return signals_; }
 
  private:
   std::map<std::string, PhotoFaces> photos_;
+  std::vector<vision::QualitySignals> signals_;
   std::string model_ = kFakeModel;
 };
 

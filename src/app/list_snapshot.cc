@@ -20,10 +20,10 @@ Result<ListSnapshot> ListSnapshot::Load(Store& store, const ModelPack& pack) {
   list.matcher_ = gallery::Matcher::Build(pack.id, pack.embedding_size, profiles);
 
   NamingRule& rule = list.rule_;
-  // The list's size is the number of persons that can be named: those with
-  // at least one profile of this model.
-  rule.list_threshold = gallery::ListThreshold(pack.thresholds, gallery::MatchPolicy{},
-                                               list.matcher_.person_count());
+  // What a face is compared with: the persons that can be named (those
+  // with at least one profile of this model) and all their profile vectors.
+  rule.list_threshold =
+      gallery::ListThreshold(pack.thresholds, gallery::MatchPolicy{}, list.matcher_.shape());
   rule.mention_floor = pack.thresholds.mention_floor;
   rule.margin = pack.thresholds.margin;
   rule.quality_floor = pack.thresholds.quality_floor_naming;

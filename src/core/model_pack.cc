@@ -157,6 +157,17 @@ std::string ParseThresholds(const json& value, PackThresholds* thresholds) {
   thresholds->verification = static_cast<float>(verification);
   thresholds->margin = static_cast<float>(margin);
   thresholds->mention_floor = static_cast<float>(mention_floor);
+  // Optional: without them no face is refused for its quality.
+  for (const auto& [key, target] :
+       {std::pair{"quality_floor_naming", &thresholds->quality_floor_naming},
+        std::pair{"quality_floor_enrol", &thresholds->quality_floor_enrol}}) {
+    const json* floor = fields.Find(key, false, "a number", &error);
+    if (!floor) continue;
+    if (!floor->is_number() || !(floor->get<double>() >= 0 && floor->get<double>() <= 1)) {
+      return fields.Name(key) + " must be a number in [0, 1]";
+    }
+    *target = floor->get<float>();
+  }
   return {};
 }
 

@@ -9,9 +9,9 @@
 namespace facetag::gallery {
 
 float ListThreshold(const PackThresholds& thresholds, const MatchPolicy& policy,
-                    std::size_t person_count) {
-  const double per_comparison =
-      policy.false_accept_per_face / static_cast<double>(std::max<std::size_t>(1, person_count));
+                    const ListShape& shape) {
+  const std::size_t comparisons = std::max<std::size_t>({1, shape.persons, shape.vectors});
+  const double per_comparison = policy.false_accept_per_face / static_cast<double>(comparisons);
   return thresholds.SimilarityAt(per_comparison);
 }
 

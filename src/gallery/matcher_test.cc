@@ -46,9 +46,33 @@ TEST(ListThreshold, GrowsWithTheList) {
   const PackThresholds t = Curve();
   MatchPolicy policy;
   policy.false_accept_per_face = 1e-2;
-  EXPECT_FLOAT_EQ(ListThreshold(t, policy, 1), 0.25f);
-  EXPECT_FLOAT_EQ(ListThreshold(t, policy, 10), 0.35f);
-  EXPECT_GT(ListThreshold(t, policy, 100000), ListThreshold(t, policy, 1000));
+  EXPECT_FLOAT_EQ(ListThreshold(t, policy, {1, 1}), 0.25f);
+  EXPECT_FLOAT_EQ(ListThreshold(t, policy, {10, 10}), 0.35f);
+  EXPECT_GT(ListThreshold(t, policy, {100000, 100000}), ListThreshold(t, policy, {1000, 1000}));
+}
+
+// Each person's best over 18 profiles: a stranger meets 18 chances per
+// person, so the threshold of 5 persons with 90 vectors is that of 90
+// single-profile persons, not of 5.
+TEST(ListThreshold, CountsEveryProfileVectorAFaceIsComparedWith) {
+  const PackThresholds t = Curve();
+  MatchPolicy policy;
+  policy.false_accept_per_face = 1e-2;
+  EXPECT_FLOAT_EQ(ListThreshold(t, policy, {5, 90}), ListThreshold(t, policy, {90, 90}));
+  EXPECT_GT(ListThreshold(t, policy, {5, 90}), ListThreshold(t, policy, {5, 5}));
+  // An empty list or a shape without vectors counts as one comparison.
+  EXPECT_FLOAT_EQ(ListThreshold(t, policy, {0, 0}), ListThreshold(t, policy, {1, 1}));
+  EXPECT_FLOAT_EQ(ListThreshold(t, policy, {10, 0}), ListThreshold(t, policy, {10, 10}));
+}
+
+TEST(Matcher, ShapeCountsPersonsAndVectors) {
+  std::mt19937 rng(3);
+  std::vector<Profile> profiles;
+  for (int k = 0; k < 3; ++k) profiles.push_back(MakeProfile(1, RandomUnit(rng)));
+  profiles.push_back(MakeProfile(2, RandomUnit(rng)));
+  const Matcher m = Matcher::Build("m", kDim, profiles);
+  EXPECT_EQ(m.shape().persons, 2u);
+  EXPECT_EQ(m.shape().vectors, 4u);
 }
 
 TEST(Matcher, RankEqualsBruteForceMaximumPerPerson) {

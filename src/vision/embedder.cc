@@ -18,7 +18,7 @@ Result<std::unique_ptr<Embedder>> Embedder::Create(const std::filesystem::path& 
   }
 }
 
-Result<std::vector<float>> Embedder::Embed(const cv::Mat& chip) {
+Result<std::vector<float>> Embedder::Embed(const cv::Mat& chip, float* raw_norm) {
   if (chip.rows != kChipSize || chip.cols != kChipSize || chip.type() != CV_8UC3) {
     return Fail(ErrorCode::kInvalidArgument, "embedder needs a 112x112 BGR chip");
   }
@@ -41,9 +41,13 @@ Result<std::vector<float>> Embedder::Embed(const cv::Mat& chip) {
     }
     const float* v = out.ptr<float>();
     std::vector<float> sum(embedding_size_, 0.0f);
+    double norms = 0;
     for (int r = 0; r < rows; ++r) {
       // Each view is normalised first so both weigh the same in the average.
       std::vector<float> view(v + r * embedding_size_, v + (r + 1) * embedding_size_);
+      double squares = 0;
+      for (float x : view) squares += static_cast<double>(x) * x;
+      norms += std::sqrt(squares);
       NormalizeL2(view);
       for (int i = 0; i < embedding_size_; ++i) sum[i] += view[i];
     }
@@ -51,6 +55,7 @@ Result<std::vector<float>> Embedder::Embed(const cv::Mat& chip) {
       if (!std::isfinite(x)) return Fail(ErrorCode::kModel, "embedding network returned NaN");
     }
     NormalizeL2(sum);
+    if (raw_norm) *raw_norm = static_cast<float>(norms / rows);
     return sum;
   } catch (const cv::Exception& e) {
     return Fail(ErrorCode::kModel, std::string("embedding network failed: ") + e.what());

@@ -18,7 +18,9 @@ class Embedder {
                                                   int embedding_size, bool flip_augment);
   // The unit-length embedding of a 112x112 BGR chip. With flip augmentation
   // the chip and its mirror image are embedded in one batch and averaged.
-  Result<std::vector<float>> Embed(const cv::Mat& chip);
+  // `raw_norm`, when given, receives the mean length of the network's
+  // outputs before normalisation (a quality signal).
+  Result<std::vector<float>> Embed(const cv::Mat& chip, float* raw_norm = nullptr);
 
  private:
   Embedder(cv::dnn::Net net, int size, bool flip)

@@ -7,6 +7,7 @@
 #include "vision/decoder.h"
 #include "vision/embedder.h"
 #include "vision/face_detector.h"
+#include "vision/face_quality.h"
 #include "vision/landmarker.h"
 
 namespace facetag::vision {
@@ -27,19 +28,25 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
     auto image = DecodeImage(bytes, options_.decode);
     if (!image) return tl::unexpected(image.error());
     PhotoFaces photo = Describe(*image);
+    signals_.clear();
     auto detections = detector_->Detect(image->bgr);
     if (!detections) return tl::unexpected(detections.error());
+    std::vector<std::pair<DetectedFace, QualitySignals>> found;
     for (const Detection& d : *detections) {
       if (d.box.height < options_.min_face_pixels) continue;
-      auto face = Describe(image->bgr, d.box, d.score);
+      QualitySignals signals;
+      auto face = Describe(image->bgr, d.box, d.score, signals);
       if (!face) return tl::unexpected(face.error());
-      photo.faces.push_back(std::move(*face));
+      found.emplace_back(std::move(*face), signals);
     }
     // Left to right, the order captions name people in ("from left").
-    std::stable_sort(photo.faces.begin(), photo.faces.end(),
-                     [](const DetectedFace& a, const DetectedFace& b) {
-                       return a.box.CenterX() < b.box.CenterX();
-                     });
+    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      return a.first.box.CenterX() < b.first.box.CenterX();
+    });
+    for (auto& [face, signals] : found) {
+      photo.faces.push_back(std::move(face));
+      signals_.push_back(signals);
+    }
     return photo;
   }
 
@@ -62,10 +69,15 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
                   "the face box lies outside the photo or is smaller "
                   "than 8 pixels");
     }
-    return Describe(image->bgr, box, 1.0f);
+    signals_.clear();
+    QualitySignals signals;
+    auto face = Describe(image->bgr, box, 1.0f, signals);
+    if (face) signals_.push_back(signals);
+    return face;
   }
 
   const std::string& model_id() const override { return model_id_; }
+  const std::vector<QualitySignals>& last_signals() const override { return signals_; }
 
  private:
   static PhotoFaces Describe(const DecodedImage& image) {
@@ -76,7 +88,8 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
     return photo;
   }
 
-  Result<DetectedFace> Describe(const cv::Mat& bgr, const FaceBox& box, float score) {
+  Result<DetectedFace> Describe(const cv::Mat& bgr, const FaceBox& box, float score,
+                                QualitySignals& signals) {
     DetectedFace face;
     face.box = box;
     face.detection_score = score;
@@ -84,9 +97,14 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
     if (!landmarks) return tl::unexpected(landmarks.error());
     face.landmarks = *landmarks;
     const cv::Mat chip = AlignFace(bgr, FivePoints(face.landmarks));
-    auto values = embedder_->Embed(chip);
+    auto values = embedder_->Embed(chip, &signals.embedding_norm);
     if (!values) return tl::unexpected(values.error());
     face.embedding = Embedding{model_id_, std::move(*values)};
+    signals.detection_score = score;
+    MeasureGeometry(face.landmarks, signals);
+    signals.sharpness = MeasureSharpness(chip);
+    signals.inside_fraction = InsideFraction(box, bgr.cols, bgr.rows);
+    face.quality = JudgeQuality(signals);
     return face;
   }
 
@@ -95,6 +113,7 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
   std::unique_ptr<FaceDetector> detector_;
   std::unique_ptr<Landmarker> landmarker_;
   std::unique_ptr<Embedder> embedder_;
+  std::vector<QualitySignals> signals_;
 };
 
 }  // namespace
