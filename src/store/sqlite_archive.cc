@@ -61,31 +61,28 @@ Result<ReplaceOutcome> SqliteArchive::ReplacePhoto(const NewPhoto& photo, std::s
 
 Result<bool> SqliteArchive::HasPhoto(std::string_view sha256) {
   return Fenced("HasPhoto", [&]() -> Result<bool> {
-    auto state = FindPhoto(sha256);
-    if (!state) return tl::unexpected(state.error());
-    return state->has_value();
+    FACETAG_ASSIGN_OR_RETURN(auto state, FindPhoto(sha256));
+    return state.has_value();
   });
 }
 
 Result<std::optional<PhotoState>> SqliteArchive::FindPhoto(std::string_view sha256) {
   return Fenced("FindPhoto", [&]() -> Result<std::optional<PhotoState>> {
-    auto key = CheckSha256(sha256);
-    if (!key) return tl::unexpected(key.error());
+    FACETAG_ASSIGN_OR_RETURN(auto key, CheckSha256(sha256));
     std::lock_guard lock(mutex_);
-    return FindPhotoLocked(*key);
+    return FindPhotoLocked(key);
   });
 }
 
 Result<PhotoId> SqliteArchive::PhotoOfFace(FaceId face) {
   return Fenced("PhotoOfFace", [&]() -> Result<PhotoId> {
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(db_, "SELECT photo_id FROM faces WHERE id = ?1");
-    if (!statement) return tl::unexpected(statement.error());
-    auto row = statement->Bind(1, static_cast<std::int64_t>(face)).Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row)
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db_, "SELECT photo_id FROM faces WHERE id = ?1"));
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, static_cast<std::int64_t>(face)).Step());
+    if (!row)
       return Fail(ErrorCode::kNotFound, "no face " + std::to_string(face) + " in the archive");
-    return statement->ColumnInt64(0);
+    return statement.ColumnInt64(0);
   });
 }
 
@@ -106,21 +103,21 @@ Result<std::int64_t> SqliteArchive::CountPhotos() {
 Result<ArchiveCounts> SqliteArchive::Counts() {
   return Fenced("Counts", [&]() -> Result<ArchiveCounts> {
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(db_,
-                                        "SELECT (SELECT count(*) FROM photos),"
-                                        " (SELECT count(*) FROM photos WHERE status = 'failed'),"
-                                        " (SELECT count(*) FROM faces),"
-                                        " (SELECT count(*) FROM faces WHERE person_id IS NOT NULL),"
-                                        " (SELECT count(*) FROM mentions)");
-    if (!statement) return tl::unexpected(statement.error());
-    auto row = statement->Step();
-    if (!row) return tl::unexpected(row.error());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(db_,
+                           "SELECT (SELECT count(*) FROM photos),"
+                           " (SELECT count(*) FROM photos WHERE status = 'failed'),"
+                           " (SELECT count(*) FROM faces),"
+                           " (SELECT count(*) FROM faces WHERE person_id IS NOT NULL),"
+                           " (SELECT count(*) FROM mentions)"));
+    FACETAG_RETURN_IF_ERROR(statement.Step());
     ArchiveCounts counts;
-    counts.photos = statement->ColumnInt64(0);
-    counts.failed_photos = statement->ColumnInt64(1);
-    counts.faces = statement->ColumnInt64(2);
-    counts.tagged_faces = statement->ColumnInt64(3);
-    counts.mentions = statement->ColumnInt64(4);
+    counts.photos = statement.ColumnInt64(0);
+    counts.failed_photos = statement.ColumnInt64(1);
+    counts.faces = statement.ColumnInt64(2);
+    counts.tagged_faces = statement.ColumnInt64(3);
+    counts.mentions = statement.ColumnInt64(4);
     return counts;
   });
 }
@@ -137,16 +134,17 @@ Result<CaptionPage> SqliteArchive::CaptionsAfter(PhotoId after, int limit) {
   return Fenced("CaptionsAfter", [&]() -> Result<CaptionPage> {
     FACETAG_RETURN_IF_ERROR(CheckPageSize(limit));
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(
-        db_,
-        "SELECT id, caption FROM photos WHERE id > ?1 AND status = 'ok' AND caption <> ''"
-        " ORDER BY id LIMIT ?2");
-    if (!statement) return tl::unexpected(statement.error());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(
+            db_,
+            "SELECT id, caption FROM photos WHERE id > ?1 AND status = 'ok' AND caption <> ''"
+            " ORDER BY id LIMIT ?2"));
     // One row more than asked tells whether another page follows.
-    statement->Bind(1, std::int64_t{after}).Bind(2, std::int64_t{limit} + 1);
+    statement.Bind(1, std::int64_t{after}).Bind(2, std::int64_t{limit} + 1);
     CaptionPage page;
     bool more = false;
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
+    FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
       if (page.photos.size() == static_cast<std::size_t>(limit)) {
         more = true;
         return {};
@@ -231,11 +229,11 @@ Result<AuditId> SqliteArchive::AppendAudit(const AuditRecord& record) {
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     // The chain links each entry to the newest one: reading it and appending
     // must not interleave with another process's append.
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kImmediate));
     auto id = InsertAudit(record);
     if (!id) return id;
-    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    FACETAG_RETURN_IF_ERROR(transaction.Commit());
     return id;
   });
 }
@@ -267,25 +265,23 @@ Result<std::vector<FaceSummary>> SqliteArchive::ListFaces(const FaceQuery& query
     if (query.before > 0) sql += " AND f.id < ?4";
     sql += " ORDER BY f.id DESC LIMIT ?5";
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(db_, sql);
-    if (!statement) return tl::unexpected(statement.error());
-    if (query.status) statement->Bind(1, std::string_view(TagStatusName(*query.status)));
-    if (query.decision) statement->Bind(2, std::string_view(FaceDecisionName(*query.decision)));
-    if (query.person) statement->Bind(3, std::int64_t{*query.person});
-    if (query.before > 0) statement->Bind(4, std::int64_t{query.before});
-    statement->Bind(5, std::int64_t{query.limit});
+    FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db_, sql));
+    if (query.status) statement.Bind(1, std::string_view(TagStatusName(*query.status)));
+    if (query.decision) statement.Bind(2, std::string_view(FaceDecisionName(*query.decision)));
+    if (query.person) statement.Bind(3, std::int64_t{*query.person});
+    if (query.before > 0) statement.Bind(4, std::int64_t{query.before});
+    statement.Bind(5, std::int64_t{query.limit});
     std::vector<FaceSummary> faces;
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
+    FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
       FaceSummary face;
       face.id = row.ColumnInt64(0);
       face.photo = row.ColumnInt64(1);
       face.location = row.ColumnText(2);
       face.box = {static_cast<float>(row.ColumnDouble(3)), static_cast<float>(row.ColumnDouble(4)),
                   static_cast<float>(row.ColumnDouble(5)), static_cast<float>(row.ColumnDouble(6))};
-      auto decision = ReadDecision(row, 7, face.id);
-      if (!decision) return tl::unexpected(decision.error());
-      face.tag = decision->first;
-      face.status = decision->second;
+      FACETAG_ASSIGN_OR_RETURN(auto decision, ReadDecision(row, 7, face.id));
+      face.tag = decision.first;
+      face.status = decision.second;
       face.updated_at = row.ColumnText(12);
       faces.push_back(std::move(face));
       return {};
@@ -303,13 +299,12 @@ Result<void> SqliteArchive::CheckWritable() const {
 }
 
 Result<void> SqliteArchive::CheckPersonsExist(const std::vector<PersonId>& persons) {
-  auto statement = Statement::Prepare(db_, "SELECT 1 FROM persons WHERE id = ?1");
-  if (!statement) return tl::unexpected(statement.error());
+  FACETAG_ASSIGN_OR_RETURN(auto statement,
+                           Statement::Prepare(db_, "SELECT 1 FROM persons WHERE id = ?1"));
   for (const PersonId person : std::set<PersonId>(persons.begin(), persons.end())) {
-    statement->Reset();
-    auto row = statement->Bind(1, std::int64_t{person}).Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(person));
+    statement.Reset();
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{person}).Step());
+    if (!row) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(person));
   }
   return {};
 }
@@ -332,13 +327,11 @@ Result<void> SqliteArchive::CheckModelDimensions(const std::vector<NewFace>& fac
   for (const auto& [model_id, dimension] : dimensions) {
     for (const char* sql : {"SELECT dimension FROM faces WHERE model_id = ?1 LIMIT 1",
                             "SELECT dimension FROM profiles WHERE model_id = ?1 LIMIT 1"}) {
-      auto statement = Statement::Prepare(db_, sql);
-      if (!statement) return tl::unexpected(statement.error());
-      auto row = statement->Bind(1, std::string_view(model_id)).Step();
-      if (!row) return tl::unexpected(row.error());
-      if (*row && statement->ColumnInt64(0) != static_cast<std::int64_t>(dimension)) {
+      FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db_, sql));
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::string_view(model_id)).Step());
+      if (row && statement.ColumnInt64(0) != static_cast<std::int64_t>(dimension)) {
         return Fail(ErrorCode::kInvalidArgument, "model " + model_id + " has embeddings of " +
-                                                     std::to_string(statement->ColumnInt64(0)) +
+                                                     std::to_string(statement.ColumnInt64(0)) +
                                                      " values; this face has " +
                                                      std::to_string(dimension));
       }

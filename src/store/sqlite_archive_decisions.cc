@@ -22,23 +22,23 @@ using Json = nlohmann::json;
 Result<FacePage> SqliteArchive::FacesForModelLocked(const std::string& model_id, FaceId after,
                                                     int limit) {
   // One snapshot for the faces and the rejections and mentions read for them.
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kDeferred);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto faces = Statement::Prepare(
-      db_,
-      "SELECT id, photo_id, dimension, embedding, person_id, similarity, decision, by_mention,"
-      " tag_status, quality_score, quality_issue FROM faces WHERE model_id = ?1 AND id > ?2"
-      " ORDER BY id LIMIT ?3");
-  if (!faces) return tl::unexpected(faces.error());
+  FACETAG_ASSIGN_OR_RETURN(auto transaction, Transaction::Begin(db_, Transaction::Kind::kDeferred));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto faces,
+      Statement::Prepare(
+          db_,
+          "SELECT id, photo_id, dimension, embedding, person_id, similarity, decision, by_mention,"
+          " tag_status, quality_score, quality_issue FROM faces WHERE model_id = ?1 AND id > ?2"
+          " ORDER BY id LIMIT ?3"));
   // One row more than asked tells whether another page follows.
-  faces->Bind(1, std::string_view(model_id))
+  faces.Bind(1, std::string_view(model_id))
       .Bind(2, std::int64_t{after})
       .Bind(3, std::int64_t{limit} + 1);
   FacePage page;
   bool more = false;
   std::unordered_map<FaceId, std::size_t> face_index;
   std::unordered_map<PhotoId, std::vector<std::size_t>> faces_of_photo;
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*faces, [&](const Statement& row) -> Result<void> {
+  FACETAG_RETURN_IF_ERROR(ForEachRow(faces, [&](const Statement& row) -> Result<void> {
     if (page.faces.size() == static_cast<std::size_t>(limit)) {
       more = true;
       return {};
@@ -53,9 +53,8 @@ Result<FacePage> SqliteArchive::FacesForModelLocked(const std::string& model_id,
                   "face " + std::to_string(face.id) + " has a damaged embedding");
     }
     face.embedding = DecodeFloats(embedding);
-    auto decision = ReadDecision(row, 4, face.id);
-    if (!decision) return tl::unexpected(decision.error());
-    std::tie(face.tag, face.status) = *decision;
+    FACETAG_ASSIGN_OR_RETURN(auto decision, ReadDecision(row, 4, face.id));
+    std::tie(face.tag, face.status) = decision;
     FACETAG_ASSIGN_OR_RETURN(face.quality, ReadQuality(row, 9, face.id));
     face_index.emplace(face.id, page.faces.size());
     faces_of_photo[face.photo].push_back(page.faces.size());
@@ -66,28 +65,30 @@ Result<FacePage> SqliteArchive::FacesForModelLocked(const std::string& model_id,
   const FaceId first = page.faces.front().id;
   const FaceId last = page.faces.back().id;
 
-  auto rejections = Statement::Prepare(
-      db_,
-      "SELECT face_id, person_id FROM face_rejections WHERE face_id BETWEEN ?1 AND ?2"
-      " ORDER BY face_id, person_id");
-  if (!rejections) return tl::unexpected(rejections.error());
-  rejections->Bind(1, std::int64_t{first}).Bind(2, std::int64_t{last});
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*rejections, [&](const Statement& row) -> Result<void> {
+  FACETAG_ASSIGN_OR_RETURN(
+      auto rejections,
+      Statement::Prepare(
+          db_,
+          "SELECT face_id, person_id FROM face_rejections WHERE face_id BETWEEN ?1 AND ?2"
+          " ORDER BY face_id, person_id"));
+  rejections.Bind(1, std::int64_t{first}).Bind(2, std::int64_t{last});
+  FACETAG_RETURN_IF_ERROR(ForEachRow(rejections, [&](const Statement& row) -> Result<void> {
     const auto it = face_index.find(row.ColumnInt64(0));
     if (it != face_index.end()) page.faces[it->second].rejected.push_back(row.ColumnInt64(1));
     return {};
   }));
 
-  auto mentions = Statement::Prepare(
-      db_,
-      "SELECT DISTINCT photo_id, person_id FROM mentions WHERE photo_id IN"
-      " (SELECT photo_id FROM faces WHERE model_id = ?1 AND id BETWEEN ?2 AND ?3)"
-      " ORDER BY photo_id, person_id");
-  if (!mentions) return tl::unexpected(mentions.error());
-  mentions->Bind(1, std::string_view(model_id))
+  FACETAG_ASSIGN_OR_RETURN(
+      auto mentions,
+      Statement::Prepare(
+          db_,
+          "SELECT DISTINCT photo_id, person_id FROM mentions WHERE photo_id IN"
+          " (SELECT photo_id FROM faces WHERE model_id = ?1 AND id BETWEEN ?2 AND ?3)"
+          " ORDER BY photo_id, person_id"));
+  mentions.Bind(1, std::string_view(model_id))
       .Bind(2, std::int64_t{first})
       .Bind(3, std::int64_t{last});
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*mentions, [&](const Statement& row) -> Result<void> {
+  FACETAG_RETURN_IF_ERROR(ForEachRow(mentions, [&](const Statement& row) -> Result<void> {
     const auto it = faces_of_photo.find(row.ColumnInt64(0));
     if (it == faces_of_photo.end()) return {};
     for (const std::size_t index : it->second) {

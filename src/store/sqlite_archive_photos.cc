@@ -20,92 +20,97 @@ using Json = nlohmann::json;
 // Photos
 
 Result<std::optional<PhotoState>> SqliteArchive::FindPhotoLocked(const std::string& sha256) {
-  auto statement = Statement::Prepare(
-      db_, "SELECT id, status, error_code, error_message FROM photos WHERE sha256 = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::string_view(sha256)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<PhotoState>();
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(
+          db_, "SELECT id, status, error_code, error_message FROM photos WHERE sha256 = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::string_view(sha256)).Step());
+  if (!row) return std::optional<PhotoState>();
   PhotoState state;
-  state.id = statement->ColumnInt64(0);
-  if (statement->ColumnText(1) != "ok") {
-    state.failure = Error{ParseErrorCode(statement->ColumnText(2)), statement->ColumnText(3)};
+  state.id = statement.ColumnInt64(0);
+  if (statement.ColumnText(1) != "ok") {
+    state.failure = Error{ParseErrorCode(statement.ColumnText(2)), statement.ColumnText(3)};
   }
   return std::optional<PhotoState>(std::move(state));
 }
 
 Result<PhotoId> SqliteArchive::InsertPhotoRow(const PhotoRow& row, const std::string& now) {
-  auto insert = Statement::Prepare(
-      db_, "INSERT INTO photos (" + std::string(kPhotoColumns) +
-               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
-  if (!insert) return tl::unexpected(insert.error());
-  BindPhoto(*insert, row, now);
-  FACETAG_RETURN_IF_ERROR(insert->Run());
+  FACETAG_ASSIGN_OR_RETURN(
+      auto insert,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO photos (" + std::string(kPhotoColumns) +
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
+  BindPhoto(insert, row, now);
+  FACETAG_RETURN_IF_ERROR(insert.Run());
   return sqlite3_last_insert_rowid(db_);
 }
 
 Result<void> SqliteArchive::UpdatePhotoRow(PhotoId id, const PhotoRow& row,
                                            const std::string& now) {
-  auto update = Statement::Prepare(
-      db_,
-      "UPDATE photos SET sha256 = ?1, location = ?2, size_bytes = ?3, width = ?4, height = ?5,"
-      " exif_orientation = ?6, caption = ?7, caption_source = ?8, headline = ?9, keywords = ?10,"
-      " date_created = ?11, ingested_at = ?12, status = ?13, error_code = ?14,"
-      " error_message = ?15, text_folded = ?16 WHERE id = ?17");
-  if (!update) return tl::unexpected(update.error());
-  BindPhoto(*update, row, now);
-  update->Bind(17, std::int64_t{id});
-  return update->Run();
+  FACETAG_ASSIGN_OR_RETURN(
+      auto update,
+      Statement::Prepare(
+          db_,
+          "UPDATE photos SET sha256 = ?1, location = ?2, size_bytes = ?3, width = ?4, height = ?5,"
+          " exif_orientation = ?6, caption = ?7, caption_source = ?8, headline = ?9, keywords = "
+          "?10,"
+          " date_created = ?11, ingested_at = ?12, status = ?13, error_code = ?14,"
+          " error_message = ?15, text_folded = ?16 WHERE id = ?17"));
+  BindPhoto(update, row, now);
+  update.Bind(17, std::int64_t{id});
+  return update.Run();
 }
 
 Result<void> SqliteArchive::InsertFace(PhotoId photo, std::size_t position, const NewFace& face,
                                        const std::string& now) {
-  auto insert = Statement::Prepare(
-      db_,
-      "INSERT INTO faces (person_id, similarity, decision, by_mention, tag_status, updated_at,"
-      " photo_id, position, box_x, box_y, box_width, box_height, detection_score, landmarks,"
-      " model_id, dimension, embedding, quality_score, quality_issue)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-      " ?19)");
-  if (!insert) return tl::unexpected(insert.error());
-  BindDecision(*insert, 1, face.tag, face.status, now);
-  insert->Bind(7, std::int64_t{photo}).Bind(8, static_cast<std::int64_t>(position));
-  BindDetection(*insert, 9, face.detected);
-  return insert->Run();
+  FACETAG_ASSIGN_OR_RETURN(
+      auto insert,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO faces (person_id, similarity, decision, by_mention, tag_status, updated_at,"
+          " photo_id, position, box_x, box_y, box_width, box_height, detection_score, landmarks,"
+          " model_id, dimension, embedding, quality_score, quality_issue)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+          "?18,"
+          " ?19)"));
+  BindDecision(insert, 1, face.tag, face.status, now);
+  insert.Bind(7, std::int64_t{photo}).Bind(8, static_cast<std::int64_t>(position));
+  BindDetection(insert, 9, face.detected);
+  return insert.Run();
 }
 
 Result<void> SqliteArchive::InsertMentions(PhotoId photo,
                                            const std::vector<PhotoMention>& mentions) {
-  auto insert = Statement::Prepare(
-      db_,
-      "INSERT INTO mentions (photo_id, person_id, span_begin, span_end, text, kind)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!insert) return tl::unexpected(insert.error());
+  FACETAG_ASSIGN_OR_RETURN(
+      auto insert,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO mentions (photo_id, person_id, span_begin, span_end, text, kind)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   for (const PhotoMention& mention : mentions) {
-    insert->Reset();
-    insert->Bind(1, std::int64_t{photo})
+    insert.Reset();
+    insert.Bind(1, std::int64_t{photo})
         .Bind(2, std::int64_t{mention.person})
         .Bind(3, static_cast<std::int64_t>(mention.begin))
         .Bind(4, static_cast<std::int64_t>(mention.end))
         .Bind(5, std::string_view(mention.text))
         .Bind(6, std::string_view(mention.kind));
-    FACETAG_RETURN_IF_ERROR(insert->Run());
+    FACETAG_RETURN_IF_ERROR(insert.Run());
   }
   return {};
 }
 
 Result<PhotoId> SqliteArchive::AddPhotoLocked(const NewPhoto& photo) {
   FACETAG_RETURN_IF_ERROR(CheckWritable());
-  auto row = CheckPhoto(photo);
-  if (!row) return tl::unexpected(row.error());
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto existing = FindPhotoLocked(row->sha256);
-  if (!existing) return tl::unexpected(existing.error());
-  if (*existing) {
-    return Fail(ErrorCode::kAlreadyExists, "photo " + row->sha256 +
+  FACETAG_ASSIGN_OR_RETURN(auto row, CheckPhoto(photo));
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db_, Transaction::Kind::kImmediate));
+  FACETAG_ASSIGN_OR_RETURN(auto existing, FindPhotoLocked(row.sha256));
+  if (existing) {
+    return Fail(ErrorCode::kAlreadyExists, "photo " + row.sha256 +
                                                " is already in the archive (photo " +
-                                               std::to_string((*existing)->id) + ")");
+                                               std::to_string((existing)->id) + ")");
   }
   FACETAG_RETURN_IF_ERROR(CheckPhotoReferences(photo));
   for (const NewFace& face : photo.faces) {
@@ -116,13 +121,13 @@ Result<PhotoId> SqliteArchive::AddPhotoLocked(const NewPhoto& photo) {
     }
   }
   const std::string now = now_();
-  auto id = InsertPhotoRow(*row, now);
+  auto id = InsertPhotoRow(row, now);
   if (!id) return id;
   for (std::size_t i = 0; i < photo.faces.size(); ++i) {
     FACETAG_RETURN_IF_ERROR(InsertFace(*id, i, photo.faces[i], now));
   }
   FACETAG_RETURN_IF_ERROR(InsertMentions(*id, photo.mentions));
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   return id;
 }
 
@@ -244,47 +249,46 @@ Result<ReplaceOutcome> SqliteArchive::ReplacePhotoLocked(const NewPhoto& photo,
 
 Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
   // One snapshot for the photo, its faces and its mentions.
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kDeferred);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto statement =
+  FACETAG_ASSIGN_OR_RETURN(auto transaction, Transaction::Begin(db_, Transaction::Kind::kDeferred));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
       Statement::Prepare(db_, "SELECT " + std::string(kPhotoColumns) +
-                                  ", names_version, names_written FROM photos WHERE id = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto found = statement->Bind(1, std::int64_t{id}).Step();
-  if (!found) return tl::unexpected(found.error());
-  if (!*found) return Fail(ErrorCode::kNotFound, "no photo with id " + std::to_string(id));
+                                  ", names_version, names_written FROM photos WHERE id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto found, statement.Bind(1, std::int64_t{id}).Step());
+  if (!found) return Fail(ErrorCode::kNotFound, "no photo with id " + std::to_string(id));
   StoredPhoto photo;
   photo.id = id;
   PhotoInfo& info = photo.info;
-  info.sha256 = statement->ColumnText(0);
-  info.location = statement->ColumnText(1);
-  info.size_bytes = static_cast<std::uint64_t>(statement->ColumnInt64(2));
-  info.width = static_cast<int>(statement->ColumnInt64(3));
-  info.height = static_cast<int>(statement->ColumnInt64(4));
-  info.exif_orientation = static_cast<int>(statement->ColumnInt64(5));
-  info.caption = statement->ColumnText(6);
-  info.caption_source = statement->ColumnText(7);
-  info.headline = statement->ColumnText(8);
-  auto keywords = ParseKeywords(statement->ColumnText(9), id);
-  if (!keywords) return tl::unexpected(keywords.error());
-  info.keywords = std::move(*keywords);
-  info.date_created = statement->ColumnText(10);
-  photo.ingested_at = statement->ColumnText(11);
-  photo.names_version = statement->ColumnInt64(16);
-  if (!statement->ColumnIsNull(17)) photo.names_written = statement->ColumnInt64(17);
-  if (statement->ColumnText(12) != "ok") {
-    info.failure = Error{ParseErrorCode(statement->ColumnText(13)), statement->ColumnText(14)};
+  info.sha256 = statement.ColumnText(0);
+  info.location = statement.ColumnText(1);
+  info.size_bytes = static_cast<std::uint64_t>(statement.ColumnInt64(2));
+  info.width = static_cast<int>(statement.ColumnInt64(3));
+  info.height = static_cast<int>(statement.ColumnInt64(4));
+  info.exif_orientation = static_cast<int>(statement.ColumnInt64(5));
+  info.caption = statement.ColumnText(6);
+  info.caption_source = statement.ColumnText(7);
+  info.headline = statement.ColumnText(8);
+  FACETAG_ASSIGN_OR_RETURN(auto keywords, ParseKeywords(statement.ColumnText(9), id));
+  info.keywords = std::move(keywords);
+  info.date_created = statement.ColumnText(10);
+  photo.ingested_at = statement.ColumnText(11);
+  photo.names_version = statement.ColumnInt64(16);
+  if (!statement.ColumnIsNull(17)) photo.names_written = statement.ColumnInt64(17);
+  if (statement.ColumnText(12) != "ok") {
+    info.failure = Error{ParseErrorCode(statement.ColumnText(13)), statement.ColumnText(14)};
   }
 
-  auto faces = Statement::Prepare(
-      db_,
-      "SELECT id, box_x, box_y, box_width, box_height, detection_score, landmarks, model_id,"
-      " dimension, embedding, person_id, similarity, decision, by_mention, tag_status, updated_at,"
-      " quality_score, quality_issue FROM faces WHERE photo_id = ?1 ORDER BY position, id");
-  if (!faces) return tl::unexpected(faces.error());
-  faces->Bind(1, std::int64_t{id});
+  FACETAG_ASSIGN_OR_RETURN(
+      auto faces,
+      Statement::Prepare(
+          db_,
+          "SELECT id, box_x, box_y, box_width, box_height, detection_score, landmarks, model_id,"
+          " dimension, embedding, person_id, similarity, decision, by_mention, tag_status, "
+          "updated_at,"
+          " quality_score, quality_issue FROM faces WHERE photo_id = ?1 ORDER BY position, id"));
+  faces.Bind(1, std::int64_t{id});
   std::unordered_map<FaceId, std::size_t> face_index;
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*faces, [&](const Statement& row) -> Result<void> {
+  FACETAG_RETURN_IF_ERROR(ForEachRow(faces, [&](const Statement& row) -> Result<void> {
     StoredFace face;
     face.id = row.ColumnInt64(0);
     face.photo = id;
@@ -305,9 +309,8 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
     detected.landmarks = DecodeLandmarks(landmarks);
     detected.embedding.model_id = row.ColumnText(7);
     detected.embedding.values = DecodeFloats(embedding);
-    auto decision = ReadDecision(row, 10, face.id);
-    if (!decision) return tl::unexpected(decision.error());
-    std::tie(face.tag, face.status) = *decision;
+    FACETAG_ASSIGN_OR_RETURN(auto decision, ReadDecision(row, 10, face.id));
+    std::tie(face.tag, face.status) = decision;
     face.updated_at = row.ColumnText(15);
     FACETAG_ASSIGN_OR_RETURN(detected.quality, ReadQuality(row, 16, face.id));
     face_index.emplace(face.id, photo.faces.size());
@@ -315,25 +318,27 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
     return {};
   }));
 
-  auto rejections = Statement::Prepare(
-      db_,
-      "SELECT r.face_id, r.person_id FROM face_rejections AS r JOIN faces AS f ON f.id = r.face_id"
-      " WHERE f.photo_id = ?1 ORDER BY r.face_id, r.person_id");
-  if (!rejections) return tl::unexpected(rejections.error());
-  rejections->Bind(1, std::int64_t{id});
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*rejections, [&](const Statement& row) -> Result<void> {
+  FACETAG_ASSIGN_OR_RETURN(
+      auto rejections,
+      Statement::Prepare(db_,
+                         "SELECT r.face_id, r.person_id FROM face_rejections AS r JOIN faces AS f "
+                         "ON f.id = r.face_id"
+                         " WHERE f.photo_id = ?1 ORDER BY r.face_id, r.person_id"));
+  rejections.Bind(1, std::int64_t{id});
+  FACETAG_RETURN_IF_ERROR(ForEachRow(rejections, [&](const Statement& row) -> Result<void> {
     const auto it = face_index.find(row.ColumnInt64(0));
     if (it != face_index.end()) photo.faces[it->second].rejected.push_back(row.ColumnInt64(1));
     return {};
   }));
 
-  auto mentions = Statement::Prepare(
-      db_,
-      "SELECT person_id, span_begin, span_end, text, kind FROM mentions WHERE photo_id = ?1"
-      " ORDER BY span_begin, id");
-  if (!mentions) return tl::unexpected(mentions.error());
-  mentions->Bind(1, std::int64_t{id});
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*mentions, [&](const Statement& row) -> Result<void> {
+  FACETAG_ASSIGN_OR_RETURN(
+      auto mentions,
+      Statement::Prepare(
+          db_,
+          "SELECT person_id, span_begin, span_end, text, kind FROM mentions WHERE photo_id = ?1"
+          " ORDER BY span_begin, id"));
+  mentions.Bind(1, std::int64_t{id});
+  FACETAG_RETURN_IF_ERROR(ForEachRow(mentions, [&](const Statement& row) -> Result<void> {
     photo.mentions.push_back({row.ColumnInt64(0), static_cast<std::size_t>(row.ColumnInt64(1)),
                               static_cast<std::size_t>(row.ColumnInt64(2)), row.ColumnText(3),
                               row.ColumnText(4)});
@@ -345,26 +350,25 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
 Result<void> SqliteArchive::ReplaceMentionsLocked(PhotoId photo,
                                                   const std::vector<PhotoMention>& mentions) {
   FACETAG_RETURN_IF_ERROR(CheckWritable());
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto caption = Statement::Prepare(db_, "SELECT caption, status FROM photos WHERE id = ?1");
-  if (!caption) return tl::unexpected(caption.error());
-  auto found = caption->Bind(1, std::int64_t{photo}).Step();
-  if (!found) return tl::unexpected(found.error());
-  if (!*found) return Fail(ErrorCode::kNotFound, "no photo with id " + std::to_string(photo));
-  if (caption->ColumnText(1) != "ok" && !mentions.empty()) {
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db_, Transaction::Kind::kImmediate));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto caption, Statement::Prepare(db_, "SELECT caption, status FROM photos WHERE id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto found, caption.Bind(1, std::int64_t{photo}).Step());
+  if (!found) return Fail(ErrorCode::kNotFound, "no photo with id " + std::to_string(photo));
+  if (caption.ColumnText(1) != "ok" && !mentions.empty()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "photo " + std::to_string(photo) + " failed to ingest and cannot have mentions");
   }
-  FACETAG_RETURN_IF_ERROR(CheckMentions(mentions, caption->ColumnText(0)));
+  FACETAG_RETURN_IF_ERROR(CheckMentions(mentions, caption.ColumnText(0)));
   std::vector<PersonId> persons;
   for (const PhotoMention& mention : mentions) persons.push_back(mention.person);
   FACETAG_RETURN_IF_ERROR(CheckPersonsExist(persons));
-  auto clear = Statement::Prepare(db_, "DELETE FROM mentions WHERE photo_id = ?1");
-  if (!clear) return tl::unexpected(clear.error());
-  FACETAG_RETURN_IF_ERROR(clear->Bind(1, std::int64_t{photo}).Run());
+  FACETAG_ASSIGN_OR_RETURN(auto clear,
+                           Statement::Prepare(db_, "DELETE FROM mentions WHERE photo_id = ?1"));
+  FACETAG_RETURN_IF_ERROR(clear.Bind(1, std::int64_t{photo}).Run());
   FACETAG_RETURN_IF_ERROR(InsertMentions(photo, mentions));
-  return transaction->Commit();
+  return transaction.Commit();
 }
 
 }  // namespace facetag::store

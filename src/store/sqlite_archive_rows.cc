@@ -331,8 +331,7 @@ Result<std::pair<FaceTag, TagStatus>> ReadDecision(const Statement& row, int fir
 
 Result<PhotoRow> CheckPhoto(const NewPhoto& photo) {
   const PhotoInfo& info = photo.info;
-  auto sha256 = CheckSha256(info.sha256);
-  if (!sha256) return tl::unexpected(sha256.error());
+  FACETAG_ASSIGN_OR_RETURN(auto sha256, CheckSha256(info.sha256));
   if (info.location.empty()) return Fail(ErrorCode::kInvalidArgument, "empty photo location");
   // A NUL would cut the path short wherever it is used as a C string.
   if (info.location.find('\0') != std::string::npos) {
@@ -369,7 +368,7 @@ Result<PhotoRow> CheckPhoto(const NewPhoto& photo) {
   FACETAG_RETURN_IF_ERROR(CheckMentions(photo.mentions, info.caption));
   PhotoRow row;
   row.photo = &photo;
-  row.sha256 = std::move(*sha256);
+  row.sha256 = std::move(sha256);
   row.keywords_json = Json(info.keywords).dump();
   row.text_folded = FoldedWords(info);
   return row;

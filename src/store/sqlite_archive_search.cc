@@ -147,17 +147,16 @@ Result<std::vector<SearchHit>> SqliteArchive::SearchLocked(const SearchQuery& qu
   }
   sql += " ph.sort_date DESC, ph.id DESC LIMIT ?5 OFFSET ?6";
 
-  auto statement = Statement::Prepare(db_, sql);
-  if (!statement) return tl::unexpected(statement.error());
-  if (query.person) statement->Bind(1, std::int64_t{*query.person});
-  if (!match.empty()) statement->Bind(2, std::string_view(match));
-  if (!query.date_from.empty()) statement->Bind(3, std::string_view(query.date_from));
+  FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db_, sql));
+  if (query.person) statement.Bind(1, std::int64_t{*query.person});
+  if (!match.empty()) statement.Bind(2, std::string_view(match));
+  if (!query.date_from.empty()) statement.Bind(3, std::string_view(query.date_from));
   const std::string to_bound = query.date_to.empty() ? "" : AfterPrefix(query.date_to);
-  if (!query.date_to.empty()) statement->Bind(4, std::string_view(to_bound));
-  statement->Bind(5, std::int64_t{query.limit}).Bind(6, std::int64_t{query.offset});
+  if (!query.date_to.empty()) statement.Bind(4, std::string_view(to_bound));
+  statement.Bind(5, std::int64_t{query.limit}).Bind(6, std::int64_t{query.offset});
 
   std::vector<SearchHit> hits;
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
+  FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
     SearchHit hit;
     hit.photo = row.ColumnInt64(0);
     hit.sha256 = row.ColumnText(1);
@@ -203,15 +202,14 @@ Result<std::vector<AuditEntry>> SqliteArchive::ListAuditLocked(const AuditQuery&
   if (query.cursor > 0) sql += query.newest_first ? " AND id < ?4" : " AND id > ?4";
   sql += query.newest_first ? " ORDER BY id DESC" : " ORDER BY id";
   sql += " LIMIT ?5";
-  auto statement = Statement::Prepare(db_, sql);
-  if (!statement) return tl::unexpected(statement.error());
-  if (!query.actor.empty()) statement->Bind(1, std::string_view(query.actor));
-  if (!query.action.empty()) statement->Bind(2, std::string_view(query.action));
-  if (!query.subject.empty()) statement->Bind(3, std::string_view(query.subject));
-  if (query.cursor > 0) statement->Bind(4, std::int64_t{query.cursor});
-  statement->Bind(5, std::int64_t{query.limit});
+  FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db_, sql));
+  if (!query.actor.empty()) statement.Bind(1, std::string_view(query.actor));
+  if (!query.action.empty()) statement.Bind(2, std::string_view(query.action));
+  if (!query.subject.empty()) statement.Bind(3, std::string_view(query.subject));
+  if (query.cursor > 0) statement.Bind(4, std::int64_t{query.cursor});
+  statement.Bind(5, std::int64_t{query.limit});
   std::vector<AuditEntry> entries;
-  FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
+  FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
     AuditEntry entry;
     entry.id = row.ColumnInt64(0);
     entry.at = row.ColumnText(1);

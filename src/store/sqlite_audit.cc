@@ -36,26 +36,23 @@ struct Anchor {
 };
 
 Result<std::optional<Anchor>> ReadAnchor(sqlite3* db) {
-  auto statement = Statement::Prepare(db, "SELECT through_id, through_hash FROM audit_anchor");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<Anchor>();
-  return std::optional<Anchor>(Anchor{statement->ColumnInt64(0), statement->ColumnText(1)});
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement, Statement::Prepare(db, "SELECT through_id, through_hash FROM audit_anchor"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+  if (!row) return std::optional<Anchor>();
+  return std::optional<Anchor>(Anchor{statement.ColumnInt64(0), statement.ColumnText(1)});
 }
 
 }  // namespace
 
 Result<ChainHead> AuditChainHead(sqlite3* db) {
-  auto statement =
-      Statement::Prepare(db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Step();
-  if (!row) return tl::unexpected(row.error());
-  if (*row) return ChainHead{statement->ColumnInt64(0), statement->ColumnText(1)};
-  auto anchor = ReadAnchor(db);
-  if (!anchor) return tl::unexpected(anchor.error());
-  if (*anchor) return ChainHead{(*anchor)->through_id, (*anchor)->through_hash};
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+  if (row) return ChainHead{statement.ColumnInt64(0), statement.ColumnText(1)};
+  FACETAG_ASSIGN_OR_RETURN(auto anchor, ReadAnchor(db));
+  if (anchor) return ChainHead{(anchor)->through_id, (anchor)->through_hash};
   return ChainHead{};
 }
 
@@ -66,96 +63,90 @@ Result<AuditId> InsertAuditRow(sqlite3* db, const AuditRecord& record, const std
   FACETAG_RETURN_IF_ERROR(CheckUtf8(record.details, "the details"));
   // The same test as the table's CHECK, so that bad JSON is the caller's
   // error rather than a database failure.
-  auto valid = Statement::Prepare(db, "SELECT json_valid(?1)");
-  if (!valid) return tl::unexpected(valid.error());
-  auto row = valid->Bind(1, std::string_view(record.details)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row || valid->ColumnInt64(0) != 1) {
+  FACETAG_ASSIGN_OR_RETURN(auto valid, Statement::Prepare(db, "SELECT json_valid(?1)"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, valid.Bind(1, std::string_view(record.details)).Step());
+  if (!row || valid.ColumnInt64(0) != 1) {
     return Fail(ErrorCode::kInvalidArgument, "the details are not JSON: " + record.details);
   }
-  auto head = AuditChainHead(db);
-  if (!head) return tl::unexpected(head.error());
+  FACETAG_ASSIGN_OR_RETURN(auto head, AuditChainHead(db));
   // The id is chosen here because it is part of the hashed entry. With
   // AUTOINCREMENT, sqlite_sequence remembers the largest id ever used, so an
   // id freed by a purge is never handed out again.
-  auto next = ReadInt(db,
-                      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
-                      "'audit_log'), 0), coalesce((SELECT max(id) FROM audit_log), 0)) + 1");
-  if (!next) return tl::unexpected(next.error());
-  AuditEntry entry{*next, at, record};
-  const std::string hash = AuditEntryHash(head->hash, entry);
-  auto insert = Statement::Prepare(
-      db,
-      "INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!insert) return tl::unexpected(insert.error());
-  insert->Bind(1, entry.id)
+  FACETAG_ASSIGN_OR_RETURN(
+      auto next, ReadInt(db,
+                         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
+                         "'audit_log'), 0), coalesce((SELECT max(id) FROM audit_log), 0)) + 1"));
+  AuditEntry entry{next, at, record};
+  const std::string hash = AuditEntryHash(head.hash, entry);
+  FACETAG_ASSIGN_OR_RETURN(
+      auto insert,
+      Statement::Prepare(
+          db,
+          "INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  insert.Bind(1, entry.id)
       .Bind(2, std::string_view(at))
       .Bind(3, std::string_view(record.actor))
       .Bind(4, std::string_view(record.action))
       .Bind(5, std::string_view(record.subject))
       .Bind(6, std::string_view(record.details))
-      .Bind(7, std::string_view(head->hash))
+      .Bind(7, std::string_view(head.hash))
       .Bind(8, std::string_view(hash));
-  FACETAG_RETURN_IF_ERROR(insert->Run());
+  FACETAG_RETURN_IF_ERROR(insert.Run());
   return entry.id;
 }
 
 Result<void> AuditJson(sqlite3* db, const std::string& actor, const char* action,
                        const std::string& subject, const nlohmann::json& details,
                        const std::string& at) {
-  auto id = InsertAuditRow(db, {actor, action, subject, details.dump()}, at);
-  if (!id) return tl::unexpected(id.error());
+  FACETAG_RETURN_IF_ERROR(InsertAuditRow(db, {actor, action, subject, details.dump()}, at));
   return {};
 }
 
 Result<int> SealUnsealedAudit(sqlite3* db) {
-  auto unsealed = ReadInt(db, "SELECT count(*) FROM audit_log WHERE hash = ''");
-  if (!unsealed) return tl::unexpected(unsealed.error());
-  if (*unsealed == 0) return 0;
-  auto transaction = Transaction::Begin(db, Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto rows = Statement::Prepare(
-      db, "SELECT id, at, actor, action, subject, details, hash FROM audit_log ORDER BY id");
-  if (!rows) return tl::unexpected(rows.error());
-  auto update =
-      Statement::Prepare(db, "UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE id = ?3");
-  if (!update) return tl::unexpected(update.error());
+  FACETAG_ASSIGN_OR_RETURN(auto unsealed,
+                           ReadInt(db, "SELECT count(*) FROM audit_log WHERE hash = ''"));
+  if (unsealed == 0) return 0;
+  FACETAG_ASSIGN_OR_RETURN(auto transaction, Transaction::Begin(db, Transaction::Kind::kImmediate));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto rows,
+      Statement::Prepare(
+          db, "SELECT id, at, actor, action, subject, details, hash FROM audit_log ORDER BY id"));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto update,
+      Statement::Prepare(db, "UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE id = ?3"));
   std::string prev;
   int sealed = 0;
   for (;;) {
-    auto row = rows->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    std::string hash = rows->ColumnText(6);
+    FACETAG_ASSIGN_OR_RETURN(auto row, rows.Step());
+    if (!row) break;
+    std::string hash = rows.ColumnText(6);
     if (hash.empty()) {
       AuditEntry entry{
-          rows->ColumnInt64(0),
-          rows->ColumnText(1),
-          {rows->ColumnText(2), rows->ColumnText(3), rows->ColumnText(4), rows->ColumnText(5)}};
+          rows.ColumnInt64(0),
+          rows.ColumnText(1),
+          {rows.ColumnText(2), rows.ColumnText(3), rows.ColumnText(4), rows.ColumnText(5)}};
       hash = AuditEntryHash(prev, entry);
-      update->Reset();
-      update->Bind(1, std::string_view(prev)).Bind(2, std::string_view(hash)).Bind(3, entry.id);
-      FACETAG_RETURN_IF_ERROR(update->Run());
+      update.Reset();
+      update.Bind(1, std::string_view(prev)).Bind(2, std::string_view(hash)).Bind(3, entry.id);
+      FACETAG_RETURN_IF_ERROR(update.Run());
       ++sealed;
     }
     prev = std::move(hash);
   }
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   return sealed;
 }
 
 Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
-  auto transaction = Transaction::Begin(db, Transaction::Kind::kDeferred);
-  if (!transaction) return tl::unexpected(transaction.error());
+  FACETAG_ASSIGN_OR_RETURN(auto transaction, Transaction::Begin(db, Transaction::Kind::kDeferred));
   AuditVerification out;
-  auto anchor = ReadAnchor(db);
-  if (!anchor) return tl::unexpected(anchor.error());
+  FACETAG_ASSIGN_OR_RETURN(auto anchor, ReadAnchor(db));
   std::string prev;
   AuditId last_id = 0;
-  if (*anchor) {
-    prev = (*anchor)->through_hash;
-    last_id = (*anchor)->through_id;
+  if (anchor) {
+    prev = (anchor)->through_hash;
+    last_id = (anchor)->through_id;
     out.anchored_through = last_id;
   }
   const auto fail = [&out](AuditId id, std::string problem) {
@@ -164,22 +155,22 @@ Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
     out.problem = std::move(problem);
     return out;
   };
-  auto rows = Statement::Prepare(
-      db,
-      "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log"
-      " ORDER BY id");
-  if (!rows) return tl::unexpected(rows.error());
-  bool anchor_backed = !*anchor;
+  FACETAG_ASSIGN_OR_RETURN(
+      auto rows,
+      Statement::Prepare(
+          db,
+          "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log"
+          " ORDER BY id"));
+  bool anchor_backed = !anchor;
   for (;;) {
-    auto row = rows->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
+    FACETAG_ASSIGN_OR_RETURN(auto row, rows.Step());
+    if (!row) break;
     AuditEntry entry{
-        rows->ColumnInt64(0),
-        rows->ColumnText(1),
-        {rows->ColumnText(2), rows->ColumnText(3), rows->ColumnText(4), rows->ColumnText(5)}};
-    const std::string stored_prev = rows->ColumnText(6);
-    const std::string stored_hash = rows->ColumnText(7);
+        rows.ColumnInt64(0),
+        rows.ColumnText(1),
+        {rows.ColumnText(2), rows.ColumnText(3), rows.ColumnText(4), rows.ColumnText(5)}};
+    const std::string stored_prev = rows.ColumnText(6);
+    const std::string stored_hash = rows.ColumnText(7);
     ++out.entries;
     const std::string id = std::to_string(entry.id);
     if (entry.id <= last_id) {
@@ -194,14 +185,14 @@ Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
     if (AuditEntryHash(prev, entry) != stored_hash) {
       return fail(entry.id, "entry " + id + " was changed after it was written");
     }
-    if (*anchor && !anchor_backed && entry.record.action == "retention.purge") {
+    if (anchor && !anchor_backed && entry.record.action == "retention.purge") {
       // The anchor must be the one a purge recorded in the chain itself;
       // otherwise deleting the oldest entries and writing an anchor for
       // them would go unnoticed.
       auto details = nlohmann::json::parse(entry.record.details, nullptr, false);
       if (details.is_object() &&
-          details.value("audit_through_id", AuditId{0}) == (*anchor)->through_id &&
-          details.value("audit_through_hash", std::string()) == (*anchor)->through_hash) {
+          details.value("audit_through_id", AuditId{0}) == (anchor)->through_id &&
+          details.value("audit_through_hash", std::string()) == (anchor)->through_hash) {
         anchor_backed = true;
       }
     }
@@ -209,19 +200,19 @@ Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
     last_id = entry.id;
   }
   if (!anchor_backed) {
-    return fail((*anchor)->through_id + 1, "the purge anchor (through entry " +
-                                               std::to_string((*anchor)->through_id) +
-                                               ") is not recorded by any retention.purge entry");
+    return fail((anchor)->through_id + 1, "the purge anchor (through entry " +
+                                              std::to_string((anchor)->through_id) +
+                                              ") is not recorded by any retention.purge entry");
   }
   // AUTOINCREMENT remembers the largest id ever used: newest entries cut
   // off the end of the chain leave it above the last id.
-  auto sequence = ReadInt(db,
-                          "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
-                          "'audit_log'), 0)");
-  if (!sequence) return tl::unexpected(sequence.error());
-  if (*sequence != last_id) {
+  FACETAG_ASSIGN_OR_RETURN(auto sequence,
+                           ReadInt(db,
+                                   "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = "
+                                   "'audit_log'), 0)"));
+  if (sequence != last_id) {
     return fail(last_id + 1, "entries " + std::to_string(last_id + 1) + " to " +
-                                 std::to_string(*sequence) + " were deleted from the end");
+                                 std::to_string(sequence) + " were deleted from the end");
   }
   out.intact = true;
   out.head_hash = prev;

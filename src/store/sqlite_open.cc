@@ -35,22 +35,21 @@ Result<int> Migrate(sqlite3* db, const std::string& name) {
   const auto migrations = store::SqliteMigrations();
   const auto latest = static_cast<std::int64_t>(migrations.size());
   for (;;) {
-    auto transaction = Transaction::Begin(db, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
-    auto version = ReadInt(db, "PRAGMA user_version");
-    if (!version) return tl::unexpected(version.error());
-    if (*version > latest) {
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db, Transaction::Kind::kImmediate));
+    FACETAG_ASSIGN_OR_RETURN(auto version, ReadInt(db, "PRAGMA user_version"));
+    if (version > latest) {
       return Fail(ErrorCode::kDatabase,
-                  name + " has schema version " + std::to_string(*version) +
+                  name + " has schema version " + std::to_string(version) +
                       ": created by a newer facetag (this build knows up to " +
                       std::to_string(latest) + ")");
     }
-    if (*version == latest) {
-      FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    if (version == latest) {
+      FACETAG_RETURN_IF_ERROR(transaction.Commit());
       return static_cast<int>(latest);
     }
-    const auto& migration = migrations[static_cast<std::size_t>(*version)];
-    const std::string target = std::to_string(*version + 1);
+    const auto& migration = migrations[static_cast<std::size_t>(version)];
+    const std::string target = std::to_string(version + 1);
     const std::string context =
         "migrating " + name + " to schema version " + target + " (" + migration.description + ")";
     FACETAG_RETURN_IF_ERROR(store::ExecSql(db, migration.sql, context));
@@ -62,7 +61,7 @@ Result<int> Migrate(sqlite3* db, const std::string& name) {
         "PRAGMA application_id = " + std::to_string(store::kFacetagApplicationId) +
         "; PRAGMA user_version = " + target + ";";
     FACETAG_RETURN_IF_ERROR(store::ExecSql(db, stamp.c_str(), context));
-    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    FACETAG_RETURN_IF_ERROR(transaction.Commit());
   }
 }
 
@@ -116,11 +115,9 @@ Result<void> EnableWal(sqlite3* db, const std::string& name, bool in_memory, int
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
   const auto switch_mode = [db]() -> Result<std::string> {
-    auto journal = Statement::Prepare(db, "PRAGMA journal_mode = WAL");
-    if (!journal) return tl::unexpected(journal.error());
-    auto row = journal->Step();
-    if (!row) return tl::unexpected(row.error());
-    return *row ? AsciiLower(journal->ColumnText(0)) : "";
+    FACETAG_ASSIGN_OR_RETURN(auto journal, Statement::Prepare(db, "PRAGMA journal_mode = WAL"));
+    FACETAG_ASSIGN_OR_RETURN(auto row, journal.Step());
+    return row ? AsciiLower(journal.ColumnText(0)) : "";
   };
   for (;;) {
     auto mode = switch_mode();
@@ -177,11 +174,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const Store
   // The first read of the file: this is where a file that is not a database
   // fails. Checked before anything is written, so a foreign file is left
   // untouched.
-  auto identity = ReadIdentity(db.get(), name);
-  if (!identity) return tl::unexpected(identity.error());
-  const std::int64_t version = identity->user_version;
-  const bool pristine = identity->application_id == 0 && version == 0 && identity->objects == 0;
-  if (identity->application_id != store::kFacetagApplicationId && !pristine) {
+  FACETAG_ASSIGN_OR_RETURN(auto identity, ReadIdentity(db.get(), name));
+  const std::int64_t version = identity.user_version;
+  const bool pristine = identity.application_id == 0 && version == 0 && identity.objects == 0;
+  if (identity.application_id != store::kFacetagApplicationId && !pristine) {
     return Fail(ErrorCode::kDatabase,
                 name + " is a SQLite database of another program, not facetag's");
   }
@@ -198,28 +194,23 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const Store
                                             ", older than this build's " + std::to_string(latest) +
                                             "; open it once without read_only to migrate it");
     }
-    auto pragmas = store::ExecSql(db.get(), "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;",
-                                  "configuring " + name);
-    if (!pragmas) return tl::unexpected(pragmas.error());
+    FACETAG_RETURN_IF_ERROR(store::ExecSql(
+        db.get(), "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;", "configuring " + name));
     return std::make_unique<SqliteStore>(std::move(db), path, static_cast<int>(version), options);
   }
 
-  auto wal = EnableWal(db.get(), name, in_memory, options.busy_timeout_ms);
-  if (!wal) return tl::unexpected(wal.error());
+  FACETAG_RETURN_IF_ERROR(EnableWal(db.get(), name, in_memory, options.busy_timeout_ms));
   // secure_delete: a deleted row's bytes are overwritten with zeros in its
   // page, so what a purge or an opt-out deletes does not linger in free
   // space (docs/privacy.md).
-  auto pragmas = store::ExecSql(
+  FACETAG_RETURN_IF_ERROR(store::ExecSql(
       db.get(), "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
-      "configuring " + name);
-  if (!pragmas) return tl::unexpected(pragmas.error());
+      "configuring " + name));
 
-  auto migrated = Migrate(db.get(), name);
-  if (!migrated) return tl::unexpected(migrated.error());
+  FACETAG_ASSIGN_OR_RETURN(auto migrated, Migrate(db.get(), name));
   // Entries written before the audit log became a chain join it now.
-  auto sealed = store::SealUnsealedAudit(db.get());
-  if (!sealed) return tl::unexpected(sealed.error());
-  return std::make_unique<SqliteStore>(std::move(db), path, *migrated, options);
+  FACETAG_RETURN_IF_ERROR(store::SealUnsealedAudit(db.get()));
+  return std::make_unique<SqliteStore>(std::move(db), path, migrated, options);
 }
 
 }  // namespace

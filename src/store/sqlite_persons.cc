@@ -130,8 +130,8 @@ Result<Person> SqliteStore::FindPerson(std::string_view name_alias_or_uri) {
 Result<Person> SqliteStore::GetPerson(PersonId id) {
   return Fenced("GetPerson", [&]() -> Result<Person> {
     std::lock_guard lock(mutex_);
-    auto transaction = Transaction::Begin(db(), Transaction::Kind::kDeferred);
-    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db(), Transaction::Kind::kDeferred));
     return LoadPerson(id);
   });
 }
@@ -163,15 +163,16 @@ Result<void> SqliteStore::RemoveAlias(PersonId id, const std::string& alias,
   return Fenced("RemoveAlias", [&]() -> Result<void> {
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db(), Transaction::Kind::kImmediate));
     FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
     const std::string key = store::FoldNameKey(store::TrimAsciiWhitespace(alias));
-    auto remove = Statement::Prepare(
-        db(), "DELETE FROM person_aliases WHERE person_id = ?1 AND alias_key = ?2");
-    if (!remove) return tl::unexpected(remove.error());
-    remove->Bind(1, std::int64_t{id}).Bind(2, std::string_view(key));
-    FACETAG_RETURN_IF_ERROR(remove->Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto remove,
+        Statement::Prepare(db(),
+                           "DELETE FROM person_aliases WHERE person_id = ?1 AND alias_key = ?2"));
+    remove.Bind(1, std::int64_t{id}).Bind(2, std::string_view(key));
+    FACETAG_RETURN_IF_ERROR(remove.Run());
     if (sqlite3_changes(db()) == 0) {
       return Fail(ErrorCode::kNotFound,
                   "\"" + alias + "\" is not an alias of person " + std::to_string(id));
@@ -179,7 +180,7 @@ Result<void> SqliteStore::RemoveAlias(PersonId id, const std::string& alias,
     FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "person.alias.remove",
                                   "person:" + std::to_string(id),
                                   {{"alias", std::string(store::TrimAsciiWhitespace(alias))}}));
-    return transaction->Commit();
+    return transaction.Commit();
   });
 }
 
@@ -187,16 +188,15 @@ Result<void> SqliteStore::RemovePerson(PersonId id, std::string_view actor) {
   return Fenced("RemovePerson", [&]() -> Result<void> {
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
-    auto person = LoadPerson(id);
-    if (!person) return tl::unexpected(person.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db(), Transaction::Kind::kImmediate));
+    FACETAG_ASSIGN_OR_RETURN(auto person, LoadPerson(id));
     // Aliases, profiles, mentions and rejections go with the person (ON
     // DELETE CASCADE); the trigger persons_untag_faces untags their faces.
     FACETAG_RETURN_IF_ERROR(DeleteById("DELETE FROM persons WHERE id = ?1", id, "person"));
     FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "person.remove", "person:" + std::to_string(id),
-                                  {{"name", person->name}, {"profiles", person->profile_count}}));
-    return transaction->Commit();
+                                  {{"name", person.name}, {"profiles", person.profile_count}}));
+    return transaction.Commit();
   });
 }
 
@@ -207,9 +207,8 @@ std::string SqliteStore::Actor(std::string_view actor) const {
 // Appends to the audit log inside the caller's write transaction.
 Result<void> SqliteStore::Audit(const std::string& actor, const char* action,
                                 const std::string& subject, const nlohmann::json& details) {
-  auto id = store::InsertAuditRow(db(), {actor, action, subject, details.dump()},
-                                  store::FormatUtc(clock_()));
-  if (!id) return tl::unexpected(id.error());
+  FACETAG_RETURN_IF_ERROR(store::InsertAuditRow(db(), {actor, action, subject, details.dump()},
+                                                store::FormatUtc(clock_())));
   return {};
 }
 
@@ -220,70 +219,65 @@ Result<void> SqliteStore::CheckWritable() const {
 }
 
 Result<void> SqliteStore::CheckPersonExists(PersonId id) {
-  auto statement = Statement::Prepare(db(), "SELECT 1 FROM persons WHERE id = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::int64_t{id}).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(id));
+  FACETAG_ASSIGN_OR_RETURN(auto statement,
+                           Statement::Prepare(db(), "SELECT 1 FROM persons WHERE id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{id}).Step());
+  if (!row) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(id));
   return {};
 }
 
 Result<std::vector<std::string>> SqliteStore::AliasesOf(PersonId id) {
-  auto statement =
-      Statement::Prepare(db(), "SELECT alias FROM person_aliases WHERE person_id = ?1 ORDER BY id");
-  if (!statement) return tl::unexpected(statement.error());
-  statement->Bind(1, std::int64_t{id});
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(db(),
+                         "SELECT alias FROM person_aliases WHERE person_id = ?1 ORDER BY id"));
+  statement.Bind(1, std::int64_t{id});
   std::vector<std::string> aliases;
   for (;;) {
-    auto row = statement->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return aliases;
-    aliases.push_back(statement->ColumnText(0));
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+    if (!row) return aliases;
+    aliases.push_back(statement.ColumnText(0));
   }
 }
 
 Result<Person> SqliteStore::LoadPerson(PersonId id) {
-  auto statement = Statement::Prepare(db(), std::string(kSelectPerson) + " WHERE p.id = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::int64_t{id}).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(id));
-  Person person = ReadPerson(*statement);
-  auto aliases = AliasesOf(id);
-  if (!aliases) return tl::unexpected(aliases.error());
-  person.aliases = std::move(*aliases);
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement, Statement::Prepare(db(), std::string(kSelectPerson) + " WHERE p.id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{id}).Step());
+  if (!row) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(id));
+  Person person = ReadPerson(statement);
+  FACETAG_ASSIGN_OR_RETURN(auto aliases, AliasesOf(id));
+  person.aliases = std::move(aliases);
   return person;
 }
 
 Result<std::optional<KeyOwner>> SqliteStore::OwnerOfKey(const std::string& key) {
-  auto statement = Statement::Prepare(
-      db(),
-      "SELECT id, name FROM persons WHERE name_key = ?1"
-      " UNION ALL"
-      " SELECT p.id, p.name FROM person_aliases AS a JOIN persons AS p ON p.id = a.person_id"
-      " WHERE a.alias_key = ?1"
-      " LIMIT 1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::string_view(key)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<KeyOwner>();
-  return std::optional<KeyOwner>(KeyOwner{statement->ColumnInt64(0), statement->ColumnText(1)});
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(
+          db(),
+          "SELECT id, name FROM persons WHERE name_key = ?1"
+          " UNION ALL"
+          " SELECT p.id, p.name FROM person_aliases AS a JOIN persons AS p ON p.id = a.person_id"
+          " WHERE a.alias_key = ?1"
+          " LIMIT 1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::string_view(key)).Step());
+  if (!row) return std::optional<KeyOwner>();
+  return std::optional<KeyOwner>(KeyOwner{statement.ColumnInt64(0), statement.ColumnText(1)});
 }
 
 // kAlreadyExists when `name` (or a name that folds alike) names a person
 // other than `except`.
 Result<void> SqliteStore::CheckNameFree(const CheckedName& name, PersonId except) {
-  auto owner = OwnerOfKey(name.key);
-  if (!owner) return tl::unexpected(owner.error());
-  if (!*owner || (*owner)->id == except) return {};
-  return Fail(ErrorCode::kAlreadyExists, "\"" + name.text + "\" already names " + (*owner)->name +
-                                             " (person " + std::to_string((*owner)->id) + ")");
+  FACETAG_ASSIGN_OR_RETURN(auto owner, OwnerOfKey(name.key));
+  if (!owner || (owner)->id == except) return {};
+  return Fail(ErrorCode::kAlreadyExists, "\"" + name.text + "\" already names " + (owner)->name +
+                                             " (person " + std::to_string((owner)->id) + ")");
 }
 
 Result<Person> SqliteStore::AddPersonLocked(const NewPerson& input, const std::string& actor) {
   FACETAG_RETURN_IF_ERROR(CheckWritable());
-  auto name = CheckName(input.name, "the name");
-  if (!name) return tl::unexpected(name.error());
+  FACETAG_ASSIGN_OR_RETURN(auto name, CheckName(input.name, "the name"));
   if (!store::IsValidUtf8(input.justification)) {
     return Fail(ErrorCode::kInvalidArgument, "the justification is not valid UTF-8");
   }
@@ -291,37 +285,37 @@ Result<Person> SqliteStore::AddPersonLocked(const NewPerson& input, const std::s
   // search could use, so it is dropped rather than refused.
   std::vector<CheckedName> aliases;
   for (const auto& raw : input.aliases) {
-    auto alias = CheckName(raw, "an alias");
-    if (!alias) return tl::unexpected(alias.error());
-    bool repeated = alias->key == name->key;
-    for (const auto& earlier : aliases) repeated = repeated || earlier.key == alias->key;
-    if (!repeated) aliases.push_back(std::move(*alias));
+    FACETAG_ASSIGN_OR_RETURN(auto alias, CheckName(raw, "an alias"));
+    bool repeated = alias.key == name.key;
+    for (const auto& earlier : aliases) repeated = repeated || earlier.key == alias.key;
+    if (!repeated) aliases.push_back(std::move(alias));
   }
 
-  auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
-  FACETAG_RETURN_IF_ERROR(CheckNameFree(*name, 0));
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db(), Transaction::Kind::kImmediate));
+  FACETAG_RETURN_IF_ERROR(CheckNameFree(name, 0));
   for (const auto& alias : aliases) FACETAG_RETURN_IF_ERROR(CheckNameFree(alias, 0));
   // A person who opted out is not listed again by accident.
-  FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(name->text));
+  FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(name.text));
   for (const auto& alias : aliases) FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(alias.text));
 
-  auto insert = Statement::Prepare(
-      db(),
-      "INSERT INTO persons (uri, name, name_key, justification, created_at, public_figure,"
-      " recurring_in_news, likely_searched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!insert) return tl::unexpected(insert.error());
+  FACETAG_ASSIGN_OR_RETURN(
+      auto insert,
+      Statement::Prepare(
+          db(),
+          "INSERT INTO persons (uri, name, name_key, justification, created_at, public_figure,"
+          " recurring_in_news, likely_searched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   const std::string uri = NewPersonUri();
   const std::string created_at = store::FormatUtc(clock_());
-  insert->Bind(1, std::string_view(uri))
-      .Bind(2, std::string_view(name->text))
-      .Bind(3, std::string_view(name->key))
+  insert.Bind(1, std::string_view(uri))
+      .Bind(2, std::string_view(name.text))
+      .Bind(3, std::string_view(name.key))
       .Bind(4, std::string_view(input.justification))
       .Bind(5, std::string_view(created_at))
       .Bind(6, std::int64_t{input.criteria.public_figure})
       .Bind(7, std::int64_t{input.criteria.recurring_in_news})
       .Bind(8, std::int64_t{input.criteria.likely_searched});
-  FACETAG_RETURN_IF_ERROR(insert->Run());
+  FACETAG_RETURN_IF_ERROR(insert.Run());
   const PersonId id = sqlite3_last_insert_rowid(db());
   for (const auto& alias : aliases) FACETAG_RETURN_IF_ERROR(InsertAlias(id, alias));
 
@@ -332,48 +326,46 @@ Result<Person> SqliteStore::AddPersonLocked(const NewPerson& input, const std::s
                                  {"aliases", person->aliases},
                                  {"justification", person->justification},
                                  {"criteria", CriteriaJson(person->criteria)}}));
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   return person;
 }
 
 Result<void> SqliteStore::CheckNotSuppressed(const std::string& name) {
-  auto suppressed = privacy_.FindSuppressedNameLocked(name);
-  if (!suppressed) return tl::unexpected(suppressed.error());
-  if (!*suppressed) return {};
+  FACETAG_ASSIGN_OR_RETURN(auto suppressed, privacy_.FindSuppressedNameLocked(name));
+  if (!suppressed) return {};
   return Fail(ErrorCode::kRejected,
               "\"" + name + "\" opted out of recognition (suppression record " +
-                  std::to_string(**suppressed) +
+                  std::to_string(*suppressed) +
                   "); withdraw that record first if the person asked to be listed again");
 }
 
 Result<void> SqliteStore::InsertAlias(PersonId id, const CheckedName& alias) {
-  auto insert = Statement::Prepare(
-      db(), "INSERT INTO person_aliases (person_id, alias, alias_key) VALUES (?1, ?2, ?3)");
-  if (!insert) return tl::unexpected(insert.error());
-  insert->Bind(1, std::int64_t{id})
+  FACETAG_ASSIGN_OR_RETURN(
+      auto insert,
+      Statement::Prepare(
+          db(), "INSERT INTO person_aliases (person_id, alias, alias_key) VALUES (?1, ?2, ?3)"));
+  insert.Bind(1, std::int64_t{id})
       .Bind(2, std::string_view(alias.text))
       .Bind(3, std::string_view(alias.key));
-  return insert->Run();
+  return insert.Run();
 }
 
 Result<void> SqliteStore::AddAliasLocked(PersonId id, const std::string& raw,
                                          const std::string& actor) {
   FACETAG_RETURN_IF_ERROR(CheckWritable());
-  auto alias = CheckName(raw, "the alias");
-  if (!alias) return tl::unexpected(alias.error());
-  auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
+  FACETAG_ASSIGN_OR_RETURN(auto alias, CheckName(raw, "the alias"));
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db(), Transaction::Kind::kImmediate));
   FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
-  auto owner = OwnerOfKey(alias->key);
-  if (!owner) return tl::unexpected(owner.error());
+  FACETAG_ASSIGN_OR_RETURN(auto owner, OwnerOfKey(alias.key));
   // Already one of this person's names: nothing to add.
-  if (*owner && (*owner)->id == id) return {};
-  FACETAG_RETURN_IF_ERROR(CheckNameFree(*alias, id));
-  FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(alias->text));
-  FACETAG_RETURN_IF_ERROR(InsertAlias(id, *alias));
+  if (owner && (owner)->id == id) return {};
+  FACETAG_RETURN_IF_ERROR(CheckNameFree(alias, id));
+  FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(alias.text));
+  FACETAG_RETURN_IF_ERROR(InsertAlias(id, alias));
   FACETAG_RETURN_IF_ERROR(
-      Audit(actor, "person.alias.add", "person:" + std::to_string(id), {{"alias", alias->text}}));
-  return transaction->Commit();
+      Audit(actor, "person.alias.add", "person:" + std::to_string(id), {{"alias", alias.text}}));
+  return transaction.Commit();
 }
 
 Result<Person> SqliteStore::UpdatePersonLocked(PersonId id, const PersonUpdate& update,
@@ -381,55 +373,55 @@ Result<Person> SqliteStore::UpdatePersonLocked(PersonId id, const PersonUpdate& 
   FACETAG_RETURN_IF_ERROR(CheckWritable());
   std::optional<CheckedName> name;
   if (update.name) {
-    auto checked = CheckName(*update.name, "the name");
-    if (!checked) return tl::unexpected(checked.error());
-    name = std::move(*checked);
+    FACETAG_ASSIGN_OR_RETURN(auto checked, CheckName(*update.name, "the name"));
+    name = std::move(checked);
   }
   if (update.justification && !store::IsValidUtf8(*update.justification)) {
     return Fail(ErrorCode::kInvalidArgument, "the justification is not valid UTF-8");
   }
-  auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db(), Transaction::Kind::kImmediate));
   FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
   if (name) {
     // Renaming to one of the person's own aliases: the alias gives way.
-    auto owner = OwnerOfKey(name->key);
-    if (!owner) return tl::unexpected(owner.error());
-    if (*owner && (*owner)->id == id) {
-      auto drop = Statement::Prepare(
-          db(), "DELETE FROM person_aliases WHERE person_id = ?1 AND alias_key = ?2");
-      if (!drop) return tl::unexpected(drop.error());
-      drop->Bind(1, std::int64_t{id}).Bind(2, std::string_view(name->key));
-      FACETAG_RETURN_IF_ERROR(drop->Run());
+    FACETAG_ASSIGN_OR_RETURN(auto owner, OwnerOfKey(name->key));
+    if (owner && (owner)->id == id) {
+      FACETAG_ASSIGN_OR_RETURN(
+          auto drop,
+          Statement::Prepare(db(),
+                             "DELETE FROM person_aliases WHERE person_id = ?1 AND alias_key = ?2"));
+      drop.Bind(1, std::int64_t{id}).Bind(2, std::string_view(name->key));
+      FACETAG_RETURN_IF_ERROR(drop.Run());
     } else {
       FACETAG_RETURN_IF_ERROR(CheckNameFree(*name, id));
       FACETAG_RETURN_IF_ERROR(CheckNotSuppressed(name->text));
     }
-    auto rename =
-        Statement::Prepare(db(), "UPDATE persons SET name = ?2, name_key = ?3 WHERE id = ?1");
-    if (!rename) return tl::unexpected(rename.error());
-    rename->Bind(1, std::int64_t{id})
+    FACETAG_ASSIGN_OR_RETURN(
+        auto rename,
+        Statement::Prepare(db(), "UPDATE persons SET name = ?2, name_key = ?3 WHERE id = ?1"));
+    rename.Bind(1, std::int64_t{id})
         .Bind(2, std::string_view(name->text))
         .Bind(3, std::string_view(name->key));
-    FACETAG_RETURN_IF_ERROR(rename->Run());
+    FACETAG_RETURN_IF_ERROR(rename.Run());
   }
   if (update.justification) {
-    auto set = Statement::Prepare(db(), "UPDATE persons SET justification = ?2 WHERE id = ?1");
-    if (!set) return tl::unexpected(set.error());
-    set->Bind(1, std::int64_t{id}).Bind(2, std::string_view(*update.justification));
-    FACETAG_RETURN_IF_ERROR(set->Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto set, Statement::Prepare(db(), "UPDATE persons SET justification = ?2 WHERE id = ?1"));
+    set.Bind(1, std::int64_t{id}).Bind(2, std::string_view(*update.justification));
+    FACETAG_RETURN_IF_ERROR(set.Run());
   }
   if (update.criteria) {
-    auto set = Statement::Prepare(
-        db(),
-        "UPDATE persons SET public_figure = ?2, recurring_in_news = ?3, likely_searched = ?4"
-        " WHERE id = ?1");
-    if (!set) return tl::unexpected(set.error());
-    set->Bind(1, std::int64_t{id})
+    FACETAG_ASSIGN_OR_RETURN(
+        auto set,
+        Statement::Prepare(
+            db(),
+            "UPDATE persons SET public_figure = ?2, recurring_in_news = ?3, likely_searched = ?4"
+            " WHERE id = ?1"));
+    set.Bind(1, std::int64_t{id})
         .Bind(2, std::int64_t{update.criteria->public_figure})
         .Bind(3, std::int64_t{update.criteria->recurring_in_news})
         .Bind(4, std::int64_t{update.criteria->likely_searched});
-    FACETAG_RETURN_IF_ERROR(set->Run());
+    FACETAG_RETURN_IF_ERROR(set.Run());
   }
   auto person = LoadPerson(id);
   if (!person) return person;
@@ -438,64 +430,59 @@ Result<Person> SqliteStore::UpdatePersonLocked(PersonId id, const PersonUpdate& 
   if (update.justification) changed["justification"] = person->justification;
   if (update.criteria) changed["criteria"] = CriteriaJson(person->criteria);
   FACETAG_RETURN_IF_ERROR(Audit(actor, "person.update", "person:" + std::to_string(id), changed));
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   return person;
 }
 
 Result<Person> SqliteStore::FindPersonLocked(std::string_view query) {
   const std::string_view text = store::TrimAsciiWhitespace(query);
   if (text.empty()) return Fail(ErrorCode::kInvalidArgument, "empty person name or URI");
-  auto transaction = Transaction::Begin(db(), Transaction::Kind::kDeferred);
-  if (!transaction) return tl::unexpected(transaction.error());
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db(), Transaction::Kind::kDeferred));
   if (StartsWithUriPrefix(text)) {
     // URIs are generated in lower case; people may type them otherwise.
-    auto statement = Statement::Prepare(db(), "SELECT id FROM persons WHERE uri = ?1");
-    if (!statement) return tl::unexpected(statement.error());
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db(), "SELECT id FROM persons WHERE uri = ?1"));
     const std::string uri = AsciiLower(text);
-    auto row = statement->Bind(1, std::string_view(uri)).Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return Fail(ErrorCode::kNotFound, "no person with URI " + std::string(text));
-    return LoadPerson(statement->ColumnInt64(0));
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::string_view(uri)).Step());
+    if (!row) return Fail(ErrorCode::kNotFound, "no person with URI " + std::string(text));
+    return LoadPerson(statement.ColumnInt64(0));
   }
-  auto owner = OwnerOfKey(store::FoldNameKey(text));
-  if (!owner) return tl::unexpected(owner.error());
-  if (!*owner) return Fail(ErrorCode::kNotFound, "no person named \"" + std::string(text) + "\"");
-  return LoadPerson((*owner)->id);
+  FACETAG_ASSIGN_OR_RETURN(auto owner, OwnerOfKey(store::FoldNameKey(text)));
+  if (!owner) return Fail(ErrorCode::kNotFound, "no person named \"" + std::string(text) + "\"");
+  return LoadPerson((owner)->id);
 }
 
 Result<std::vector<Person>> SqliteStore::ListPersonsLocked() {
-  auto transaction = Transaction::Begin(db(), Transaction::Kind::kDeferred);
-  if (!transaction) return tl::unexpected(transaction.error());
-  auto statement =
-      Statement::Prepare(db(), std::string(kSelectPerson) + " ORDER BY p.name_key, p.name, p.id");
-  if (!statement) return tl::unexpected(statement.error());
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db(), Transaction::Kind::kDeferred));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(db(), std::string(kSelectPerson) + " ORDER BY p.name_key, p.name, p.id"));
   std::vector<Person> persons;
   std::unordered_map<PersonId, std::size_t> index_of;
   for (;;) {
-    auto row = statement->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    persons.push_back(ReadPerson(*statement));
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+    if (!row) break;
+    persons.push_back(ReadPerson(statement));
     index_of.emplace(persons.back().id, persons.size() - 1);
   }
   // All aliases in one query rather than one per person.
-  auto aliases =
-      Statement::Prepare(db(), "SELECT person_id, alias FROM person_aliases ORDER BY id");
-  if (!aliases) return tl::unexpected(aliases.error());
+  FACETAG_ASSIGN_OR_RETURN(
+      auto aliases,
+      Statement::Prepare(db(), "SELECT person_id, alias FROM person_aliases ORDER BY id"));
   for (;;) {
-    auto row = aliases->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    const auto it = index_of.find(aliases->ColumnInt64(0));
-    if (it != index_of.end()) persons[it->second].aliases.push_back(aliases->ColumnText(1));
+    FACETAG_ASSIGN_OR_RETURN(auto row, aliases.Step());
+    if (!row) break;
+    const auto it = index_of.find(aliases.ColumnInt64(0));
+    if (it != index_of.end()) persons[it->second].aliases.push_back(aliases.ColumnText(1));
   }
   return persons;
 }
 
 Result<void> SqliteStore::DeleteById(const char* sql, std::int64_t id, const char* what) {
-  auto statement = Statement::Prepare(db(), sql);
-  if (!statement) return tl::unexpected(statement.error());
-  FACETAG_RETURN_IF_ERROR(statement->Bind(1, id).Run());
+  FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db(), sql));
+  FACETAG_RETURN_IF_ERROR(statement.Bind(1, id).Run());
   if (sqlite3_changes(db()) == 0) {
     return Fail(ErrorCode::kNotFound, std::string("no ") + what + " with id " + std::to_string(id));
   }

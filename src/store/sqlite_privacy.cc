@@ -190,9 +190,8 @@ std::string SqlitePrivacy::Actor(std::string_view actor) const {
 
 Result<const SecretKey*> SqlitePrivacy::Key(bool create) {
   if (!key_) {
-    auto key = SecretKey::Load(config_.key_path, create);
-    if (!key) return tl::unexpected(key.error());
-    key_ = std::move(*key);
+    FACETAG_ASSIGN_OR_RETURN(auto key, SecretKey::Load(config_.key_path, create));
+    key_ = std::move(key);
   }
   return &*key_;
 }
@@ -201,37 +200,39 @@ Result<const SecretKey*> SqlitePrivacy::Key(bool create) {
 
 Result<SuppressionId> SqlitePrivacy::InsertSuppression(const std::vector<std::string>& names,
                                                        const std::vector<Embedding>& templates) {
-  auto key = Key(true);
-  if (!key) return tl::unexpected(key.error());
-  auto insert = Statement::Prepare(db_, "INSERT INTO suppressions (created_at) VALUES (?1)");
-  if (!insert) return tl::unexpected(insert.error());
+  FACETAG_ASSIGN_OR_RETURN(auto key, Key(true));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto insert, Statement::Prepare(db_, "INSERT INTO suppressions (created_at) VALUES (?1)"));
   const std::string now = Now();
-  FACETAG_RETURN_IF_ERROR(insert->Bind(1, std::string_view(now)).Run());
+  FACETAG_RETURN_IF_ERROR(insert.Bind(1, std::string_view(now)).Run());
   const SuppressionId id = sqlite3_last_insert_rowid(db_);
-  auto name_insert = Statement::Prepare(
-      db_, "INSERT OR IGNORE INTO suppressed_names (name_mac, suppression_id) VALUES (?1, ?2)");
-  if (!name_insert) return tl::unexpected(name_insert.error());
+  FACETAG_ASSIGN_OR_RETURN(
+      auto name_insert,
+      Statement::Prepare(
+          db_,
+          "INSERT OR IGNORE INTO suppressed_names (name_mac, suppression_id) VALUES (?1, ?2)"));
   for (const std::string& name : names) {
     const std::string folded = FoldNameKey(name);
     if (folded.empty()) continue;
-    name_insert->Reset();
-    const std::string mac = (*key)->Mac(folded);
-    FACETAG_RETURN_IF_ERROR(name_insert->Bind(1, std::string_view(mac)).Bind(2, id).Run());
+    name_insert.Reset();
+    const std::string mac = (key)->Mac(folded);
+    FACETAG_RETURN_IF_ERROR(name_insert.Bind(1, std::string_view(mac)).Bind(2, id).Run());
   }
-  auto template_insert = Statement::Prepare(
-      db_,
-      "INSERT INTO suppression_templates (suppression_id, model_id, nonce, sealed)"
-      " VALUES (?1, ?2, ?3, ?4)");
-  if (!template_insert) return tl::unexpected(template_insert.error());
+  FACETAG_ASSIGN_OR_RETURN(
+      auto template_insert,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO suppression_templates (suppression_id, model_id, nonce, sealed)"
+          " VALUES (?1, ?2, ?3, ?4)"));
   for (const Embedding& t : templates) {
     const auto plain = EncodeFloats(t.values);
-    auto [nonce, sealed] = (*key)->Seal(plain);
-    template_insert->Reset();
-    template_insert->Bind(1, id)
+    auto [nonce, sealed] = (key)->Seal(plain);
+    template_insert.Reset();
+    template_insert.Bind(1, id)
         .Bind(2, std::string_view(t.model_id))
         .BindBlob(3, nonce)
         .BindBlob(4, sealed);
-    FACETAG_RETURN_IF_ERROR(template_insert->Run());
+    FACETAG_RETURN_IF_ERROR(template_insert.Run());
   }
   return id;
 }
@@ -257,58 +258,56 @@ Result<OptOutOutcome> SqlitePrivacy::OptOutPerson(PersonId person,
 Result<OptOutOutcome> SqlitePrivacy::OptOutLocked(PersonId person,
                                                   const std::vector<Embedding>& extra,
                                                   float face_threshold, const std::string& actor) {
-  auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db_, Transaction::Kind::kImmediate));
   OptOutOutcome out;
   std::vector<std::string> names;
   {
-    auto row = Statement::Prepare(db_, "SELECT name FROM persons WHERE id = ?1");
-    if (!row) return tl::unexpected(row.error());
-    auto found = row->Bind(1, std::int64_t{person}).Step();
-    if (!found) return tl::unexpected(found.error());
-    if (!*found) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(person));
-    out.name = row->ColumnText(0);
+    FACETAG_ASSIGN_OR_RETURN(auto row,
+                             Statement::Prepare(db_, "SELECT name FROM persons WHERE id = ?1"));
+    FACETAG_ASSIGN_OR_RETURN(auto found, row.Bind(1, std::int64_t{person}).Step());
+    if (!found) return Fail(ErrorCode::kNotFound, "no person with id " + std::to_string(person));
+    out.name = row.ColumnText(0);
     names.push_back(out.name);
-    auto aliases = Statement::Prepare(db_, "SELECT alias FROM person_aliases WHERE person_id = ?1");
-    if (!aliases) return tl::unexpected(aliases.error());
-    aliases->Bind(1, std::int64_t{person});
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*aliases, [&](const Statement& a) -> Result<void> {
+    FACETAG_ASSIGN_OR_RETURN(
+        auto aliases,
+        Statement::Prepare(db_, "SELECT alias FROM person_aliases WHERE person_id = ?1"));
+    aliases.Bind(1, std::int64_t{person});
+    FACETAG_RETURN_IF_ERROR(ForEachRow(aliases, [&](const Statement& a) -> Result<void> {
       names.push_back(a.ColumnText(0));
       return {};
     }));
   }
   std::vector<Embedding> embeddings = extra;
   {
-    auto profiles =
-        Statement::Prepare(db_, "SELECT model_id, embedding FROM profiles WHERE person_id = ?1");
-    if (!profiles) return tl::unexpected(profiles.error());
-    profiles->Bind(1, std::int64_t{person});
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*profiles, [&](const Statement& p) -> Result<void> {
+    FACETAG_ASSIGN_OR_RETURN(
+        auto profiles,
+        Statement::Prepare(db_, "SELECT model_id, embedding FROM profiles WHERE person_id = ?1"));
+    profiles.Bind(1, std::int64_t{person});
+    FACETAG_RETURN_IF_ERROR(ForEachRow(profiles, [&](const Statement& p) -> Result<void> {
       embeddings.push_back({p.ColumnText(0), DecodeFloats(p.ColumnBlob(1))});
       ++out.profiles_deleted;
       return {};
     }));
   }
-  auto means = MeanTemplates(embeddings);
-  if (!means) return tl::unexpected(means.error());
+  FACETAG_ASSIGN_OR_RETURN(auto means, MeanTemplates(embeddings));
   std::vector<Embedding> templates;
-  for (auto& [model, values] : *means) {
+  for (auto& [model, values] : means) {
     out.models.push_back(model);
     templates.push_back({model, std::move(values)});
   }
-  auto suppression = InsertSuppression(names, templates);
-  if (!suppression) return tl::unexpected(suppression.error());
-  out.suppression = *suppression;
+  FACETAG_ASSIGN_OR_RETURN(auto suppression, InsertSuppression(names, templates));
+  out.suppression = suppression;
 
   // Photos whose files may name the person: pictured or mentioned.
   {
-    auto photos =
+    FACETAG_ASSIGN_OR_RETURN(
+        auto photos,
         Statement::Prepare(db_,
                            "SELECT photo_id FROM faces WHERE person_id = ?1 UNION"
-                           " SELECT photo_id FROM mentions WHERE person_id = ?1 ORDER BY 1");
-    if (!photos) return tl::unexpected(photos.error());
-    photos->Bind(1, std::int64_t{person});
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*photos, [&](const Statement& p) -> Result<void> {
+                           " SELECT photo_id FROM mentions WHERE person_id = ?1 ORDER BY 1"));
+    photos.Bind(1, std::int64_t{person});
+    FACETAG_RETURN_IF_ERROR(ForEachRow(photos, [&](const Statement& p) -> Result<void> {
       out.photos.push_back(p.ColumnInt64(0));
       return {};
     }));
@@ -317,19 +316,20 @@ Result<OptOutOutcome> SqlitePrivacy::OptOutLocked(PersonId person,
   // nobody is named on that resemble their template.
   std::set<FaceId> doomed;
   {
-    auto named = Statement::Prepare(db_, "SELECT id FROM faces WHERE person_id = ?1");
-    if (!named) return tl::unexpected(named.error());
-    named->Bind(1, std::int64_t{person});
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*named, [&](const Statement& f) -> Result<void> {
+    FACETAG_ASSIGN_OR_RETURN(auto named,
+                             Statement::Prepare(db_, "SELECT id FROM faces WHERE person_id = ?1"));
+    named.Bind(1, std::int64_t{person});
+    FACETAG_RETURN_IF_ERROR(ForEachRow(named, [&](const Statement& f) -> Result<void> {
       doomed.insert(f.ColumnInt64(0));
       return {};
     }));
     for (const Embedding& t : templates) {
-      auto faces = Statement::Prepare(
-          db_, "SELECT id, embedding FROM faces WHERE model_id = ?1 AND person_id IS NULL");
-      if (!faces) return tl::unexpected(faces.error());
-      faces->Bind(1, std::string_view(t.model_id));
-      FACETAG_RETURN_IF_ERROR(ForEachRow(*faces, [&](const Statement& f) -> Result<void> {
+      FACETAG_ASSIGN_OR_RETURN(
+          auto faces,
+          Statement::Prepare(
+              db_, "SELECT id, embedding FROM faces WHERE model_id = ?1 AND person_id IS NULL"));
+      faces.Bind(1, std::string_view(t.model_id));
+      FACETAG_RETURN_IF_ERROR(ForEachRow(faces, [&](const Statement& f) -> Result<void> {
         const auto values = DecodeFloats(f.ColumnBlob(1));
         if (values.size() == t.values.size() &&
             CosineSimilarity(values, t.values) >= face_threshold) {
@@ -339,31 +339,32 @@ Result<OptOutOutcome> SqlitePrivacy::OptOutLocked(PersonId person,
       }));
     }
   }
-  auto remove_face = Statement::Prepare(db_, "DELETE FROM faces WHERE id = ?1");
-  if (!remove_face) return tl::unexpected(remove_face.error());
+  FACETAG_ASSIGN_OR_RETURN(auto remove_face,
+                           Statement::Prepare(db_, "DELETE FROM faces WHERE id = ?1"));
   for (FaceId id : doomed) {
-    remove_face->Reset();
-    FACETAG_RETURN_IF_ERROR(remove_face->Bind(1, id).Run());
+    remove_face.Reset();
+    FACETAG_RETURN_IF_ERROR(remove_face.Bind(1, id).Run());
   }
   out.faces_deleted = static_cast<int>(doomed.size());
-  auto remove_person = Statement::Prepare(db_, "DELETE FROM persons WHERE id = ?1");
-  if (!remove_person) return tl::unexpected(remove_person.error());
-  FACETAG_RETURN_IF_ERROR(remove_person->Bind(1, std::int64_t{person}).Run());
+  FACETAG_ASSIGN_OR_RETURN(auto remove_person,
+                           Statement::Prepare(db_, "DELETE FROM persons WHERE id = ?1"));
+  FACETAG_RETURN_IF_ERROR(remove_person.Bind(1, std::int64_t{person}).Run());
 
   // The job keeps photo ids only, never the name.
   Json params = {{"suppression", out.suppression}, {"photos", out.photos}};
-  auto job = Statement::Prepare(
-      db_,
-      "INSERT INTO jobs (kind, status, created_by, params, total, done, created_at, updated_at)"
-      " VALUES ('optout', 'queued', ?1, ?2, ?3, 0, ?4, ?4)");
-  if (!job) return tl::unexpected(job.error());
+  FACETAG_ASSIGN_OR_RETURN(
+      auto job,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO jobs (kind, status, created_by, params, total, done, created_at, updated_at)"
+          " VALUES ('optout', 'queued', ?1, ?2, ?3, 0, ?4, ?4)"));
   const std::string now = Now();
   const std::string params_text = params.dump();
-  job->Bind(1, std::string_view(actor))
+  job.Bind(1, std::string_view(actor))
       .Bind(2, std::string_view(params_text))
       .Bind(3, static_cast<std::int64_t>(out.photos.size()))
       .Bind(4, std::string_view(now));
-  FACETAG_RETURN_IF_ERROR(job->Run());
+  FACETAG_RETURN_IF_ERROR(job.Run());
   out.job = sqlite3_last_insert_rowid(db_);
   FACETAG_RETURN_IF_ERROR(AuditJson(db_, actor, "person.optout", "person:" + std::to_string(person),
                                     {{"suppression", out.suppression},
@@ -372,7 +373,7 @@ Result<OptOutOutcome> SqlitePrivacy::OptOutLocked(PersonId person,
                                      {"photos_to_rewrite", out.photos.size()},
                                      {"job", out.job}},
                                     now));
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   return out;
 }
 
@@ -395,18 +396,17 @@ Result<SuppressionId> SqlitePrivacy::AddSuppression(const std::vector<std::strin
     if (!any_name && templates.empty()) {
       return Fail(ErrorCode::kInvalidArgument, "a suppression needs a name or a face");
     }
-    auto means = MeanTemplates(templates);
-    if (!means) return tl::unexpected(means.error());
+    FACETAG_ASSIGN_OR_RETURN(auto means, MeanTemplates(templates));
     std::vector<Embedding> mean_templates;
-    for (auto& [model, values] : *means) mean_templates.push_back({model, std::move(values)});
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
+    for (auto& [model, values] : means) mean_templates.push_back({model, std::move(values)});
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kImmediate));
     auto id = InsertSuppression(names, mean_templates);
     if (!id) return id;
     FACETAG_RETURN_IF_ERROR(AuditJson(db_, who, "suppression.add",
                                       "suppression:" + std::to_string(*id),
                                       {{"templates", mean_templates.size()}}, Now()));
-    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    FACETAG_RETURN_IF_ERROR(transaction.Commit());
     return id;
   });
 }
@@ -415,18 +415,17 @@ Result<std::vector<Embedding>> SqlitePrivacy::SuppressionTemplates(std::string_v
   return Fenced("SuppressionTemplates", [&]() -> Result<std::vector<Embedding>> {
     if (model_id.empty()) return Fail(ErrorCode::kInvalidArgument, "empty model id");
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(
-        db_, "SELECT nonce, sealed FROM suppression_templates WHERE model_id = ?1 ORDER BY 1");
-    if (!statement) return tl::unexpected(statement.error());
-    statement->Bind(1, model_id);
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(
+            db_, "SELECT nonce, sealed FROM suppression_templates WHERE model_id = ?1 ORDER BY 1"));
+    statement.Bind(1, model_id);
     std::vector<Embedding> out;
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
-      auto key = Key(false);
-      if (!key) return tl::unexpected(key.error());
-      auto plain = (*key)->Open(row.ColumnBlob(0), row.ColumnBlob(1));
-      if (!plain) return tl::unexpected(plain.error());
-      out.push_back({std::string(model_id), DecodeFloats(*plain)});
-      sodium_memzero(plain->data(), plain->size());
+    FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
+      FACETAG_ASSIGN_OR_RETURN(auto key, Key(false));
+      FACETAG_ASSIGN_OR_RETURN(auto plain, (key)->Open(row.ColumnBlob(0), row.ColumnBlob(1)));
+      out.push_back({std::string(model_id), DecodeFloats(plain)});
+      sodium_memzero(plain.data(), plain.size());
       return {};
     }));
     return out;
@@ -435,19 +434,16 @@ Result<std::vector<Embedding>> SqlitePrivacy::SuppressionTemplates(std::string_v
 
 Result<std::optional<SuppressionId>> SqlitePrivacy::FindSuppressedNameLocked(
     std::string_view name) {
-  auto any = ReadInt(db_, "SELECT count(*) FROM suppressed_names");
-  if (!any) return tl::unexpected(any.error());
-  if (*any == 0) return std::optional<SuppressionId>();
-  auto key = Key(false);
-  if (!key) return tl::unexpected(key.error());
-  auto statement =
-      Statement::Prepare(db_, "SELECT suppression_id FROM suppressed_names WHERE name_mac = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  const std::string mac = (*key)->Mac(FoldNameKey(name));
-  auto row = statement->Bind(1, std::string_view(mac)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<SuppressionId>();
-  return std::optional<SuppressionId>(statement->ColumnInt64(0));
+  FACETAG_ASSIGN_OR_RETURN(auto any, ReadInt(db_, "SELECT count(*) FROM suppressed_names"));
+  if (any == 0) return std::optional<SuppressionId>();
+  FACETAG_ASSIGN_OR_RETURN(auto key, Key(false));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(db_, "SELECT suppression_id FROM suppressed_names WHERE name_mac = ?1"));
+  const std::string mac = (key)->Mac(FoldNameKey(name));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::string_view(mac)).Step());
+  if (!row) return std::optional<SuppressionId>();
+  return std::optional<SuppressionId>(statement.ColumnInt64(0));
 }
 
 Result<std::optional<SuppressionId>> SqlitePrivacy::FindSuppressedName(std::string_view name) {
@@ -461,16 +457,17 @@ Result<std::optional<SuppressionId>> SqlitePrivacy::FindSuppressedName(std::stri
 Result<std::vector<SuppressionInfo>> SqlitePrivacy::ListSuppressions() {
   return Fenced("ListSuppressions", [&]() -> Result<std::vector<SuppressionInfo>> {
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(
-        db_,
-        "SELECT s.id, s.created_at,"
-        " (SELECT count(*) FROM suppressed_names WHERE suppression_id = s.id),"
-        " coalesce((SELECT group_concat(model_id, char(10)) FROM suppression_templates"
-        "  WHERE suppression_id = s.id), '')"
-        " FROM suppressions AS s ORDER BY s.id");
-    if (!statement) return tl::unexpected(statement.error());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(
+            db_,
+            "SELECT s.id, s.created_at,"
+            " (SELECT count(*) FROM suppressed_names WHERE suppression_id = s.id),"
+            " coalesce((SELECT group_concat(model_id, char(10)) FROM suppression_templates"
+            "  WHERE suppression_id = s.id), '')"
+            " FROM suppressions AS s ORDER BY s.id"));
     std::vector<SuppressionInfo> out;
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
+    FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
       SuppressionInfo info;
       info.id = row.ColumnInt64(0);
       info.created_at = row.ColumnText(1);
@@ -493,17 +490,17 @@ Result<void> SqlitePrivacy::RemoveSuppression(SuppressionId id, std::string_view
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
-    auto statement = Statement::Prepare(db_, "DELETE FROM suppressions WHERE id = ?1");
-    if (!statement) return tl::unexpected(statement.error());
-    FACETAG_RETURN_IF_ERROR(statement->Bind(1, std::int64_t{id}).Run());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kImmediate));
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db_, "DELETE FROM suppressions WHERE id = ?1"));
+    FACETAG_RETURN_IF_ERROR(statement.Bind(1, std::int64_t{id}).Run());
     if (sqlite3_changes(db_) == 0) {
       return Fail(ErrorCode::kNotFound, "no suppression record " + std::to_string(id));
     }
     FACETAG_RETURN_IF_ERROR(AuditJson(db_, who, "suppression.remove",
                                       "suppression:" + std::to_string(id), Json::object(), Now()));
-    return transaction->Commit();
+    return transaction.Commit();
   });
 }
 

@@ -53,12 +53,11 @@ Result<std::vector<DataRequest>> ReadRequests(Statement& statement) {
 // --- requests ----------------------------------------------------------------
 
 Result<DataRequest> SqlitePrivacy::LoadRequest(RequestId id) {
-  auto statement = Statement::Prepare(db_, std::string(kSelectRequest) + " WHERE id = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::int64_t{id}).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kNotFound, "no request " + std::to_string(id));
-  return ReadRequest(*statement);
+  FACETAG_ASSIGN_OR_RETURN(auto statement,
+                           Statement::Prepare(db_, std::string(kSelectRequest) + " WHERE id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{id}).Step());
+  if (!row) return Fail(ErrorCode::kNotFound, "no request " + std::to_string(id));
+  return ReadRequest(statement);
 }
 
 Result<DataRequest> SqlitePrivacy::AddRequest(const NewRequest& request, std::string_view actor) {
@@ -67,39 +66,39 @@ Result<DataRequest> SqlitePrivacy::AddRequest(const NewRequest& request, std::st
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_RETURN_IF_ERROR(CheckLabel(who, "the actor"));
-    auto due = DueDate(request.received_on);
-    if (!due) return tl::unexpected(due.error());
+    FACETAG_ASSIGN_OR_RETURN(auto due, DueDate(request.received_on));
     FACETAG_RETURN_IF_ERROR(CheckLabel(request.requester, "the requester"));
     FACETAG_RETURN_IF_ERROR(CheckLabel(request.contact, "the requester's contact"));
     FACETAG_RETURN_IF_ERROR(CheckUtf8(request.subject, "the subject"));
     FACETAG_RETURN_IF_ERROR(CheckUtf8(request.details, "the details"));
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
-    auto insert = Statement::Prepare(
-        db_,
-        "INSERT INTO requests (kind, received_on, due_on, requester, contact, subject, details,"
-        " status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)");
-    if (!insert) return tl::unexpected(insert.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kImmediate));
+    FACETAG_ASSIGN_OR_RETURN(
+        auto insert,
+        Statement::Prepare(
+            db_,
+            "INSERT INTO requests (kind, received_on, due_on, requester, contact, subject, details,"
+            " status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)"));
     const std::string now = Now();
-    insert->Bind(1, std::string_view(RequestKindName(request.kind)))
+    insert.Bind(1, std::string_view(RequestKindName(request.kind)))
         .Bind(2, std::string_view(request.received_on))
-        .Bind(3, std::string_view(*due))
+        .Bind(3, std::string_view(due))
         .Bind(4, std::string_view(request.requester))
         .Bind(5, std::string_view(request.contact))
         .Bind(6, std::string_view(request.subject))
         .Bind(7, std::string_view(request.details))
         .Bind(8, std::string_view(now));
-    FACETAG_RETURN_IF_ERROR(insert->Run());
+    FACETAG_RETURN_IF_ERROR(insert.Run());
     const RequestId id = sqlite3_last_insert_rowid(db_);
     // The requester's identity stays in the register, not in the audit log.
     FACETAG_RETURN_IF_ERROR(AuditJson(db_, who, "request.add", "request:" + std::to_string(id),
                                       {{"kind", RequestKindName(request.kind)},
                                        {"received_on", request.received_on},
-                                       {"due_on", *due}},
+                                       {"due_on", due}},
                                       now));
     auto loaded = LoadRequest(id);
     if (!loaded) return loaded;
-    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    FACETAG_RETURN_IF_ERROR(transaction.Commit());
     return loaded;
   });
 }
@@ -118,11 +117,10 @@ Result<std::vector<DataRequest>> SqlitePrivacy::ListRequests(const RequestQuery&
     if (query.status) sql += " AND status = ?1";
     if (query.kind) sql += " AND kind = ?2";
     sql += " ORDER BY received_on, id";
-    auto statement = Statement::Prepare(db_, sql);
-    if (!statement) return tl::unexpected(statement.error());
-    if (query.status) statement->Bind(1, std::string_view(RequestStatusName(*query.status)));
-    if (query.kind) statement->Bind(2, std::string_view(RequestKindName(*query.kind)));
-    return ReadRequests(*statement);
+    FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db_, sql));
+    if (query.status) statement.Bind(1, std::string_view(RequestStatusName(*query.status)));
+    if (query.kind) statement.Bind(2, std::string_view(RequestKindName(*query.kind)));
+    return ReadRequests(statement);
   });
 }
 
@@ -148,8 +146,8 @@ Result<DataRequest> SqlitePrivacy::DecideRequest(RequestId id, const RequestDeci
       return Fail(ErrorCode::kInvalidArgument, "a granted request has no refusal reason");
     }
     FACETAG_RETURN_IF_ERROR(CheckUtf8(decision.refusal_reason, "the refusal reason"));
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kImmediate));
     auto current = LoadRequest(id);
     if (!current) return current;
     if (current->status != RequestStatus::kOpen) {
@@ -157,19 +155,20 @@ Result<DataRequest> SqlitePrivacy::DecideRequest(RequestId id, const RequestDeci
                                             RequestStatusName(current->status) + " by " +
                                             current->decided_by + " on " + current->decided_at);
     }
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE requests SET status = ?1, decision = ?2, refusal_reason = ?3, decided_by = ?4,"
-        " decided_at = ?5 WHERE id = ?6");
-    if (!update) return tl::unexpected(update.error());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto update,
+        Statement::Prepare(
+            db_,
+            "UPDATE requests SET status = ?1, decision = ?2, refusal_reason = ?3, decided_by = ?4,"
+            " decided_at = ?5 WHERE id = ?6"));
     const std::string now = Now();
-    update->Bind(1, std::string_view(RequestStatusName(decision.status)))
+    update.Bind(1, std::string_view(RequestStatusName(decision.status)))
         .Bind(2, std::string_view(decision.decision))
         .Bind(3, std::string_view(decision.refusal_reason))
         .Bind(4, std::string_view(who))
         .Bind(5, std::string_view(now))
         .Bind(6, std::int64_t{id});
-    FACETAG_RETURN_IF_ERROR(update->Run());
+    FACETAG_RETURN_IF_ERROR(update.Run());
     Json details = {{"status", RequestStatusName(decision.status)},
                     {"decision", decision.decision}};
     if (refused) details["refusal_reason"] = decision.refusal_reason;
@@ -178,7 +177,7 @@ Result<DataRequest> SqlitePrivacy::DecideRequest(RequestId id, const RequestDeci
         AuditJson(db_, who, "request.decide", "request:" + std::to_string(id), details, now));
     auto loaded = LoadRequest(id);
     if (!loaded) return loaded;
-    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    FACETAG_RETURN_IF_ERROR(transaction.Commit());
     return loaded;
   });
 }
@@ -186,13 +185,13 @@ Result<DataRequest> SqlitePrivacy::DecideRequest(RequestId id, const RequestDeci
 Result<std::vector<DataRequest>> SqlitePrivacy::OverdueRequests(TimePoint now) {
   return Fenced("OverdueRequests", [&]() -> Result<std::vector<DataRequest>> {
     std::lock_guard lock(mutex_);
-    auto statement =
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
         Statement::Prepare(db_, std::string(kSelectRequest) +
-                                    " WHERE status = 'open' AND due_on < ?1 ORDER BY due_on, id");
-    if (!statement) return tl::unexpected(statement.error());
+                                    " WHERE status = 'open' AND due_on < ?1 ORDER BY due_on, id"));
     const std::string today = FormatUtc(now).substr(0, 10);
-    statement->Bind(1, std::string_view(today));
-    return ReadRequests(*statement);
+    statement.Bind(1, std::string_view(today));
+    return ReadRequests(statement);
   });
 }
 
@@ -206,19 +205,20 @@ Result<void> SqlitePrivacy::SetDownload(JobId job, std::string_view token_sha256
     }
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE jobs SET token_sha256 = CASE WHEN ?1 = '' THEN token_sha256 ELSE ?1 END,"
-        " expires_at = CASE WHEN ?2 = '' THEN expires_at ELSE ?2 END, updated_at = ?3"
-        " WHERE id = ?4");
-    if (!update) return tl::unexpected(update.error());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto update,
+        Statement::Prepare(
+            db_,
+            "UPDATE jobs SET token_sha256 = CASE WHEN ?1 = '' THEN token_sha256 ELSE ?1 END,"
+            " expires_at = CASE WHEN ?2 = '' THEN expires_at ELSE ?2 END, updated_at = ?3"
+            " WHERE id = ?4"));
     const std::string expires = expires_at ? FormatUtc(*expires_at) : "";
     const std::string now = Now();
-    update->Bind(1, token_sha256)
+    update.Bind(1, token_sha256)
         .Bind(2, std::string_view(expires))
         .Bind(3, std::string_view(now))
         .Bind(4, std::int64_t{job});
-    FACETAG_RETURN_IF_ERROR(update->Run());
+    FACETAG_RETURN_IF_ERROR(update.Run());
     if (sqlite3_changes(db_) == 0) {
       return Fail(ErrorCode::kNotFound, "no job " + std::to_string(job));
     }
@@ -229,28 +229,28 @@ Result<void> SqlitePrivacy::SetDownload(JobId job, std::string_view token_sha256
 Result<Download> SqlitePrivacy::FindDownload(std::string_view token_sha256) {
   return Fenced("FindDownload", [&]() -> Result<Download> {
     std::lock_guard lock(mutex_);
-    auto statement =
-        Statement::Prepare(db_, "SELECT id, expires_at FROM jobs WHERE token_sha256 = ?1");
-    if (!statement) return tl::unexpected(statement.error());
-    auto row = statement->Bind(1, token_sha256).Step();
-    if (!row) return tl::unexpected(row.error());
-    if (token_sha256.empty() || !*row) {
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(db_, "SELECT id, expires_at FROM jobs WHERE token_sha256 = ?1"));
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, token_sha256).Step());
+    if (token_sha256.empty() || !row) {
       return Fail(ErrorCode::kNotFound, "no download with this token");
     }
-    return Download{statement->ColumnInt64(0), statement->ColumnText(1)};
+    return Download{statement.ColumnInt64(0), statement.ColumnText(1)};
   });
 }
 
 Result<std::vector<JobId>> SqlitePrivacy::ExpiredDownloads(TimePoint now) {
   return Fenced("ExpiredDownloads", [&]() -> Result<std::vector<JobId>> {
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(
-        db_, "SELECT id FROM jobs WHERE expires_at <> '' AND expires_at <= ?1 ORDER BY id");
-    if (!statement) return tl::unexpected(statement.error());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(
+            db_, "SELECT id FROM jobs WHERE expires_at <> '' AND expires_at <= ?1 ORDER BY id"));
     const std::string at = FormatUtc(now);
-    statement->Bind(1, std::string_view(at));
+    statement.Bind(1, std::string_view(at));
     std::vector<JobId> out;
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
+    FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
       out.push_back(row.ColumnInt64(0));
       return {};
     }));

@@ -92,9 +92,9 @@ Result<RetentionPolicy> SqlitePrivacy::Retention() {
   return Fenced("Retention", [&]() -> Result<RetentionPolicy> {
     std::lock_guard lock(mutex_);
     RetentionPolicy policy;
-    auto statement = Statement::Prepare(db_, "SELECT kind, days FROM retention_periods");
-    if (!statement) return tl::unexpected(statement.error());
-    FACETAG_RETURN_IF_ERROR(ForEachRow(*statement, [&](const Statement& row) -> Result<void> {
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db_, "SELECT kind, days FROM retention_periods"));
+    FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
       auto kind = ParseRetentionKind(row.ColumnText(0));
       if (!kind) return {};
       policy.For(*kind) = row.ColumnIsNull(1)
@@ -117,23 +117,23 @@ Result<void> SqlitePrivacy::SetRetention(RetentionKind kind, std::optional<int> 
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_RETURN_IF_ERROR(CheckLabel(who, "the actor"));
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
-    auto upsert = Statement::Prepare(db_,
-                                     "INSERT INTO retention_periods (kind, days) VALUES (?1, ?2)"
-                                     " ON CONFLICT (kind) DO UPDATE SET days = excluded.days");
-    if (!upsert) return tl::unexpected(upsert.error());
-    upsert->Bind(1, std::string_view(RetentionKindName(kind)));
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kImmediate));
+    FACETAG_ASSIGN_OR_RETURN(
+        auto upsert, Statement::Prepare(db_,
+                                        "INSERT INTO retention_periods (kind, days) VALUES (?1, ?2)"
+                                        " ON CONFLICT (kind) DO UPDATE SET days = excluded.days"));
+    upsert.Bind(1, std::string_view(RetentionKindName(kind)));
     if (days) {
-      upsert->Bind(2, std::int64_t{*days});
+      upsert.Bind(2, std::int64_t{*days});
     } else {
-      upsert->BindNull(2);
+      upsert.BindNull(2);
     }
-    FACETAG_RETURN_IF_ERROR(upsert->Run());
+    FACETAG_RETURN_IF_ERROR(upsert.Run());
     FACETAG_RETURN_IF_ERROR(AuditJson(db_, who, "retention.set",
                                       std::string("retention:") + RetentionKindName(kind),
                                       {{"days", days ? Json(*days) : Json(nullptr)}}, Now()));
-    return transaction->Commit();
+    return transaction.Commit();
   });
 }
 
@@ -174,81 +174,79 @@ Result<PurgeReport> SqlitePrivacy::PurgeLocked(const RetentionPolicy& policy, Ti
   report.file_bytes_before = FileBytes();
   const std::string now_text = FormatUtc(now);
   const auto cutoff_of = [&](int days) { return FormatUtc(now - std::chrono::hours(24) * days); };
-  auto transaction = Transaction::Begin(
-      db_, dry_run ? Transaction::Kind::kDeferred : Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db_, dry_run ? Transaction::Kind::kDeferred
+                                                           : Transaction::Kind::kImmediate));
   for (const PurgeStep& step : PurgeSteps()) {
     const auto& days = policy.For(step.kind);
     if (!days) continue;
     const std::string cutoff = cutoff_of(*days);
     const std::string cutoff_day = cutoff.substr(0, 10);
-    auto count = Statement::Prepare(db_, step.count_sql);
-    if (!count) return tl::unexpected(count.error());
-    count->Bind(1, std::string_view(cutoff));
-    if (step.kind == RetentionKind::kIdleProfiles) count->Bind(2, std::string_view(cutoff_day));
-    auto counted = count->Step();
-    if (!counted) return tl::unexpected(counted.error());
-    CountOf(report.counts, step.kind) = *counted ? count->ColumnInt64(0) : 0;
+    FACETAG_ASSIGN_OR_RETURN(auto count, Statement::Prepare(db_, step.count_sql));
+    count.Bind(1, std::string_view(cutoff));
+    if (step.kind == RetentionKind::kIdleProfiles) count.Bind(2, std::string_view(cutoff_day));
+    FACETAG_ASSIGN_OR_RETURN(auto counted, count.Step());
+    CountOf(report.counts, step.kind) = counted ? count.ColumnInt64(0) : 0;
     if (step.kind == RetentionKind::kCaptions) {
-      auto mentions = Statement::Prepare(
-          db_,
-          "SELECT count(*) FROM mentions WHERE photo_id IN (SELECT id FROM photos"
-          " WHERE ingested_at < ?1)");
-      if (!mentions) return tl::unexpected(mentions.error());
-      auto row = mentions->Bind(1, std::string_view(cutoff)).Step();
-      if (!row) return tl::unexpected(row.error());
-      report.counts.mentions = *row ? mentions->ColumnInt64(0) : 0;
+      FACETAG_ASSIGN_OR_RETURN(
+          auto mentions,
+          Statement::Prepare(
+              db_,
+              "SELECT count(*) FROM mentions WHERE photo_id IN (SELECT id FROM photos"
+              " WHERE ingested_at < ?1)"));
+      FACETAG_ASSIGN_OR_RETURN(auto row, mentions.Bind(1, std::string_view(cutoff)).Step());
+      report.counts.mentions = row ? mentions.ColumnInt64(0) : 0;
     }
     if (dry_run) continue;
     for (const char* sql : step.apply_sql) {
-      auto apply = Statement::Prepare(db_, sql);
-      if (!apply) return tl::unexpected(apply.error());
-      apply->Bind(1, std::string_view(cutoff));
-      if (step.kind == RetentionKind::kIdleProfiles) apply->Bind(2, std::string_view(cutoff_day));
-      if (step.kind == RetentionKind::kTags) apply->Bind(3, std::string_view(now_text));
-      FACETAG_RETURN_IF_ERROR(apply->Run());
+      FACETAG_ASSIGN_OR_RETURN(auto apply, Statement::Prepare(db_, sql));
+      apply.Bind(1, std::string_view(cutoff));
+      if (step.kind == RetentionKind::kIdleProfiles) apply.Bind(2, std::string_view(cutoff_day));
+      if (step.kind == RetentionKind::kTags) apply.Bind(3, std::string_view(now_text));
+      FACETAG_RETURN_IF_ERROR(apply.Run());
     }
   }
   Json details;
   if (policy.audit_days) {
     const std::string cutoff = cutoff_of(*policy.audit_days);
-    auto through = Statement::Prepare(
-        db_,
-        "SELECT id, hash, (SELECT count(*) FROM audit_log WHERE at < ?1) FROM audit_log"
-        " WHERE id = (SELECT max(id) FROM audit_log WHERE at < ?1)");
-    if (!through) return tl::unexpected(through.error());
-    auto row = through->Bind(1, std::string_view(cutoff)).Step();
-    if (!row) return tl::unexpected(row.error());
-    if (*row) {
-      const AuditId through_id = through->ColumnInt64(0);
-      const std::string through_hash = through->ColumnText(1);
+    FACETAG_ASSIGN_OR_RETURN(
+        auto through,
+        Statement::Prepare(
+            db_,
+            "SELECT id, hash, (SELECT count(*) FROM audit_log WHERE at < ?1) FROM audit_log"
+            " WHERE id = (SELECT max(id) FROM audit_log WHERE at < ?1)"));
+    FACETAG_ASSIGN_OR_RETURN(auto row, through.Bind(1, std::string_view(cutoff)).Step());
+    if (row) {
+      const AuditId through_id = through.ColumnInt64(0);
+      const std::string through_hash = through.ColumnText(1);
       // Everything up to the newest old entry goes, so the remaining chain
       // starts right after the anchor.
-      auto all_before =
-          ReadInt(db_, "SELECT count(*) FROM audit_log WHERE id <= " + std::to_string(through_id));
-      if (!all_before) return tl::unexpected(all_before.error());
-      report.counts.audit_entries = *all_before;
+      FACETAG_ASSIGN_OR_RETURN(
+          auto all_before,
+          ReadInt(db_, "SELECT count(*) FROM audit_log WHERE id <= " + std::to_string(through_id)));
+      report.counts.audit_entries = all_before;
       if (!dry_run) {
-        auto gate =
-            Statement::Prepare(db_, "INSERT INTO audit_purge_gate (through_id) VALUES (?1)");
-        if (!gate) return tl::unexpected(gate.error());
-        FACETAG_RETURN_IF_ERROR(gate->Bind(1, through_id).Run());
-        auto remove = Statement::Prepare(db_, "DELETE FROM audit_log WHERE id <= ?1");
-        if (!remove) return tl::unexpected(remove.error());
-        FACETAG_RETURN_IF_ERROR(remove->Bind(1, through_id).Run());
+        FACETAG_ASSIGN_OR_RETURN(
+            auto gate,
+            Statement::Prepare(db_, "INSERT INTO audit_purge_gate (through_id) VALUES (?1)"));
+        FACETAG_RETURN_IF_ERROR(gate.Bind(1, through_id).Run());
+        FACETAG_ASSIGN_OR_RETURN(auto remove,
+                                 Statement::Prepare(db_, "DELETE FROM audit_log WHERE id <= ?1"));
+        FACETAG_RETURN_IF_ERROR(remove.Bind(1, through_id).Run());
         FACETAG_RETURN_IF_ERROR(ExecSql(db_, "DELETE FROM audit_purge_gate", "closing the gate"));
-        auto anchor = Statement::Prepare(
-            db_,
-            "INSERT INTO audit_anchor (id, through_id, through_hash, purged, at)"
-            " VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET"
-            " through_id = excluded.through_id, through_hash = excluded.through_hash,"
-            " purged = purged + excluded.purged, at = excluded.at");
-        if (!anchor) return tl::unexpected(anchor.error());
-        anchor->Bind(1, through_id)
+        FACETAG_ASSIGN_OR_RETURN(
+            auto anchor,
+            Statement::Prepare(
+                db_,
+                "INSERT INTO audit_anchor (id, through_id, through_hash, purged, at)"
+                " VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET"
+                " through_id = excluded.through_id, through_hash = excluded.through_hash,"
+                " purged = purged + excluded.purged, at = excluded.at"));
+        anchor.Bind(1, through_id)
             .Bind(2, std::string_view(through_hash))
             .Bind(3, report.counts.audit_entries)
             .Bind(4, std::string_view(now_text));
-        FACETAG_RETURN_IF_ERROR(anchor->Run());
+        FACETAG_RETURN_IF_ERROR(anchor.Run());
         details["audit_through_id"] = through_id;
         details["audit_through_hash"] = through_hash;
       }
@@ -258,7 +256,7 @@ Result<PurgeReport> SqlitePrivacy::PurgeLocked(const RetentionPolicy& policy, Ti
   details["counts"] = CountsJson(report.counts);
   details["dry_run"] = false;
   FACETAG_RETURN_IF_ERROR(AuditJson(db_, actor, "retention.purge", "retention", details, now_text));
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   // The deletions are committed; a file another connection holds back from
   // compaction is reported, not an error of the purge.
   auto wiped = CompactLocked();
@@ -287,11 +285,10 @@ Result<void> SqlitePrivacy::CompactLocked() {
   FACETAG_RETURN_IF_ERROR(ExecSql(db_, "INSERT INTO photo_text (photo_text) VALUES ('optimize')",
                                   "optimising the full-text index"));
   const auto checkpoint = [&]() -> Result<void> {
-    auto statement = Statement::Prepare(db_, "PRAGMA wal_checkpoint(TRUNCATE)");
-    if (!statement) return tl::unexpected(statement.error());
-    auto row = statement->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (*row && statement->ColumnInt64(0) != 0) {
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db_, "PRAGMA wal_checkpoint(TRUNCATE)"));
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+    if (row && statement.ColumnInt64(0) != 0) {
       return Fail(ErrorCode::kDatabase,
                   "cannot checkpoint " + config_.name +
                       ": another connection is reading it; purged data stays in the WAL until "

@@ -18,9 +18,8 @@ constexpr std::string_view kSelectProfile =
 Result<std::vector<Profile>> ReadProfiles(Statement& statement) {
   std::vector<Profile> profiles;
   for (;;) {
-    auto row = statement.Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+    if (!row) break;
     Profile profile;
     profile.id = statement.ColumnInt64(0);
     profile.person_id = statement.ColumnInt64(1);
@@ -58,14 +57,14 @@ Result<ProfileId> SqliteStore::AddProfile(const Profile& profile, std::string_vi
 Result<std::vector<Profile>> SqliteStore::ProfilesOf(PersonId id) {
   return Fenced("ProfilesOf", [&]() -> Result<std::vector<Profile>> {
     std::lock_guard lock(mutex_);
-    auto transaction = Transaction::Begin(db(), Transaction::Kind::kDeferred);
-    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db(), Transaction::Kind::kDeferred));
     FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
-    auto statement =
-        Statement::Prepare(db(), std::string(kSelectProfile) + " WHERE person_id = ?1 ORDER BY id");
-    if (!statement) return tl::unexpected(statement.error());
-    statement->Bind(1, std::int64_t{id});
-    return ReadProfiles(*statement);
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db(), std::string(kSelectProfile) +
+                                                          " WHERE person_id = ?1 ORDER BY id"));
+    statement.Bind(1, std::int64_t{id});
+    return ReadProfiles(statement);
   });
 }
 
@@ -73,11 +72,11 @@ Result<std::vector<Profile>> SqliteStore::ProfilesForModel(const std::string& mo
   return Fenced("ProfilesForModel", [&]() -> Result<std::vector<Profile>> {
     if (model_id.empty()) return Fail(ErrorCode::kInvalidArgument, "empty model id");
     std::lock_guard lock(mutex_);
-    auto statement =
-        Statement::Prepare(db(), std::string(kSelectProfile) + " WHERE model_id = ?1 ORDER BY id");
-    if (!statement) return tl::unexpected(statement.error());
-    statement->Bind(1, std::string_view(model_id));
-    return ReadProfiles(*statement);
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(db(), std::string(kSelectProfile) + " WHERE model_id = ?1 ORDER BY id"));
+    statement.Bind(1, std::string_view(model_id));
+    return ReadProfiles(statement);
   });
 }
 
@@ -85,18 +84,17 @@ Result<void> SqliteStore::RemoveProfile(ProfileId id, std::string_view actor) {
   return Fenced("RemoveProfile", [&]() -> Result<void> {
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
-    auto owner = Statement::Prepare(db(), "SELECT person_id FROM profiles WHERE id = ?1");
-    if (!owner) return tl::unexpected(owner.error());
-    auto row = owner->Bind(1, std::int64_t{id}).Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return Fail(ErrorCode::kNotFound, "no profile with id " + std::to_string(id));
-    const PersonId person = owner->ColumnInt64(0);
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db(), Transaction::Kind::kImmediate));
+    FACETAG_ASSIGN_OR_RETURN(
+        auto owner, Statement::Prepare(db(), "SELECT person_id FROM profiles WHERE id = ?1"));
+    FACETAG_ASSIGN_OR_RETURN(auto row, owner.Bind(1, std::int64_t{id}).Step());
+    if (!row) return Fail(ErrorCode::kNotFound, "no profile with id " + std::to_string(id));
+    const PersonId person = owner.ColumnInt64(0);
     FACETAG_RETURN_IF_ERROR(DeleteById("DELETE FROM profiles WHERE id = ?1", id, "profile"));
     FACETAG_RETURN_IF_ERROR(Audit(Actor(actor), "profile.remove",
                                   "person:" + std::to_string(person), {{"profile", id}}));
-    return transaction->Commit();
+    return transaction.Commit();
   });
 }
 
@@ -130,29 +128,29 @@ Result<ProfileId> SqliteStore::AddProfileLocked(const Profile& profile, const st
   }
   const std::string photo_sha256 = AsciiLower(profile.photo_sha256);
 
-  auto transaction = Transaction::Begin(db(), Transaction::Kind::kImmediate);
-  if (!transaction) return tl::unexpected(transaction.error());
+  FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                           Transaction::Begin(db(), Transaction::Kind::kImmediate));
   FACETAG_RETURN_IF_ERROR(CheckPersonExists(profile.person_id));
   // A matcher is built from all profiles of one model; a vector of another
   // length would make every comparison meaningless.
   const auto size = static_cast<std::int64_t>(embedding.values.size());
-  auto dimension = DimensionOfModel(embedding.model_id);
-  if (!dimension) return tl::unexpected(dimension.error());
-  if (*dimension && **dimension != size) {
+  FACETAG_ASSIGN_OR_RETURN(auto dimension, DimensionOfModel(embedding.model_id));
+  if (dimension && *dimension != size) {
     return Fail(ErrorCode::kInvalidArgument,
-                "model " + embedding.model_id + " has profiles of " + std::to_string(**dimension) +
+                "model " + embedding.model_id + " has profiles of " + std::to_string(*dimension) +
                     " values; this embedding has " + std::to_string(size));
   }
 
-  auto insert = Statement::Prepare(
-      db(),
-      "INSERT INTO profiles (person_id, model_id, dimension, embedding, photo_sha256,"
-      " box_x, box_y, box_width, box_height, created_at)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  if (!insert) return tl::unexpected(insert.error());
+  FACETAG_ASSIGN_OR_RETURN(
+      auto insert,
+      Statement::Prepare(
+          db(),
+          "INSERT INTO profiles (person_id, model_id, dimension, embedding, photo_sha256,"
+          " box_x, box_y, box_width, box_height, created_at)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
   const std::vector<unsigned char> blob = store::EncodeFloats(embedding.values);
   const std::string created_at = store::FormatUtc(clock_());
-  insert->Bind(1, std::int64_t{profile.person_id})
+  insert.Bind(1, std::int64_t{profile.person_id})
       .Bind(2, std::string_view(embedding.model_id))
       .Bind(3, size)
       .BindBlob(4, blob)
@@ -162,23 +160,22 @@ Result<ProfileId> SqliteStore::AddProfileLocked(const Profile& profile, const st
       .Bind(8, double{box.width})
       .Bind(9, double{box.height})
       .Bind(10, std::string_view(created_at));
-  FACETAG_RETURN_IF_ERROR(insert->Run());
+  FACETAG_RETURN_IF_ERROR(insert.Run());
   const ProfileId id = sqlite3_last_insert_rowid(db());
   FACETAG_RETURN_IF_ERROR(
       Audit(actor, "profile.add", "person:" + std::to_string(profile.person_id),
             {{"profile", id}, {"model", embedding.model_id}, {"photo_sha256", photo_sha256}}));
-  FACETAG_RETURN_IF_ERROR(transaction->Commit());
+  FACETAG_RETURN_IF_ERROR(transaction.Commit());
   return id;
 }
 
 // The length of the embeddings stored for `model_id`; none if it has none.
 Result<std::optional<std::int64_t>> SqliteStore::DimensionOfModel(const std::string& model_id) {
-  auto statement =
-      Statement::Prepare(db(), "SELECT dimension FROM profiles WHERE model_id = ?1 LIMIT 1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::string_view(model_id)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<std::int64_t>();
-  return std::optional<std::int64_t>(statement->ColumnInt64(0));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(db(), "SELECT dimension FROM profiles WHERE model_id = ?1 LIMIT 1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::string_view(model_id)).Step());
+  if (!row) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(statement.ColumnInt64(0));
 }
 }  // namespace facetag::store

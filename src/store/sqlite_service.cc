@@ -13,11 +13,16 @@ namespace facetag {
 
 const char* RoleName(Role role) {
   switch (role) {
-    case Role::kCustomer: return "customer";
-    case Role::kIngest: return "ingest";
-    case Role::kEditor: return "editor";
-    case Role::kPrivacy: return "privacy";
-    case Role::kAdmin: return "admin";
+    case Role::kCustomer:
+      return "customer";
+    case Role::kIngest:
+      return "ingest";
+    case Role::kEditor:
+      return "editor";
+    case Role::kPrivacy:
+      return "privacy";
+    case Role::kAdmin:
+      return "admin";
   }
   return "customer";
 }
@@ -31,11 +36,16 @@ std::optional<Role> ParseRole(std::string_view text) {
 
 const char* JobStatusName(JobStatus status) {
   switch (status) {
-    case JobStatus::kQueued: return "queued";
-    case JobStatus::kRunning: return "running";
-    case JobStatus::kDone: return "done";
-    case JobStatus::kFailed: return "failed";
-    case JobStatus::kInterrupted: return "interrupted";
+    case JobStatus::kQueued:
+      return "queued";
+    case JobStatus::kRunning:
+      return "running";
+    case JobStatus::kDone:
+      return "done";
+    case JobStatus::kFailed:
+      return "failed";
+    case JobStatus::kInterrupted:
+      return "interrupted";
   }
   return "queued";
 }
@@ -48,8 +58,9 @@ constexpr std::size_t kShownSecretChars = 8;
 
 std::string HashSecret(std::string_view secret) {
   std::array<unsigned char, crypto_generichash_BYTES> hash{};
-  crypto_generichash(hash.data(), hash.size(), reinterpret_cast<const unsigned char*>(secret.data()),
-                     secret.size(), nullptr, 0);
+  crypto_generichash(hash.data(), hash.size(),
+                     reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), nullptr,
+                     0);
   std::string hex(hash.size() * 2 + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
   hex.pop_back();
@@ -59,8 +70,8 @@ std::string HashSecret(std::string_view secret) {
 std::string NewSecret() {
   std::array<unsigned char, 32> bytes{};
   randombytes_buf(bytes.data(), bytes.size());
-  std::string text(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                   '\0');
+  std::string text(
+      sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
   sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(),
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   text.resize(std::char_traits<char>::length(text.c_str()));
@@ -90,8 +101,8 @@ Job ReadJob(const Statement& row) {
   job.id = row.ColumnInt64(0);
   job.kind = row.ColumnText(1);
   const std::string status = row.ColumnText(2);
-  for (JobStatus s : {JobStatus::kQueued, JobStatus::kRunning, JobStatus::kDone,
-                      JobStatus::kFailed, JobStatus::kInterrupted}) {
+  for (JobStatus s : {JobStatus::kQueued, JobStatus::kRunning, JobStatus::kDone, JobStatus::kFailed,
+                      JobStatus::kInterrupted}) {
     if (status == JobStatusName(s)) job.status = s;
   }
   job.created_by = row.ColumnText(3);
@@ -118,12 +129,11 @@ Result<void> SqliteServiceStore::CheckWritable() const {
 }
 
 Result<ApiKey> SqliteServiceStore::LoadKey(ApiKeyId id) {
-  auto statement = Statement::Prepare(db_, std::string(kSelectKey) + " WHERE id = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::int64_t{id}).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kNotFound, "no API key with id " + std::to_string(id));
-  return ReadKey(*statement);
+  FACETAG_ASSIGN_OR_RETURN(auto statement,
+                           Statement::Prepare(db_, std::string(kSelectKey) + " WHERE id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{id}).Step());
+  if (!row) return Fail(ErrorCode::kNotFound, "no API key with id " + std::to_string(id));
+  return ReadKey(statement);
 }
 
 Result<CreatedApiKey> SqliteServiceStore::CreateApiKey(Role role, std::string_view label) {
@@ -133,22 +143,20 @@ Result<CreatedApiKey> SqliteServiceStore::CreateApiKey(Role role, std::string_vi
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     CreatedApiKey created;
     created.secret = NewSecret();
-    const std::string prefix =
-        created.secret.substr(0, kSecretPrefix.size() + kShownSecretChars);
-    auto insert = Statement::Prepare(
-        db_,
-        "INSERT INTO api_keys (prefix, secret_hash, role, label, created_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!insert) return tl::unexpected(insert.error());
-    insert->Bind(1, std::string_view(prefix))
+    const std::string prefix = created.secret.substr(0, kSecretPrefix.size() + kShownSecretChars);
+    FACETAG_ASSIGN_OR_RETURN(
+        auto insert,
+        Statement::Prepare(db_,
+                           "INSERT INTO api_keys (prefix, secret_hash, role, label, created_at)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5)"));
+    insert.Bind(1, std::string_view(prefix))
         .Bind(2, std::string_view(HashSecret(created.secret)))
         .Bind(3, std::string_view(RoleName(role)))
         .Bind(4, label)
         .Bind(5, std::string_view(UtcNowIso8601()));
-    FACETAG_RETURN_IF_ERROR(insert->Run());
-    auto key = LoadKey(sqlite3_last_insert_rowid(db_));
-    if (!key) return tl::unexpected(key.error());
-    created.key = std::move(*key);
+    FACETAG_RETURN_IF_ERROR(insert.Run());
+    FACETAG_ASSIGN_OR_RETURN(auto key, LoadKey(sqlite3_last_insert_rowid(db_)));
+    created.key = std::move(key);
     return created;
   });
 }
@@ -160,27 +168,27 @@ Result<std::optional<ApiKey>> SqliteServiceStore::Authenticate(std::string_view 
       return std::optional<ApiKey>();
     }
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(
-        db_, std::string(kSelectKey) + " WHERE secret_hash = ?1 AND revoked_at IS NULL");
-    if (!statement) return tl::unexpected(statement.error());
-    auto row = statement->Bind(1, std::string_view(HashSecret(secret))).Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return std::optional<ApiKey>();
-    return std::optional<ApiKey>(ReadKey(*statement));
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(
+            db_, std::string(kSelectKey) + " WHERE secret_hash = ?1 AND revoked_at IS NULL"));
+    FACETAG_ASSIGN_OR_RETURN(auto row,
+                             statement.Bind(1, std::string_view(HashSecret(secret))).Step());
+    if (!row) return std::optional<ApiKey>();
+    return std::optional<ApiKey>(ReadKey(statement));
   });
 }
 
 Result<std::vector<ApiKey>> SqliteServiceStore::ListApiKeys() {
   return Fenced("ListApiKeys", [&]() -> Result<std::vector<ApiKey>> {
     std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(db_, std::string(kSelectKey) + " ORDER BY id");
-    if (!statement) return tl::unexpected(statement.error());
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db_, std::string(kSelectKey) + " ORDER BY id"));
     std::vector<ApiKey> keys;
     for (;;) {
-      auto row = statement->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) return keys;
-      keys.push_back(ReadKey(*statement));
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+      if (!row) return keys;
+      keys.push_back(ReadKey(statement));
     }
   });
 }
@@ -189,22 +197,22 @@ Result<ApiKey> SqliteServiceStore::RevokeApiKey(ApiKeyId id) {
   return Fenced("RevokeApiKey", [&]() -> Result<ApiKey> {
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto update = Statement::Prepare(
-        db_, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
-    if (!update) return tl::unexpected(update.error());
-    update->Bind(1, std::int64_t{id}).Bind(2, std::string_view(UtcNowIso8601()));
-    FACETAG_RETURN_IF_ERROR(update->Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto update,
+        Statement::Prepare(
+            db_, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL"));
+    update.Bind(1, std::int64_t{id}).Bind(2, std::string_view(UtcNowIso8601()));
+    FACETAG_RETURN_IF_ERROR(update.Run());
     return LoadKey(id);
   });
 }
 
 Result<Job> SqliteServiceStore::LoadJob(JobId id) {
-  auto statement = Statement::Prepare(db_, std::string(kSelectJob) + " WHERE id = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::int64_t{id}).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kNotFound, "no job with id " + std::to_string(id));
-  return ReadJob(*statement);
+  FACETAG_ASSIGN_OR_RETURN(auto statement,
+                           Statement::Prepare(db_, std::string(kSelectJob) + " WHERE id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{id}).Step());
+  if (!row) return Fail(ErrorCode::kNotFound, "no job with id " + std::to_string(id));
+  return ReadJob(statement);
 }
 
 Result<Job> SqliteServiceStore::CreateJob(std::string_view kind, std::string_view created_by,
@@ -215,13 +223,14 @@ Result<Job> SqliteServiceStore::CreateJob(std::string_view kind, std::string_vie
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string now = UtcNowIso8601();
-    auto insert = Statement::Prepare(
-        db_,
-        "INSERT INTO jobs (kind, status, created_by, params, created_at, updated_at)"
-        " VALUES (?1, 'queued', ?2, ?3, ?4, ?4)");
-    if (!insert) return tl::unexpected(insert.error());
-    insert->Bind(1, kind).Bind(2, created_by).Bind(3, params).Bind(4, std::string_view(now));
-    FACETAG_RETURN_IF_ERROR(insert->Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto insert,
+        Statement::Prepare(
+            db_,
+            "INSERT INTO jobs (kind, status, created_by, params, created_at, updated_at)"
+            " VALUES (?1, 'queued', ?2, ?3, ?4, ?4)"));
+    insert.Bind(1, kind).Bind(2, created_by).Bind(3, params).Bind(4, std::string_view(now));
+    FACETAG_RETURN_IF_ERROR(insert.Run());
     return LoadJob(sqlite3_last_insert_rowid(db_));
   });
 }
@@ -235,18 +244,19 @@ Result<void> SqliteServiceStore::UpdateJob(JobId id, JobStatus status, std::int6
     }
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE jobs SET status = ?2, done = ?3, total = ?4, result = ?5, updated_at = ?6"
-        " WHERE id = ?1");
-    if (!update) return tl::unexpected(update.error());
-    update->Bind(1, std::int64_t{id})
+    FACETAG_ASSIGN_OR_RETURN(
+        auto update,
+        Statement::Prepare(
+            db_,
+            "UPDATE jobs SET status = ?2, done = ?3, total = ?4, result = ?5, updated_at = ?6"
+            " WHERE id = ?1"));
+    update.Bind(1, std::int64_t{id})
         .Bind(2, std::string_view(JobStatusName(status)))
         .Bind(3, done)
         .Bind(4, total)
         .Bind(5, result)
         .Bind(6, std::string_view(UtcNowIso8601()));
-    FACETAG_RETURN_IF_ERROR(update->Run());
+    FACETAG_RETURN_IF_ERROR(update.Run());
     if (sqlite3_changes(db_) == 0) {
       return Fail(ErrorCode::kNotFound, "no job with id " + std::to_string(id));
     }
@@ -268,16 +278,15 @@ Result<std::vector<Job>> SqliteServiceStore::ListJobs(int limit) {
                   "job list limit " + std::to_string(limit) + " is outside 1-1000");
     }
     std::lock_guard lock(mutex_);
-    auto statement =
-        Statement::Prepare(db_, std::string(kSelectJob) + " ORDER BY id DESC LIMIT ?1");
-    if (!statement) return tl::unexpected(statement.error());
-    statement->Bind(1, std::int64_t{limit});
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(db_, std::string(kSelectJob) + " ORDER BY id DESC LIMIT ?1"));
+    statement.Bind(1, std::int64_t{limit});
     std::vector<Job> jobs;
     for (;;) {
-      auto row = statement->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) return jobs;
-      jobs.push_back(ReadJob(*statement));
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+      if (!row) return jobs;
+      jobs.push_back(ReadJob(statement));
     }
   });
 }
@@ -286,13 +295,12 @@ Result<int> SqliteServiceStore::InterruptUnfinishedJobs() {
   return Fenced("InterruptUnfinishedJobs", [&]() -> Result<int> {
     std::lock_guard lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE jobs SET status = 'interrupted', updated_at = ?1"
-        " WHERE status IN ('queued', 'running')");
-    if (!update) return tl::unexpected(update.error());
-    update->Bind(1, std::string_view(UtcNowIso8601()));
-    FACETAG_RETURN_IF_ERROR(update->Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto update, Statement::Prepare(db_,
+                                        "UPDATE jobs SET status = 'interrupted', updated_at = ?1"
+                                        " WHERE status IN ('queued', 'running')"));
+    update.Bind(1, std::string_view(UtcNowIso8601()));
+    FACETAG_RETURN_IF_ERROR(update.Run());
     return sqlite3_changes(db_);
   });
 }
