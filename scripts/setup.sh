@@ -24,6 +24,8 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libexpected-dev libonnx-dev libprotobuf-dev
   protobuf-compiler libsodium-dev libzip-dev libcpp-httplib-dev
   libopenblas-dev libgtest-dev libbenchmark-dev
+  # Unicode confusable skeletons (TR39) for opted-out names.
+  libicu-dev
   # Approximate nearest neighbours for discovery beyond 20,000 faces.
   libhnswlib-dev
   libimage-exiftool-perl webp libtiff-tools imagemagick jq

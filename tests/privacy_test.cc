@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/stat.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "facetag/file_io.h"
 #include "facetag/app.h"
 #include "facetag/hash.h"
+#include "facetag/notify.h"
 #include "metadata/metadata_exiftool.h"
 #include "store/sqlite_common.h"
 #include "test_data.h"
@@ -388,6 +390,14 @@ TEST_F(PrivacyFlowTest, PhotoExportHasTheNamesExpiresAndNoEntryEscapes) {
   options.export_folder = root_ / "exports";
   options.now = std::chrono::sys_days(std::chrono::year(2026) / 11 / 26);
   options.download_token = ticket->token;
+  // The webhook is on the allow-list an admin sets (by its IP address).
+  privacy::NotifyAllowList allowed;
+  allowed.destinations.push_back(
+      {privacy::NotifyDestination::Kind::kWebhook, request.webhook, false});
+  privacy::RelayNotifier notifier(
+      {}, [&] { return Result<privacy::NotifyAllowList>(allowed); },
+      [](std::string_view token) { return "http://facetag.test/download/" + std::string(token); });
+  options.notifier = &notifier;
   auto early = privacy::OpenDownload(*store_, ticket->token, options.now, options.export_folder);
   ASSERT_FALSE(early);
   EXPECT_EQ(early.error().code, ErrorCode::kRejected) << "the zip is not built yet";
@@ -396,14 +406,22 @@ TEST_F(PrivacyFlowTest, PhotoExportHasTheNamesExpiresAndNoEntryEscapes) {
   thread.join();
   ASSERT_TRUE(done) << done.error().message;
   ASSERT_EQ(done->job.status, JobStatus::kDone);
-  EXPECT_NE(notice.find(ticket->token), std::string::npos) << notice;
+  EXPECT_NE(notice.find("http://facetag.test/download/" + ticket->token), std::string::npos)
+      << notice;
   const Json result = Json::parse(done->job.result);
+  EXPECT_EQ(result["webhook"], "sent");
+  struct stat folder {};
+  ASSERT_EQ(::stat((root_ / "exports").c_str(), &folder), 0);
+  EXPECT_EQ(folder.st_mode & 0777, 0700u) << "the export folder is private";
   ASSERT_EQ(result["skipped"].size(), 1u);
   EXPECT_EQ(result["skipped"][0]["photo"], *planted_id);
 
   auto zip = privacy::OpenDownload(*store_, ticket->token, options.now + std::chrono::hours(1),
                                    options.export_folder);
   ASSERT_TRUE(zip) << zip.error().message;
+  struct stat zip_mode {};
+  ASSERT_EQ(::stat(zip->c_str(), &zip_mode), 0);
+  EXPECT_EQ(zip_mode.st_mode & 0777, 0600u) << "the zip is private";
   const auto entries = ReadZip(*zip);
   ASSERT_EQ(entries.size(), 3u);  // two photos and the manifest
   const fs::path out = root_ / "unzipped";

@@ -21,6 +21,7 @@
 #include "facetag/server.h"
 #include "facetag/store.h"
 #include "test_data.h"
+#include "test_server.h"
 
 namespace facetag {
 namespace {
@@ -40,47 +41,23 @@ class ServerTest : public ::testing::Test {
   void SetUp() override { Start({}); }
 
   void Start(server::ServerOptions options) {
-    dir_ = testing::TempDir("server");
-    photos_ = dir_ / "photos";
+    server_ = std::make_unique<testing::TestServer>("server", options);
+    ASSERT_TRUE(server_->ok());
+    dir_ = server_->dir();
+    photos_ = server_->photos();
     fs::create_directories(photos_ / "2024");
     for (const char* name : {"obama.jpg", "obama2.jpg", "biden.jpg", "two_people.jpg"}) {
       fs::copy_file(testing::DataFile(std::string("photos/face_recognition/examples/") + name),
                     photos_ / "2024" / name);
       fs::permissions(photos_ / "2024" / name, fs::perms::owner_write, fs::perm_options::add);
     }
-    auto store = Store::OpenSqlite(dir_ / "facetag.db");
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    for (Role role : {Role::kCustomer, Role::kIngest, Role::kEditor, Role::kPrivacy, Role::kAdmin}) {
-      auto key = store_->service().CreateApiKey(role, RoleName(role));
-      ASSERT_TRUE(key);
-      keys_[role] = key->secret;
-    }
-    options.port = 0;
-    options.photo_root = photos_;
-    auto created = server::Server::Create(*store_, testing::DefaultPack(), options);
-    ASSERT_TRUE(created) << created.error().message;
-    server_ = std::move(*created);
-    ASSERT_TRUE(server_->Bind());
-    serving_ = std::async(std::launch::async, [this] { return server_->Serve(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_read_timeout(60, 0);
-    for (int i = 0; i < 100 && !client_->Get("/healthz"); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
   }
 
-  void TearDown() override {
-    if (server_) {
-      server_->Shutdown();
-      auto served = serving_.get();
-      EXPECT_TRUE(served) << served.error().message;
-    }
-    server_.reset();
-    store_.reset();
-  }
+  void TearDown() override { server_.reset(); }
 
-  httplib::Headers As(Role role) { return {{"Authorization", "Bearer " + keys_[role]}}; }
+  httplib::Headers As(Role role) { return server_->As(role); }
 
   // The status and JSON body of a request.
   struct Answer {
@@ -126,10 +103,7 @@ class ServerTest : public ::testing::Test {
 
   fs::path dir_;
   fs::path photos_;
-  std::unique_ptr<Store> store_;
-  std::map<Role, std::string> keys_;
-  std::unique_ptr<server::Server> server_;
-  std::future<Result<void>> serving_;
+  std::unique_ptr<testing::TestServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
 
@@ -474,7 +448,7 @@ TEST_F(ServerTest, SlowClientIsDroppedAfterTheTimeout) {
   timeval wait{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
   const auto start = std::chrono::steady_clock::now();
-  // The server may say 400 before it hangs up; it must hang up.
+  // The server may say 408 before it hangs up; it must hang up.
   std::string answer;
   char buffer[256];
   ssize_t got = 0;
@@ -484,7 +458,7 @@ TEST_F(ServerTest, SlowClientIsDroppedAfterTheTimeout) {
   close(fd);
   EXPECT_EQ(got, 0) << "the connection was not closed";
   EXPECT_LT(waited, 4.0) << "the connection was not dropped after the 1 s timeout";
-  EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0) << answer;
+  EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 408", 0) == 0) << answer;
   EXPECT_EQ(Call("GET", "/healthz", std::nullopt).status, 200);
 }
 

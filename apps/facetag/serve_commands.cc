@@ -66,7 +66,8 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
       int workers = 2;
       int queue = 8;
       int max_body_mb = 40;
-      int threads = 16;
+      int connections = 128;
+      int per_client = 16;
       std::string export_dir;
       std::string smtp;
       std::string mail_from;
@@ -85,8 +86,13 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
         ->check(CLI::Range(0, 1000));
     cmd->add_option("--max-body-mb", o->max_body_mb, "largest request body (default 40)")
         ->check(CLI::Range(1, 1024));
-    cmd->add_option("--threads", o->threads, "connections served at once (default 16)")
-        ->check(CLI::Range(4, 256));
+    cmd->add_option("--max-connections", o->connections,
+                    "connections open at once; beyond: 503 (default 128)")
+        ->check(CLI::Range(4, 4096));
+    cmd->add_option("--max-connections-per-client", o->per_client,
+                    "connections from one address; beyond: 429; 0: no cap, behind a proxy "
+                    "(default 16)")
+        ->check(CLI::Range(0, 4096));
     cmd->add_option("--export-dir", o->export_dir,
                     "where photo exports are kept (default: exports/ beside the database)");
     cmd->add_option("--smtp", o->smtp, "SMTP relay HOST[:PORT] for export notices");
@@ -115,7 +121,8 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
         options.workers = o->workers;
         options.queue_capacity = o->queue;
         options.max_body_bytes = static_cast<std::size_t>(o->max_body_mb) << 20;
-        options.http_threads = o->threads;
+        options.max_connections = o->connections;
+        options.max_connections_per_client = o->per_client;
         const std::filesystem::path db =
             cli.db_path.empty() ? DefaultDatabasePath() : std::filesystem::path(cli.db_path);
         options.export_folder =
@@ -138,6 +145,9 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
         std::string base = o->public_url.empty() ? "http://" + o->listen : o->public_url;
         while (!base.empty() && base.back() == '/') base.pop_back();
         options.notify.download_url = base + "/api/v1/privacy/exports/download/";
+        options.public_url = base;
+        options.notify_allow_file = db.parent_path() / "notify-destinations.json";
+        options.preview_cache_folder = db.parent_path() / "previews";
 
         // SIGINT and SIGTERM may arrive on any thread (OpenBLAS starts its
         // own before main): the handler only writes a byte to a pipe, and a

@@ -14,7 +14,9 @@
 namespace facetag::pipeline {
 
 // The image files under `root` (recursively, sorted; by extension: jpg, jpeg,
-// png, tif, tiff, webp, bmp), or `root` itself when it is a file.
+// png, tif, tiff, webp, bmp), or `root` itself when it is a file. Folder
+// symlinks are not entered; a file symlink is listed as the file it names
+// (its real path) when that lies inside `root`, and left out otherwise.
 Result<std::vector<std::filesystem::path>> ListPhotoFiles(const std::filesystem::path& root);
 
 // Runs `work(analyzer, index)` for every index in [0, count) on `workers`

@@ -81,6 +81,8 @@ Result<OptOutReport> OptOut(Store& store, const ModelPack& pack, vision::FaceAna
 inline constexpr char kOptOutJob[] = "optout";
 inline constexpr char kPhotoExportJob[] = "photo_export";
 
+class Notifier;  // facetag/notify.h
+
 // Where notifications go out.
 struct NotifyOptions {
   std::string smtp_host = "127.0.0.1";  // the SMTP relay (plain SMTP, no TLS: a local relay)
@@ -93,8 +95,18 @@ struct NotifyOptions {
 
 struct JobRunOptions {
   // Where photo exports are built and kept until they expire. Required for
-  // photo-export jobs; created (0700) if missing.
+  // photo-export jobs; created (0700) if missing; the zips are 0600.
   std::filesystem::path export_folder;
+  // The folder the photos of an export must lie in (the service's photo
+  // folder): a photo whose location leads elsewhere, by its path or
+  // through a symlink, is skipped. Empty: locations are read as stored
+  // (the CLI, whose locations are the paths it was given).
+  std::filesystem::path photo_folder;
+  // Sends the notices of finished exports and makes their links (not
+  // owned). Null: a RelayNotifier over `notify` with no allowed
+  // destination (so nothing is sent) and links `notify.download_url` +
+  // token.
+  Notifier* notifier = nullptr;
   NotifyOptions notify;
   TimePoint now{};  // for expiry times; default-constructed: system clock
   // A photo export's download token (from StartPhotoExport), for the link

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "facetag/file_io.h"
 #include "facetag/pipeline.h"
 
 namespace facetag::pipeline {
@@ -22,11 +23,20 @@ Result<std::vector<std::filesystem::path>> ListPhotoFiles(const std::filesystem:
   if (ec) return Fail(ErrorCode::kIo, "cannot list " + root.string() + ": " + ec.message());
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) return Fail(ErrorCode::kIo, "cannot list " + root.string() + ": " + ec.message());
-    if (!it->is_regular_file(ec)) continue;
     std::string ext = it->path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (kExtensions.count(ext)) files.push_back(it->path());
+    if (!kExtensions.count(ext)) continue;
+    // Folder symlinks are not entered (the iterator's default). A file
+    // symlink counts as the file it names, and only when that lies inside
+    // `root`: a link to /etc/passwd named x.jpg is not a photo of the folder.
+    if (it->is_symlink(ec)) {
+      auto real = ResolveBeneath(root, it->path().lexically_relative(root).generic_string());
+      std::error_code kind;
+      if (real && fs::is_regular_file(*real, kind)) files.push_back(*real);
+      continue;
+    }
+    if (it->is_regular_file(ec)) files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
   return files;

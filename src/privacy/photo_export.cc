@@ -1,6 +1,5 @@
 // The photo export job: a zip of archived photos with their current names.
 #include <sodium.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include "facetag/file_io.h"
 #include "facetag/hash.h"
 #include "facetag/metadata.h"
+#include "facetag/notify.h"
 #include "jobs.h"
 #include "time_text.h"
 #include "zip_writer.h"
@@ -29,29 +29,36 @@ fs::path StagingFolder(const fs::path& folder, JobId id) {
 
 std::string ZipName(JobId id) { return "export-" + std::to_string(id) + ".zip"; }
 
-Result<void> MakePrivateFolder(const fs::path& folder) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) return Fail(ErrorCode::kIo, "cannot create " + folder.string() + ": " + ec.message());
-  ::chmod(folder.c_str(), 0700);
-  return {};
-}
-
-Result<void> WriteFile(const fs::path& path, const std::vector<unsigned char>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return Fail(ErrorCode::kIo, "cannot write " + path.string());
-  return {};
-}
-
 Result<void> AppendLine(const fs::path& path, const std::string& line) {
   std::ofstream out(path, std::ios::app);
   out << line << "\n";
   out.close();
   if (!out) return Fail(ErrorCode::kIo, "cannot write " + path.string());
   return {};
+}
+
+// The bytes of an archived photo's file. With a photo folder, only a file
+// below it is read, through no symlink leading out: a relative location
+// below the folder, or an absolute one inside it.
+Result<std::vector<unsigned char>> ReadPhotoFile(const std::string& location,
+                                                 const fs::path& photo_folder) {
+  const std::uint64_t limit = vision::DecodeOptions{}.max_file_bytes;
+  if (photo_folder.empty()) return ReadFileBytes(location, limit);
+  const fs::path stored{location};
+  std::string relative = location;
+  if (stored.is_absolute()) {
+    std::error_code ec;
+    const fs::path folder = fs::weakly_canonical(photo_folder, ec);
+    if (ec || !IsWithin(folder, stored)) {
+      return Fail(ErrorCode::kRejected, "the photo's location is outside the photo folder");
+    }
+    relative = stored.lexically_normal().lexically_relative(folder).generic_string();
+  }
+  auto bytes = ReadFileBytesBeneath(photo_folder, relative, limit);
+  if (!bytes && bytes.error().code == ErrorCode::kInvalidArgument) {
+    return Fail(ErrorCode::kRejected, "the photo's location leads out of the photo folder");
+  }
+  return bytes;
 }
 
 // Copies photo `id` into `staging` with its current names; an error says
@@ -63,7 +70,7 @@ Result<std::string> StagePhoto(Store& store, PhotoId id, const fs::path& staging
   if (photo->info.failure) {
     return Fail(ErrorCode::kInvalidArgument, "the photo could not be processed at ingest");
   }
-  auto bytes = ReadFileBytes(photo->info.location, vision::DecodeOptions{}.max_file_bytes);
+  auto bytes = ReadPhotoFile(photo->info.location, options.photo_folder);
   if (!bytes) return tl::unexpected(bytes.error());
   // Only the archived photo leaves: a file replaced at its location (or a
   // location pointing somewhere it should not) is not what was archived.
@@ -73,7 +80,7 @@ Result<std::string> StagePhoto(Store& store, PhotoId id, const fs::path& staging
   }
   const std::string entry = EntryName(id, photo->info.location);
   const fs::path copy = staging / entry;
-  FACETAG_RETURN_IF_ERROR(WriteFile(copy, *bytes));
+  FACETAG_RETURN_IF_ERROR(WritePrivateFile(copy, *bytes));
   if (!options.archived_tags) {
     return Fail(ErrorCode::kInternal, "photo export run without the archive's names");
   }
@@ -196,6 +203,7 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
   }
   const auto photos = params["photos"].get<std::vector<PhotoId>>();
   const fs::path staging = StagingFolder(options.export_folder, job.id);
+  FACETAG_RETURN_IF_ERROR(MakePrivateFolder(options.export_folder));
   FACETAG_RETURN_IF_ERROR(MakePrivateFolder(staging));
   for (auto i = static_cast<std::size_t>(job.done); i < photos.size(); ++i) {
     if (options.stop && options.stop->load()) return Stopped(store, job.id);
@@ -232,15 +240,22 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
   const Json manifest = {{"job", job.id}, {"photos", entries}, {"skipped", skipped}};
   FACETAG_RETURN_IF_ERROR(writer->AddBytes("manifest.json", manifest.dump(2)));
   FACETAG_RETURN_IF_ERROR(writer->Close());
+  FACETAG_RETURN_IF_ERROR(MakePrivateFile(zip));
   std::error_code ec;
   fs::remove_all(staging, ec);
 
   const TimePoint now = NowOr(options.now);
   const TimePoint expires = now + std::chrono::hours(params.value("expires_hours", 72));
+  // Without a notifier of the caller's, links are made from `notify` and
+  // nothing is sent: no destination is allowed.
+  RelayNotifier fallback(
+      options.notify, [] { return Result<NotifyAllowList>(NotifyAllowList{}); },
+      [&](std::string_view token) { return options.notify.download_url + std::string(token); });
+  Notifier& notifier = options.notifier != nullptr ? *options.notifier : fallback;
   const std::string link =
       options.download_token.empty()
           ? "the download link you were given with export " + std::to_string(job.id)
-          : options.notify.download_url + options.download_token;
+          : notifier.DownloadLink(options.download_token);
   Json result = {{"zip", ZipName(job.id)},
                  {"photos", entries.size()},
                  {"skipped", skipped},
@@ -250,9 +265,11 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
   const std::string text = "Your zip file with " + std::to_string(entries.size()) +
                            " photo(s) is ready: " + link + "\nThe link expires at " +
                            FormatUtc(expires) + ".\n";
+  // Only whether a notice went out is kept: the requester sees the job, and
+  // an answer's detail (a status, a relay's reply) is the operator's.
   if (!email.empty()) {
-    auto sent = SendMail(options.notify, email, "facetag: your photo export is ready", text);
-    result["email"] = sent ? "sent" : sent.error().message;
+    auto sent = notifier.SendMail(email, "facetag: your photo export is ready", text);
+    result["email"] = sent ? "sent" : "not sent";
   }
   if (!webhook.empty()) {
     const Json notice = {{"job", job.id},
@@ -260,8 +277,8 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
                          {"photos", entries.size()},
                          {"download", link},
                          {"expires_at", FormatUtc(expires)}};
-    auto posted = PostWebhook(webhook, notice.dump(), options.notify.timeout_ms);
-    result["webhook"] = posted ? "sent" : posted.error().message;
+    auto posted = notifier.PostWebhook(webhook, notice.dump());
+    result["webhook"] = posted ? "sent" : "not sent";
   }
   FACETAG_RETURN_IF_ERROR(store.privacy().SetDownload(job.id, "", expires));
   FACETAG_RETURN_IF_ERROR(

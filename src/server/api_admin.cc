@@ -1,5 +1,9 @@
-// Routes of keys (admin), the audit log (privacy) and whoami (any key).
+// Routes of keys and notification destinations (admin), the audit log
+// (privacy) and whoami (any key).
+#include "facetag/notify.h"
+#include "facetag/thread_annotations.h"
 #include "http.h"
+#include "key_rules.h"
 #include "service.h"
 
 namespace facetag::server {
@@ -15,6 +19,39 @@ json KeyJson(const ApiKey& key) {
               {"created_at", key.created_at}};
   out["revoked_at"] = key.revoked_at ? json(*key.revoked_at) : json(nullptr);
   return out;
+}
+
+// Serialises revocations, so that two admins cannot revoke each other's
+// last keys at once.
+Mutex revocation_mutex;
+
+void AddDestinationRoutes(Router& router, Service* s) {
+  router.Add({"GET", "/api/v1/notify-destinations", {Role::kAdmin},
+              "The allow-list of notification destinations of photo exports."},
+             [s](const Caller&, const httplib::Request&, httplib::Response& r) {
+               if (s->options.notify_allow_file.empty()) {
+                 return SendError(r, 503, "unavailable", "notifications are not configured");
+               }
+               auto list = privacy::LoadAllowList(s->options.notify_allow_file);
+               if (!list) return SendError(r, ToApiError(list.error()));
+               SendJson(r, json::parse(privacy::AllowListJson(*list)));
+             });
+  router.Add({"PUT", "/api/v1/notify-destinations", {Role::kAdmin},
+              "Replace the allow-list: {destinations: [{mail: \"@client.example\"}, {webhook: "
+              "\"http://hooks.example/x\", internal: false}]}. Exports notify only these.",
+              Body::kJson},
+             [s](const Caller& c, const httplib::Request& q, httplib::Response& r) {
+               if (s->options.notify_allow_file.empty()) {
+                 return SendError(r, 503, "unavailable", "notifications are not configured");
+               }
+               auto list = privacy::ParseAllowList(q.body);
+               if (!list) return SendError(r, ToApiError(list.error()));
+               auto saved = privacy::SaveAllowList(s->options.notify_allow_file, *list);
+               if (!saved) return SendError(r, ToApiError(saved.error()));
+               const json body = json::parse(privacy::AllowListJson(*list));
+               s->Audit(c, "notify.destinations", "notify", body);
+               SendJson(r, body);
+             });
 }
 
 }  // namespace
@@ -50,7 +87,7 @@ void AddAdminRoutes(Router& router, Service& service) {
                  return SendError(r, 400, "invalid_argument",
                                   "role must be customer, ingest, editor, privacy or admin");
                }
-               auto label = OptionalString(*body, "label");
+               auto label = OptionalString(*body, "label", kMaxNameChars, false);
                if (!label) return SendError(r, ToApiError(label.error()));
                auto created = s->store.service().CreateApiKey(*role, label->value_or(""));
                if (!created) return SendError(r, ToApiError(created.error()));
@@ -62,6 +99,11 @@ void AddAdminRoutes(Router& router, Service& service) {
              [s](const Caller& c, const httplib::Request& q, httplib::Response& r) {
                auto id = PathId(q, 1, "key");
                if (!id) return SendError(r, ToApiError(id.error()));
+               MutexLock lock(revocation_mutex);
+               auto keys = s->store.service().ListApiKeys();
+               if (!keys) return SendError(r, ToApiError(keys.error()));
+               auto allowed = CheckKeyRevocation(*keys, *id);
+               if (!allowed) return SendError(r, ToApiError(allowed.error()));
                auto revoked = s->store.service().RevokeApiKey(*id);
                if (!revoked) return SendError(r, ToApiError(revoked.error()));
                s->Audit(c, "key.revoke", "key:" + std::to_string(*id));
@@ -76,9 +118,13 @@ void AddAdminRoutes(Router& router, Service& service) {
                {"limit", "1-500, default 100"}}},
              [s](const Caller&, const httplib::Request& q, httplib::Response& r) {
                AuditQuery query;
-               query.actor = QueryString(q, "actor");
-               query.action = QueryString(q, "action");
-               query.subject = QueryString(q, "subject");
+               for (auto [name, target] : {std::pair{"actor", &query.actor},
+                                           std::pair{"action", &query.action},
+                                           std::pair{"subject", &query.subject}}) {
+                 auto value = QueryText(q, name);
+                 if (!value) return SendError(r, ToApiError(value.error()));
+                 *target = std::move(*value);
+               }
                query.newest_first = true;
                auto cursor = QueryInt(q, "cursor", 0, 0, INT64_MAX);
                auto limit = QueryInt(q, "limit", 100, 1, 500);
@@ -99,6 +145,7 @@ void AddAdminRoutes(Router& router, Service& service) {
                }
                SendJson(r, {{"entries", out}});
              });
+  AddDestinationRoutes(router, s);
 }
 
 }  // namespace facetag::server

@@ -5,7 +5,6 @@
 
 #include "facetag/file_io.h"
 #include "facetag/hash.h"
-#include "facetag/text.h"
 #include "http.h"
 #include "service.h"
 
@@ -137,8 +136,12 @@ void UploadPhoto(Service& service, const Caller& caller, const httplib::Request&
   auto bytes = UploadedPhoto(req);
   if (!bytes) return SendError(res, ToApiError(bytes.error()));
   std::string location = QueryString(req, "location");
-  if (location.size() > 2048 || !text::IsValidUtf8(location)) {
-    return SendError(res, 400, "invalid_argument", "the location must be UTF-8, at most 2 KiB");
+  // Where the agency keeps the photo, below the photo folder: a later
+  // export reads it from there, so it may not point anywhere else.
+  if (!location.empty()) {
+    if (auto checked = CheckLocation(location); !checked) {
+      return SendError(res, ToApiError(checked.error()));
+    }
   }
   const auto* data = reinterpret_cast<const unsigned char*>(bytes->data());
   if (location.empty()) location = "upload:" + PhotoIdentity({data, bytes->size()});
@@ -253,7 +256,9 @@ void SubmitIngestJob(Service& service, const Caller& caller, const httplib::Requ
 void Search(Service& service, const Caller&, const httplib::Request& req,
             httplib::Response& res) {
   SearchQuery query;
-  const std::string person = QueryString(req, "person");
+  auto person_text = QueryText(req, "person", kMaxNameChars);
+  if (!person_text) return SendError(res, ToApiError(person_text.error()));
+  const std::string& person = *person_text;
   if (!person.empty()) {
     // A person id (from the suggestions), else a name, alias or URI.
     const bool is_id = person.size() < 19 && person.find_first_not_of("0123456789") == std::string::npos;
@@ -264,9 +269,14 @@ void Search(Service& service, const Caller&, const httplib::Request& req,
     if (!found) return SendJson(res, {{"hits", json::array()}, {"person", nullptr}});
     query.person = found->id;
   }
-  query.text = QueryString(req, "text");
-  query.date_from = QueryString(req, "from");
-  query.date_to = QueryString(req, "to");
+  auto words = QueryText(req, "text", kMaxLineChars);
+  if (!words) return SendError(res, ToApiError(words.error()));
+  query.text = std::move(*words);
+  for (auto [name, target] : {std::pair{"from", &query.date_from}, std::pair{"to", &query.date_to}}) {
+    auto value = QueryDateBound(req, name);
+    if (!value) return SendError(res, ToApiError(value.error()));
+    *target = std::move(*value);
+  }
   query.include_mentioned = QueryString(req, "mentioned") == "1";
   auto limit = QueryInt(req, "limit", 50, 1, 200);
   auto offset = QueryInt(req, "offset", 0, 0, 1'000'000);
@@ -332,10 +342,35 @@ void SendRendition(Service& service, const StoredPhoto& photo,
                    const vision::RenditionOptions& options, httplib::Response& res) {
   auto file = ArchivedPhotoFile(service, photo.info.location);
   if (!file) return SendError(res, ToApiError(file.error()));
+  const std::string key = PreviewCache::Key(photo.info.sha256, options);
+  const auto from_cache = [&] {
+    if (service.preview_cache == nullptr) return false;
+    auto cached = service.preview_cache->Get(key);
+    if (cached) {
+      res.set_content(reinterpret_cast<const char*>(cached->data()), cached->size(), "image/jpeg");
+    }
+    return cached.has_value();
+  };
+  if (from_cache()) return;
+  // The decoded size as archived (an upper bound: JPEGs decode reduced).
+  std::uint64_t pixels = std::uint64_t(std::max(0, photo.info.width)) *
+                         std::uint64_t(std::max(0, photo.info.height));
+  if (pixels == 0) pixels = options.decode.max_pixels;
+  auto turn = service.previews->Acquire(pixels);
+  if (!turn) {
+    service.metrics.AddRefusal("previews_busy");
+    res.set_header("Retry-After", std::to_string(service.options.retry_after_seconds));
+    return SendError(res, 429, "too_many_requests",
+                     "previews are being made for others; retry after " +
+                         std::to_string(service.options.retry_after_seconds) + " s");
+  }
+  // Made by another request while this one waited for its turn?
+  if (from_cache()) return;
   auto bytes = ReadFileBytes(*file, kMaxPhotoFileBytes);
   if (!bytes) return service.SendFailure(res, bytes.error(), *file, "the photo");
   auto jpeg = vision::RenderJpeg(*bytes, options);
   if (!jpeg) return service.SendFailure(res, jpeg.error(), *file, "the photo");
+  if (service.preview_cache != nullptr) service.preview_cache->Put(key, *jpeg);
   res.set_content(reinterpret_cast<const char*>(jpeg->data()), jpeg->size(), "image/jpeg");
 }
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "facetag/date_text.h"
 #include "facetag/privacy.h"
 #include "facetag/privacy_json.h"
 #include "facetag/text.h"
@@ -38,6 +39,25 @@ void SendFile(httplib::Response& res, const std::filesystem::path& file, const s
   res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
   res.set_header("Cache-Control", "no-store");
   res.set_content(std::move(bytes), "application/zip");
+}
+
+// The day a request was received: a real day, not after tomorrow (the
+// requester's time zone may be ahead), so its due date is a real day too.
+Result<CalendarDate> ReceivedOn(std::string_view text) {
+  const auto today = std::chrono::year_month_day(
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+  const int year = static_cast<int>(today.year());
+  auto day = ParseCalendarDate(text, "received_on", 1900, year + 1);
+  if (!day) return day;
+  const auto tomorrow = std::chrono::year_month_day(std::chrono::sys_days(today) + std::chrono::days(1));
+  const CalendarDate last{static_cast<int>(tomorrow.year()),
+                          static_cast<int>(static_cast<unsigned>(tomorrow.month())),
+                          static_cast<int>(static_cast<unsigned>(tomorrow.day()))};
+  if (*day > last) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "received_on " + std::string(text) + " is in the future");
+  }
+  return day;
 }
 
 Result<RequestQuery> QueryOfRequests(const httplib::Request& q) {
@@ -101,16 +121,20 @@ void AddRequestRoutes(Router& router, Service* s) {
                                   "kind must be access, removal, optout or objection");
                }
                request.kind = *parsed;
-               for (auto [field, target] : {std::pair{"received_on", &request.received_on},
-                                            std::pair{"requester", &request.requester},
-                                            std::pair{"contact", &request.contact}}) {
-                 auto value = RequiredString(*body, field);
+               for (auto [field, target, limit] :
+                    {std::tuple{"received_on", &request.received_on, kMaxLineChars},
+                     std::tuple{"requester", &request.requester, kMaxNameChars},
+                     std::tuple{"contact", &request.contact, kMaxLineChars}}) {
+                 auto value = RequiredString(*body, field, limit, false);
                  if (!value) return SendError(r, ToApiError(value.error()));
                  *target = *value;
                }
-               for (auto [field, target] : {std::pair{"subject", &request.subject},
-                                            std::pair{"details", &request.details}}) {
-                 auto value = OptionalString(*body, field);
+               auto received = ReceivedOn(request.received_on);
+               if (!received) return SendError(r, ToApiError(received.error()));
+               for (auto [field, target, limit] :
+                    {std::tuple{"subject", &request.subject, kMaxLineChars},
+                     std::tuple{"details", &request.details, kMaxTextChars}}) {
+                 auto value = OptionalString(*body, field, limit, limit == kMaxTextChars);
                  if (!value) return SendError(r, ToApiError(value.error()));
                  *target = value->value_or("");
                }
@@ -167,7 +191,9 @@ void AddLookupRoutes(Router& router, Service* s) {
               Body::kNone,
               {{"name", "the name asked about"}}},
              [s](const Caller&, const httplib::Request& q, httplib::Response& r) {
-               auto answer = privacy::LookupName(s->store, QueryString(q, "name"));
+               auto name = QueryText(q, "name", kMaxNameChars);
+               if (!name) return SendError(r, ToApiError(name.error()));
+               auto answer = privacy::LookupName(s->store, *name);
                if (!answer) return SendError(r, ToApiError(answer.error()));
                SendJson(r, LookupJson(*answer));
              });
@@ -222,7 +248,7 @@ void AddOptOutRoutes(Router& router, Service* s) {
              [s](const Caller& c, const httplib::Request& q, httplib::Response& r) {
                auto body = JsonObjectBody(q);
                if (!body) return SendError(r, ToApiError(body.error()));
-               auto name = RequiredString(*body, "name");
+               auto name = RequiredString(*body, "name", kMaxNameChars, false);
                if (!name) return SendError(r, ToApiError(name.error()));
                privacy::OptOutRequest request;
                request.person = *name;
@@ -230,6 +256,7 @@ void AddOptOutRoutes(Router& router, Service* s) {
                auto report = privacy::OptOut(s->store, s->pack, nullptr, request);
                if (!report) return SendError(r, ToApiError(report.error()));
                s->ListChanged();
+               if (s->preview_cache != nullptr) s->preview_cache->Clear();
                const OptOutOutcome& o = report->outcome;
                json out = {{"listed", report->was_listed},
                            {"suppression", o.suppression},
@@ -252,7 +279,9 @@ void AddOptOutRoutes(Router& router, Service* s) {
               {{"name", "the person's name"}},
               202},
              [s](const Caller& c, const httplib::Request& q, httplib::Response& r) {
-               const std::string name = QueryString(q, "name");
+               auto checked = QueryText(q, "name", kMaxNameChars);
+               if (!checked) return SendError(r, ToApiError(checked.error()));
+               const std::string& name = *checked;
                if (text::TrimAsciiWhitespace(name).empty()) {
                  return SendError(r, 400, "invalid_argument", "give the person's name as ?name=");
                }
@@ -268,6 +297,7 @@ void AddOptOutRoutes(Router& router, Service* s) {
                auto report = privacy::OptOut(s->store, s->pack, &lease->analyzer(), request);
                if (!report) return SendError(r, ToApiError(report.error()));
                s->ListChanged();
+               if (s->preview_cache != nullptr) s->preview_cache->Clear();
                const OptOutOutcome& o = report->outcome;
                json out = {
                    {"listed", report->was_listed},     {"suppression", o.suppression},
@@ -387,6 +417,7 @@ void AddRetentionRoutes(Router& router, Service* s) {
                auto report = privacy::PurgeNow(s->store, std::chrono::system_clock::now(),
                                                dry->value_or(true), c.actor);
                if (!report) return SendError(r, ToApiError(report.error()));
+               if (!dry->value_or(true) && s->preview_cache != nullptr) s->preview_cache->Clear();
                SendJson(r, PurgeJson(*report));
              });
 }
@@ -425,14 +456,18 @@ void AddExportRoutes(Router& router, Service* s) {
                for (auto [field, target] :
                     {std::pair{"text", &query.text}, std::pair{"from", &query.date_from},
                      std::pair{"to", &query.date_to}}) {
-                 auto value = OptionalString(*body, field);
+                 auto value = OptionalString(*body, field, kMaxLineChars, false);
                  if (!value) return SendError(r, ToApiError(value.error()));
                  if (*value) {
+                   if (target != &query.text && !(*value)->empty()) {
+                     auto bound = CheckDateBound(**value, field);
+                     if (!bound) return SendError(r, ToApiError(bound.error()));
+                   }
                    *target = **value;
                    searched = true;
                  }
                }
-               auto person = OptionalString(*body, "person");
+               auto person = OptionalString(*body, "person", kMaxNameChars, false);
                if (!person) return SendError(r, ToApiError(person.error()));
                if (*person) {
                  auto found = s->store.FindPerson(**person);
@@ -443,9 +478,18 @@ void AddExportRoutes(Router& router, Service* s) {
                if (searched) request.query = query;
                for (auto [field, target] :
                     {std::pair{"email", &request.email}, std::pair{"webhook", &request.webhook}}) {
-                 auto value = OptionalString(*body, field);
+                 auto value = OptionalString(*body, field, kMaxLineChars, false);
                  if (!value) return SendError(r, ToApiError(value.error()));
                  *target = value->value_or("");
+               }
+               // Only destinations an admin allowed (docs/security.md).
+               if (!request.email.empty()) {
+                 auto allowed = s->notifier->CheckMail(request.email);
+                 if (!allowed) return SendError(r, ToApiError(allowed.error()));
+               }
+               if (!request.webhook.empty()) {
+                 auto allowed = s->notifier->CheckWebhook(request.webhook);
+                 if (!allowed) return SendError(r, ToApiError(allowed.error()));
                }
                if (auto it = body->find("expires_hours"); it != body->end()) {
                  if (!it->is_number_integer()) {
@@ -458,7 +502,7 @@ void AddExportRoutes(Router& router, Service* s) {
                s->privacy_worker->Submit(ticket->job, ticket->token);
                SendJson(r,
                         {{"job", ticket->job},
-                         {"download", s->options.notify.download_url + ticket->token},
+                         {"download", s->notifier->DownloadLink(ticket->token)},
                          {"message", "your zip file is being created"}},
                         202);
              });

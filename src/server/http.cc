@@ -3,6 +3,10 @@
 #include <charconv>
 #include <iostream>
 
+#include "facetag/date_text.h"
+#include "facetag/file_io.h"
+#include "facetag/text.h"
+
 namespace facetag::server {
 namespace fs = std::filesystem;
 
@@ -53,7 +57,30 @@ Result<nlohmann::json> JsonObjectBody(const httplib::Request& req) {
   return body;
 }
 
-Result<std::string> RequiredString(const nlohmann::json& body, const char* field) {
+Result<void> CheckText(std::string_view value, std::string_view what, std::size_t max_chars,
+                       bool multiline) {
+  if (!text::IsValidUtf8(value)) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(what) + " is not valid UTF-8");
+  }
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < value.size();) {
+    const char32_t cp = *text::DecodeUtf8(value, i);
+    const bool allowed_control = multiline && (cp == U'\t' || cp == U'\n' || cp == U'\r');
+    if ((cp < 0x20 && !allowed_control) || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  std::string(what) + (cp == 0 ? " contains a NUL character"
+                                               : " contains a control character"));
+    }
+    if (++chars > max_chars) {
+      return Fail(ErrorCode::kInvalidArgument, std::string(what) + " is longer than " +
+                                                   std::to_string(max_chars) + " characters");
+    }
+  }
+  return {};
+}
+
+Result<std::string> RequiredString(const nlohmann::json& body, const char* field,
+                                   std::size_t max_chars, bool multiline) {
   auto it = body.find(field);
   if (it == body.end()) {
     return Fail(ErrorCode::kInvalidArgument, std::string("missing field \"") + field + "\"");
@@ -61,12 +88,15 @@ Result<std::string> RequiredString(const nlohmann::json& body, const char* field
   if (!it->is_string()) {
     return Fail(ErrorCode::kInvalidArgument, std::string("\"") + field + "\" must be a string");
   }
-  return it->get<std::string>();
+  std::string value = it->get<std::string>();
+  FACETAG_RETURN_IF_ERROR(CheckText(value, std::string("\"") + field + "\"", max_chars, multiline));
+  return value;
 }
 
-Result<std::optional<std::string>> OptionalString(const nlohmann::json& body, const char* field) {
+Result<std::optional<std::string>> OptionalString(const nlohmann::json& body, const char* field,
+                                                  std::size_t max_chars, bool multiline) {
   if (!body.contains(field) || body.at(field).is_null()) return std::optional<std::string>();
-  auto value = RequiredString(body, field);
+  auto value = RequiredString(body, field, max_chars, multiline);
   if (!value) return tl::unexpected(value.error());
   return std::optional<std::string>(std::move(*value));
 }
@@ -120,6 +150,19 @@ std::string QueryString(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : std::string();
 }
 
+Result<std::string> QueryText(const httplib::Request& req, const char* name,
+                              std::size_t max_chars) {
+  std::string value = QueryString(req, name);
+  FACETAG_RETURN_IF_ERROR(CheckText(value, std::string("parameter ") + name, max_chars, false));
+  return value;
+}
+
+Result<std::string> QueryDateBound(const httplib::Request& req, const char* name) {
+  std::string value = QueryString(req, name);
+  if (!value.empty()) FACETAG_RETURN_IF_ERROR(CheckDateBound(value, std::string("parameter ") + name));
+  return value;
+}
+
 Result<std::int64_t> PathId(const httplib::Request& req, int index, const char* what) {
   if (req.matches.size() <= static_cast<std::size_t>(index)) {
     return Fail(ErrorCode::kInvalidArgument, std::string("missing ") + what + " id");
@@ -165,35 +208,18 @@ Result<std::string_view> UploadedPhoto(const httplib::Request& req) {
 
 Result<fs::path> ResolveLocation(const fs::path& root, std::string_view location) {
   if (root.empty()) return Fail(ErrorCode::kNotFound, "this server has no photo folder");
-  if (location.empty()) return Fail(ErrorCode::kInvalidArgument, "empty location");
-  if (location.find('\0') != std::string_view::npos || location.size() > 4096) {
-    return Fail(ErrorCode::kInvalidArgument, "the location is not a valid path");
+  FACETAG_RETURN_IF_ERROR(CheckLocation(location));
+  auto real = ResolveBeneath(root, location);
+  if (real) return real;
+  switch (real.error().code) {
+    case ErrorCode::kNotFound:
+      return Fail(ErrorCode::kNotFound, "no photo at " + std::string(location));
+    case ErrorCode::kInvalidArgument:
+      return Fail(ErrorCode::kInvalidArgument,
+                  "the location " + std::string(location) + " leads out of the photo folder");
+    default:
+      return real;
   }
-  const fs::path relative{std::string(location)};
-  if (relative.is_absolute() || relative.has_root_name() || relative.has_root_directory()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "locations are relative to the photo folder; absolute paths are refused");
-  }
-  for (const auto& part : relative) {
-    if (part == "..") return Fail(ErrorCode::kInvalidArgument, "\"..\" is not allowed in locations");
-  }
-  std::error_code ec;
-  const fs::path canonical_root = fs::weakly_canonical(root, ec);
-  if (ec) return Fail(ErrorCode::kNotFound, "the photo folder is not available");
-  const fs::path candidate = canonical_root / relative;
-  if (!fs::exists(candidate, ec)) {
-    return Fail(ErrorCode::kNotFound, "no photo at " + std::string(location));
-  }
-  // Symlinks may point anywhere: the real path must still be inside the root.
-  const fs::path real = fs::canonical(candidate, ec);
-  if (ec) return Fail(ErrorCode::kNotFound, "no photo at " + std::string(location));
-  const auto [root_end, real_it] =
-      std::mismatch(canonical_root.begin(), canonical_root.end(), real.begin(), real.end());
-  if (root_end != canonical_root.end()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the location " + std::string(location) + " leads out of the photo folder");
-  }
-  return real;
 }
 
 std::string RelativeLocation(const fs::path& root, const fs::path& path) {

@@ -39,9 +39,24 @@ void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 2
 // not an object.
 Result<nlohmann::json> JsonObjectBody(const httplib::Request& req);
 
-// Typed fields of a JSON object; kInvalidArgument names the field.
-Result<std::string> RequiredString(const nlohmann::json& body, const char* field);
-Result<std::optional<std::string>> OptionalString(const nlohmann::json& body, const char* field);
+// Limits of the text a client sends, in code points (docs/security.md).
+inline constexpr std::size_t kMaxNameChars = 200;    // a name, an alias, a requester
+inline constexpr std::size_t kMaxLineChars = 1000;   // search words, subjects, contacts, labels
+inline constexpr std::size_t kMaxTextChars = 10000;  // free text: details, decisions
+
+// kInvalidArgument, naming `what`, for text that is not valid UTF-8, holds
+// NUL or another control character (tab, line feed and carriage return
+// are allowed when `multiline`), or has more than `max_chars` code points.
+Result<void> CheckText(std::string_view value, std::string_view what, std::size_t max_chars,
+                       bool multiline);
+
+// Typed fields of a JSON object; kInvalidArgument names the field. Strings
+// are checked by CheckText (by default: free text).
+Result<std::string> RequiredString(const nlohmann::json& body, const char* field,
+                                   std::size_t max_chars = kMaxTextChars, bool multiline = true);
+Result<std::optional<std::string>> OptionalString(const nlohmann::json& body, const char* field,
+                                                  std::size_t max_chars = kMaxTextChars,
+                                                  bool multiline = true);
 Result<std::optional<bool>> OptionalBool(const nlohmann::json& body, const char* field);
 Result<std::int64_t> RequiredId(const nlohmann::json& body, const char* field);
 
@@ -49,6 +64,12 @@ Result<std::int64_t> RequiredId(const nlohmann::json& body, const char* field);
 Result<std::int64_t> QueryInt(const httplib::Request& req, const char* name,
                               std::int64_t fallback, std::int64_t min, std::int64_t max);
 std::string QueryString(const httplib::Request& req, const char* name);
+// A query parameter as one line of text (CheckText); "" when absent.
+Result<std::string> QueryText(const httplib::Request& req, const char* name,
+                              std::size_t max_chars = kMaxLineChars);
+// A query parameter as a date bound of a search (CheckDateBound: "2024",
+// "2024-05", "2024-05-17", "2024-05-17T10:30"); "" when absent.
+Result<std::string> QueryDateBound(const httplib::Request& req, const char* name);
 // A path capture (regex group `index`) as a positive id.
 Result<std::int64_t> PathId(const httplib::Request& req, int index, const char* what);
 
@@ -58,9 +79,10 @@ Result<std::int64_t> PathId(const httplib::Request& req, int index, const char* 
 // decoder later.
 Result<std::string_view> UploadedPhoto(const httplib::Request& req);
 
-// `location` (relative, UTF-8) resolved inside `root`: kInvalidArgument for
-// absolute paths, "..", NUL bytes, or a symlink leading out of the root;
-// kNotFound when the root is unset or the file does not exist.
+// `location` (relative, UTF-8) resolved inside `root` (ResolveBeneath of
+// facetag/file_io.h): kInvalidArgument for absolute paths, "..", control
+// characters, or a symlink leading out of the root; kNotFound when the root
+// is unset or the file does not exist.
 Result<std::filesystem::path> ResolveLocation(const std::filesystem::path& root,
                                               std::string_view location);
 // The location of `path` relative to `root` ("" when outside it).

@@ -127,3 +127,43 @@ TEST(MetricsTest, CountsByRoutePatternWithCumulativeBuckets) {
 
 }  // namespace
 }  // namespace facetag::server
+
+namespace facetag::server {
+namespace {
+
+TEST(CheckTextTest, RefusesNulControlCharactersBadUtf8AndLength) {
+  EXPECT_TRUE(CheckText("Joe Biden", "name", 200, false));
+  EXPECT_TRUE(CheckText("line one\nline two\ttab", "details", 100, true));
+  EXPECT_TRUE(CheckText("L\xC3\xA9on", "name", 4, false)) << "code points, not bytes";
+  for (const std::string& bad : {std::string("a\0b", 3), std::string("a\nb"), std::string("\x1b[2J"),
+                                std::string("\xC2\x9B" "2J"), std::string("\xFF"),
+                                std::string("L\xC3\xA9ons")}) {
+    auto refused = CheckText(bad, "name", 4, false);
+    ASSERT_FALSE(refused) << ::testing::PrintToString(bad);
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(refused.error().message.rfind("name ", 0), 0u) << refused.error().message;
+  }
+  EXPECT_NE(CheckText(std::string("a\0", 2), "text", 10, true).error().message.find("NUL"),
+            std::string::npos);
+  EXPECT_FALSE(CheckText(std::string(201, 'a'), "name", 200, false));
+}
+
+TEST(CheckTextTest, JsonFieldsAndQueryParametersAreChecked) {
+  const nlohmann::json body = {{"name", std::string("Joe\0Biden", 9)}, {"ok", "fine"}};
+  EXPECT_FALSE(RequiredString(body, "name"));
+  EXPECT_TRUE(RequiredString(body, "ok"));
+  EXPECT_FALSE(RequiredString(body, "ok", 3));
+  httplib::Request req;
+  req.params.emplace("text", std::string("\0", 1));
+  req.params.emplace("from", "2024-13-45");
+  req.params.emplace("to", "2024-02-29");
+  EXPECT_FALSE(QueryText(req, "text"));
+  EXPECT_EQ(*QueryText(req, "absent"), "");
+  auto from = QueryDateBound(req, "from");
+  ASSERT_FALSE(from);
+  EXPECT_NE(from.error().message.find("parameter from"), std::string::npos);
+  EXPECT_EQ(*QueryDateBound(req, "to"), "2024-02-29");
+}
+
+}  // namespace
+}  // namespace facetag::server

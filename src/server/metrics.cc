@@ -23,7 +23,7 @@ std::string Label(const std::string& value) {
 
 void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
                              double seconds) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++requests_[{method, route, status}];
   Histogram& h = latency_[{method, route}];
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
@@ -33,9 +33,14 @@ void Metrics::ObserveRequest(const std::string& method, const std::string& route
   h.sum += seconds;
 }
 
+void Metrics::AddRefusal(const std::string& reason) {
+  MutexLock lock(mutex_);
+  ++refusals_[reason];
+}
+
 std::string Metrics::Render(int queue_depth, int analyzers_busy, int jobs_queued) const {
   std::ostringstream out;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   out << "# HELP facetag_http_requests_total HTTP requests answered, by route and status.\n"
          "# TYPE facetag_http_requests_total counter\n";
   for (const auto& [key, count] : requests_) {
@@ -74,7 +79,16 @@ std::string Metrics::Render(int queue_depth, int analyzers_busy, int jobs_queued
       << "facetag_analyzers_busy " << analyzers_busy << "\n"
       << "# HELP facetag_jobs_queued Background jobs waiting or running.\n"
          "# TYPE facetag_jobs_queued gauge\n"
-      << "facetag_jobs_queued " << jobs_queued << "\n";
+      << "facetag_jobs_queued " << jobs_queued << "\n"
+      << "# HELP facetag_http_open_connections Client connections open now.\n"
+         "# TYPE facetag_http_open_connections gauge\n"
+      << "facetag_http_open_connections " << open_connections_.load() << "\n"
+      << "# HELP facetag_http_refused_total Connections and requests refused or dropped by the "
+         "front, by reason.\n"
+         "# TYPE facetag_http_refused_total counter\n";
+  for (const auto& [reason, count] : refusals_) {
+    out << "facetag_http_refused_total{reason=\"" << Label(reason) << "\"} " << count << "\n";
+  }
   return out.str();
 }
 

@@ -8,9 +8,10 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <tuple>
+
+#include "facetag/thread_annotations.h"
 
 namespace facetag::server {
 
@@ -23,6 +24,11 @@ class Metrics {
   void AddPhotos(std::int64_t photos) { photos_ += photos; }
   void AddFaces(std::int64_t faces) { faces_ += faces; }
   void AddRejectedOverload() { overload_ += 1; }
+  // A request or connection the front refused or dropped, by reason
+  // ("connections", "client_connections", "header_timeout", "body_too_large",
+  // ...; a fixed set, so the series stay bounded).
+  void AddRefusal(const std::string& reason);
+  void SetOpenConnections(int open) { open_connections_ = open; }
 
   // The exposition text; the gauges are read by the caller at render time.
   std::string Render(int queue_depth, int analyzers_busy, int jobs_queued) const;
@@ -36,12 +42,15 @@ class Metrics {
     double sum = 0;
   };
 
-  mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;
+  mutable Mutex mutex_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_
+      FACETAG_GUARDED_BY(mutex_);
+  std::map<std::pair<std::string, std::string>, Histogram> latency_ FACETAG_GUARDED_BY(mutex_);
   std::atomic<std::int64_t> photos_{0};
   std::atomic<std::int64_t> faces_{0};
   std::atomic<std::int64_t> overload_{0};
+  std::atomic<int> open_connections_{0};
+  std::map<std::string, std::uint64_t> refusals_ FACETAG_GUARDED_BY(mutex_);
 };
 
 }  // namespace facetag::server

@@ -60,6 +60,7 @@ void PrivacyWorker::Run() {
         if (!report) {
           std::cerr << "facetag serve: scheduled purge failed: " << report.error().message << "\n";
         }
+        if (service_.preview_cache != nullptr) service_.preview_cache->Clear();
         if (!service_.options.export_folder.empty()) {
           auto swept = privacy::SweepExpiredExports(service_.store, service_.options.export_folder,
                                                     std::chrono::system_clock::now());
@@ -78,6 +79,8 @@ void PrivacyWorker::Run() {
     options.archived_tags = [this](PhotoId photo) { return service_.app.ArchivedTags(photo); };
     options.rewrite_photo = [this](PhotoId photo) { return service_.app.WriteTags(photo); };
     options.export_folder = service_.options.export_folder;
+    options.photo_folder = service_.options.photo_root;
+    options.notifier = service_.notifier;
     options.notify = service_.options.notify;
     options.download_token = work.second;
     options.stop = &stop_flag_;
@@ -86,8 +89,10 @@ void PrivacyWorker::Run() {
       std::cerr << "facetag serve: privacy job " << work.first << ": " << outcome.error().message
                 << "\n";
     }
-    // An opt-out changed the list and the suppression records.
+    // An opt-out changed the list and the suppression records; no preview
+    // of a face made before it may be served from the cache.
     service_.ListChanged();
+    if (service_.preview_cache != nullptr) service_.preview_cache->Clear();
   }
 }
 

@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <iostream>
@@ -44,7 +45,16 @@ std::string PresentedSecret(const httplib::Request& req) {
   return req.get_header_value("X-API-Key");
 }
 
+// The caller Admit authenticated for the request on this thread, for the
+// route's handler (Serve) that follows it.
+struct Admitted {
+  const Route* route = nullptr;
+  Caller caller;
+};
+thread_local Admitted t_admitted;
+
 void Router::Add(Route route, Handler handler) {
+  patterns_.emplace_back(PathRegex(route.path));
   routes_.push_back(std::move(route));
   handlers_.push_back(std::move(handler));
 }
@@ -71,36 +81,105 @@ void Router::Install(httplib::Server& server) {
   }
 }
 
+std::optional<Caller> Router::Authorize(const Route& route, const httplib::Request& req,
+                                        httplib::Response& res) {
+  Caller caller;
+  if (route.roles.empty()) return caller;
+  const std::string secret = PresentedSecret(req);
+  if (secret.empty()) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    SendError(res, 401, "unauthenticated",
+              "this endpoint needs an API key (Authorization: Bearer ...)");
+    return std::nullopt;
+  }
+  auto key = keys_.Authenticate(secret);
+  if (!key) {
+    SendError(res, ToApiError(key.error()));
+    return std::nullopt;
+  }
+  if (!key->has_value()) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    SendError(res, 401, "unauthenticated", "the API key is unknown or revoked");
+    return std::nullopt;
+  }
+  caller.key = **key;
+  caller.actor = "key:" + std::to_string(caller.key->id) +
+                 (caller.key->label.empty() ? "" : " (" + caller.key->label + ")");
+  for (Role role : route.roles) {
+    if (role == caller.key->role) return caller;
+  }
+  SendError(res, 403, "forbidden",
+            std::string("a ") + RoleName(caller.key->role) +
+                " key may not use this endpoint; it needs: " + RoleList(route.roles));
+  return std::nullopt;
+}
+
+bool Router::Admit(const httplib::Request& req, httplib::Response& res) {
+  t_admitted = {};
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
+  const Route* route = nullptr;
+  std::vector<std::string> allowed;
+  for (std::size_t i = 0; i < routes_.size() && route == nullptr; ++i) {
+    if (!std::regex_match(req.path, patterns_[i])) continue;
+    if (routes_[i].method == method) {
+      route = &routes_[i];
+    } else {
+      allowed.push_back(routes_[i].method);
+      if (routes_[i].method == "GET") allowed.push_back("HEAD");
+    }
+  }
+  if (route == nullptr) {
+    if (allowed.empty()) {
+      // Pages of the web folder, or httplib's 404.
+      if (method == "GET") return true;
+      SendError(res, 404, "not_found",
+                "no such endpoint: " + req.method + " " + req.path.substr(0, 200));
+      return false;
+    }
+    std::sort(allowed.begin(), allowed.end());
+    allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
+    std::string allow;
+    for (const std::string& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    res.set_header("Allow", allow);
+    SendError(res, 405, "method_not_allowed",
+              req.method + " is not allowed here; this path takes: " + allow);
+    return false;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<Caller> caller;
+  try {
+    caller = Authorize(*route, req, res);
+  } catch (const std::exception& e) {
+    SendError(res, ToApiError(Error{ErrorCode::kInternal, route->path + ": " + e.what()}));
+  }
+  if (!caller) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.ObserveRequest(route->method, route->path, res.status, seconds);
+    return false;
+  }
+  t_admitted = {route, std::move(*caller)};
+  return true;
+}
+
 void Router::Serve(const Route& route, const Handler& handler, const httplib::Request& req,
                    httplib::Response& res) {
   const auto start = std::chrono::steady_clock::now();
-  Caller caller;
   try {
-    bool allowed = route.roles.empty();
-    if (!allowed) {
-      const std::string secret = PresentedSecret(req);
-      if (secret.empty()) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        SendError(res, 401, "unauthenticated",
-                  "this endpoint needs an API key (Authorization: Bearer ...)");
-      } else if (auto key = keys_.Authenticate(secret); !key) {
-        SendError(res, ToApiError(key.error()));
-      } else if (!key->has_value()) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        SendError(res, 401, "unauthenticated", "the API key is unknown or revoked");
-      } else {
-        caller.key = **key;
-        caller.actor = "key:" + std::to_string(caller.key->id) +
-                       (caller.key->label.empty() ? "" : " (" + caller.key->label + ")");
-        for (Role role : route.roles) allowed = allowed || role == caller.key->role;
-        if (!allowed) {
-          SendError(res, 403, "forbidden",
-                    std::string("a ") + RoleName(caller.key->role) +
-                        " key may not use this endpoint; it needs: " + RoleList(route.roles));
-        }
-      }
+    std::optional<Caller> caller;
+    if (t_admitted.route == &route) {
+      caller = std::move(t_admitted.caller);
+      t_admitted = {};
+    } else {
+      caller = Authorize(route, req, res);
     }
-    if (allowed) handler(caller, req, res);
+    std::size_t body = req.body.size();
+    for (const auto& [name, file] : req.files) body += file.content.size();
+    if (caller && body > max_body_bytes_) {
+      SendError(res, 413, "payload_too_large", "the request body is larger than allowed");
+    } else if (caller) {
+      handler(*caller, req, res);
+    }
   } catch (const std::exception& e) {
     SendError(res, ToApiError(Error{ErrorCode::kInternal, route.path + ": " + e.what()}));
   } catch (...) {
@@ -108,7 +187,10 @@ void Router::Serve(const Route& route, const Handler& handler, const httplib::Re
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.ObserveRequest(route.method, route.path, res.status, seconds);
+  // A handler that only sets content leaves the status to httplib, which
+  // answers 200 (206 for a range).
+  const int status = res.status != -1 ? res.status : req.ranges.empty() ? 200 : 206;
+  metrics_.ObserveRequest(route.method, route.path, status, seconds);
 }
 
 nlohmann::json Router::OpenApi(const std::string& version) const {

@@ -3,9 +3,10 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
-#include <fstream>
 #include <iostream>
 
+#include "facetag/file_io.h"
+#include "front.h"
 #include "http.h"
 #include "privacy_worker.h"
 #include "service.h"
@@ -20,16 +21,9 @@ Result<ScratchPhoto> ScratchPhoto::Write(const fs::path& folder, std::string_vie
   char name[40];
   std::snprintf(name, sizeof(name), "upload-%08x%08x", randombytes_random(), randombytes_random());
   fs::path path = folder / name;
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) {
-      std::error_code ec;
-      fs::remove(path, ec);
-      return Fail(ErrorCode::kIo, "could not hold the upload for processing");
-    }
+  if (!WritePrivateFile(path, {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()})) {
+    return Fail(ErrorCode::kIo, "could not hold the upload for processing");
   }
-  ::chmod(path.c_str(), 0600);
   return ScratchPhoto(std::move(path));
 }
 
@@ -233,6 +227,100 @@ void JobRunner::Run() {
 
 namespace {
 
+FrontLimits LimitsOf(const ServerOptions& o) {
+  FrontLimits limits;
+  limits.max_connections = std::max(1, o.max_connections);
+  limits.max_connections_per_client = std::max(0, o.max_connections_per_client);
+  limits.header_timeout = o.header_timeout;
+  limits.body_timeout = o.body_timeout;
+  limits.idle_timeout = o.io_timeout;
+  // An idle kept-alive connection holds a thread: no longer than a request may stall.
+  limits.keep_alive_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(5),
+                                                                   o.io_timeout);
+  limits.max_body_bytes = o.max_body_bytes;
+  limits.retry_after_seconds = o.retry_after_seconds;
+  return limits;
+}
+
+// The JSON body of an error answer that has none: those httplib and the
+// front make themselves (docs/errors.md).
+void ErrorBody(const httplib::Request& req, httplib::Response& res) {
+  switch (res.status) {
+    case 400:
+      return SendError(res, 400, "invalid_argument", "the request is malformed");
+    case 404:
+      return SendError(res, 404, "not_found",
+                       "no such endpoint: " + req.method + " " + req.path.substr(0, 200));
+    case 408:
+      return SendError(res, 408, "request_timeout",
+                       "the request did not arrive in time; the connection is closed");
+    case 413:
+      return SendError(res, 413, "payload_too_large", "the request body is larger than allowed");
+    case 414:
+      return SendError(res, 414, "uri_too_long", "the request line is longer than allowed");
+    case 416:
+      return SendError(res, 416, "range_not_satisfiable", "the requested range is not available");
+    case 431:
+      return SendError(res, 431, "headers_too_large", "the request headers are larger than allowed");
+    default:
+      if (res.status >= 500) {
+        return SendError(res, res.status, "internal", "the request could not be answered");
+      }
+      return SendError(res, res.status, "invalid_argument", "the request could not be answered");
+  }
+}
+
+// Export notices through the relay notifier, with what went wrong written
+// to the operator's log (the requester learns only "not sent").
+class LoggingNotifier final : public privacy::Notifier {
+ public:
+  explicit LoggingNotifier(const ServerOptions& o)
+      : relay_(
+            o.notify,
+            [file = o.notify_allow_file]() -> Result<privacy::NotifyAllowList> {
+              if (file.empty()) return privacy::NotifyAllowList{};
+              return privacy::LoadAllowList(file);
+            },
+            [prefix = DownloadPrefix(o)](std::string_view token) {
+              return prefix + std::string(token);
+            }) {}
+
+  std::string DownloadLink(std::string_view token) const override {
+    return relay_.DownloadLink(token);
+  }
+  Result<void> CheckMail(std::string_view to) const override { return relay_.CheckMail(to); }
+  Result<void> CheckWebhook(std::string_view url) const override {
+    return relay_.CheckWebhook(url);
+  }
+  Result<void> SendMail(std::string_view to, std::string_view subject,
+                        std::string_view body) override {
+    return Logged("mail", relay_.SendMail(to, subject, body));
+  }
+  Result<void> PostWebhook(std::string_view url, std::string_view json) override {
+    return Logged("webhook", relay_.PostWebhook(url, json));
+  }
+
+ private:
+  // Where download links start: the route below the service's public
+  // address, else the prefix the notify options carry.
+  static std::string DownloadPrefix(const ServerOptions& o) {
+    if (o.public_url.empty()) return o.notify.download_url;
+    std::string base = o.public_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + "/api/v1/privacy/exports/download/";
+  }
+
+  static Result<void> Logged(const char* what, Result<void> sent) {
+    if (!sent) {
+      std::cerr << "facetag serve: export notice (" << what << ") not sent: "
+                << sent.error().message << "\n";
+    }
+    return sent;
+  }
+
+  privacy::RelayNotifier relay_;
+};
+
 class HttpServer final : public Server {
  public:
   HttpServer(Store& store, const ModelPack& pack, const ServerOptions& options,
@@ -240,7 +328,19 @@ class HttpServer final : public Server {
       : pack_(pack),
         analyzers_(std::move(analyzers)),
         service_(store, pack_, options, *analyzers_, metrics_, std::move(scratch)),
-        router_(store.service(), metrics_) {}
+        notifier_(options),
+        previews_(PreviewOptions{options.preview_workers, options.preview_queue,
+                                 options.preview_pixel_budget, options.preview_cache_folder,
+                                 options.preview_cache_bytes}),
+        router_(store.service(), metrics_, options.max_body_bytes),
+        http_(LimitsOf(options), metrics_,
+              [this](const httplib::Request& req, httplib::Response& res) {
+                return router_.Admit(req, res);
+              },
+              ErrorBody) {
+    service_.notifier = &notifier_;
+    service_.previews = &previews_;
+  }
 
   ~HttpServer() override {
     jobs_.reset();
@@ -261,6 +361,7 @@ class HttpServer final : public Server {
       return Fail(ErrorCode::kIo, "cannot listen on " + o.host + ":" + std::to_string(o.port) +
                                       " (address in use or invalid)");
     }
+    http_.WidenBacklog(std::max(128, o.max_connections));
     return {};
   }
 
@@ -268,6 +369,12 @@ class HttpServer final : public Server {
 
   Result<void> Serve() override {
     if (port_ <= 0) FACETAG_RETURN_IF_ERROR(Bind());
+    if (!service_.options.preview_cache_folder.empty() && !preview_cache_) {
+      FACETAG_ASSIGN_OR_RETURN(preview_cache_,
+                               PreviewCache::Open(service_.options.preview_cache_folder,
+                                                  service_.options.preview_cache_bytes));
+      service_.preview_cache = preview_cache_.get();
+    }
     auto interrupted = service_.store.service().InterruptUnfinishedJobs();
     if (!interrupted) return tl::unexpected(interrupted.error());
     jobs_ = std::make_unique<JobRunner>(service_);
@@ -295,38 +402,13 @@ class HttpServer final : public Server {
     if (configured_) return;
     configured_ = true;
     const ServerOptions& o = service_.options;
-    const std::size_t threads = static_cast<std::size_t>(std::max(4, o.http_threads));
-    http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    http_.set_payload_max_length(o.max_body_bytes);
     http_.set_read_timeout(o.io_timeout.count(), 0);
     http_.set_write_timeout(o.io_timeout.count(), 0);
-    // An idle keep-alive connection holds a thread: no longer than a request may stall.
-    http_.set_keep_alive_timeout(std::min<std::time_t>(5, o.io_timeout.count()));
+    // Cache-Control is the front's (once, "no-store" unless a route says
+    // otherwise).
     http_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                                {"Referrer-Policy", "no-referrer"},
-                               {"X-Frame-Options", "DENY"},
-                               {"Cache-Control", "no-store"}});
-    // Errors httplib answers itself (413, 400, unknown paths) get the JSON
-    // error body too.
-    http_.set_error_handler(httplib::Server::HandlerWithResponse(
-        [](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      switch (res.status) {
-        case 404:
-          SendError(res, 404, "not_found", "no such endpoint: " + req.method + " " +
-                                               req.path.substr(0, 200));
-          break;
-        case 413:
-          SendError(res, 413, "payload_too_large", "the request body is larger than allowed");
-          break;
-        case 400:
-          SendError(res, 400, "invalid_argument", "the request is malformed");
-          break;
-        default:
-          SendError(res, res.status, "error", "the request could not be answered");
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    }));
+                               {"X-Frame-Options", "DENY"}});
     http_.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
           SendError(res, ToApiError(Error{ErrorCode::kInternal, "unhandled exception"}));
@@ -373,8 +455,11 @@ class HttpServer final : public Server {
   std::unique_ptr<AnalyzerPool> analyzers_;
   Metrics metrics_;
   Service service_;
+  LoggingNotifier notifier_;
+  PreviewPool previews_;
+  std::unique_ptr<PreviewCache> preview_cache_;
   Router router_;
-  httplib::Server http_;
+  FrontServer http_;
   std::unique_ptr<JobRunner> jobs_;
   std::unique_ptr<PrivacyWorker> privacy_;
   int port_ = -1;
@@ -388,6 +473,11 @@ Result<std::unique_ptr<Server>> Server::Create(Store& store, const ModelPack& pa
                                                const ServerOptions& options) {
   if (options.max_body_bytes < 1024) {
     return Fail(ErrorCode::kInvalidArgument, "the body limit must be at least 1 KiB");
+  }
+  if (options.max_connections < 1 || options.max_connections_per_client < 0 ||
+      options.preview_workers < 1 || options.preview_queue < 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "connection and preview limits must be positive (a per-client cap of 0: none)");
   }
   if (!options.photo_root.empty() && !fs::is_directory(options.photo_root)) {
     return Fail(ErrorCode::kNotFound,
@@ -403,10 +493,11 @@ Result<std::unique_ptr<Server>> Server::Create(Store& store, const ModelPack& pa
   char name[48];
   std::snprintf(name, sizeof(name), "facetag-serve-%08x", randombytes_random());
   const fs::path scratch = fs::temp_directory_path(ec) / name;
-  if (ec || !fs::create_directory(scratch, ec) || ec) {
+  // Created 0700 by mkdir itself (no moment when others may enter), and
+  // never an existing folder someone else made under that name.
+  if (ec || ::mkdir(scratch.c_str(), 0700) != 0) {
     return Fail(ErrorCode::kIo, "cannot create a private temporary folder");
   }
-  fs::permissions(scratch, fs::perms::owner_all, ec);
   return std::unique_ptr<Server>(
       new HttpServer(store, pack, options, std::move(*analyzers), scratch));
 }

@@ -20,10 +20,12 @@
 #include "analyzer_pool.h"
 #include "facetag/app.h"
 #include "facetag/json_views.h"
+#include "facetag/notify.h"
 #include "facetag/pipeline.h"
 #include "facetag/server.h"
 #include "facetag/store.h"
 #include "metrics.h"
+#include "previews.h"
 #include "router.h"
 
 namespace facetag::server {
@@ -68,6 +70,10 @@ struct Service {
   Metrics& metrics;
   JobRunner* jobs = nullptr;
   PrivacyWorker* privacy_worker = nullptr;  // opt-out and export jobs, scheduled purge
+  // Sends export notices to allowed destinations and makes download links.
+  privacy::Notifier* notifier = nullptr;
+  PreviewPool* previews = nullptr;
+  PreviewCache* preview_cache = nullptr;  // null: no cache
   std::filesystem::path scratch;  // private folder for uploads in process
 
   // The list (persons and profiles), reloaded at most every
@@ -146,8 +152,9 @@ Result<std::filesystem::path> ArchivedPhotoFile(const Service& service,
                                                 const std::string& location);
 
 // Sends a JPEG rendition (options.crop: one face) of an archived photo,
-// made from its file when the file lies below the photo folder; 404 when
-// this server cannot read it.
+// from the preview cache, else made from its file on the preview pool when
+// the file lies below the photo folder; 404 when this server cannot read
+// it, 429 when the pool is full.
 void SendRendition(Service& service, const StoredPhoto& photo,
                    const vision::RenditionOptions& options, httplib::Response& res);
 

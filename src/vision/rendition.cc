@@ -7,6 +7,56 @@
 #include "vision/decoder.h"
 
 namespace facetag::vision {
+namespace {
+
+// The largest of 8, 4, 2 by which a JPEG may be reduced while it is decoded
+// (libjpeg scales in the DCT domain: a fraction of the memory and time) and
+// still give the rendition all its pixels; 1 when it may not.
+int ReductionFor(const ImageInfo& info, const RenditionOptions& options) {
+  if (info.format != ImageFormat::kJpeg) return 1;
+  double needed_side = std::max(info.stored_width, info.stored_height);
+  if (options.crop) {
+    const FaceBox& box = *options.crop;
+    needed_side = std::max(box.width, box.height) * (1 + 2 * options.crop_margin);
+  }
+  for (const int factor : {8, 4, 2}) {
+    if (needed_side / factor >= options.max_side) return factor;
+  }
+  return 1;
+}
+
+// Decodes at 1/`factor` of the size in each direction, in displayed
+// orientation, with the checks of DecodeImage (pixel limit, format).
+Result<cv::Mat> DecodeReduced(std::span<const unsigned char> bytes, const ImageInfo& info,
+                              int factor, const DecodeOptions& options) {
+  const std::uint64_t pixels =
+      std::uint64_t(info.stored_width) * std::uint64_t(info.stored_height);
+  if (pixels > options.max_pixels) {
+    return Fail(ErrorCode::kImageTooLarge,
+                "JPEG declares " + std::to_string(info.stored_width) + "x" +
+                    std::to_string(info.stored_height) + " pixels, above the limit of " +
+                    std::to_string(options.max_pixels));
+  }
+  const int flag = factor == 8   ? cv::IMREAD_REDUCED_COLOR_8
+                   : factor == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                                 : cv::IMREAD_REDUCED_COLOR_2;
+  cv::Mat stored;
+  try {
+    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
+                         const_cast<unsigned char*>(bytes.data()));
+    stored = cv::imdecode(buffer, flag | cv::IMREAD_IGNORE_ORIENTATION);
+  } catch (const cv::Exception& e) {
+    return Fail(ErrorCode::kCorruptImage, std::string("cannot decode JPEG: ") + e.what());
+  }
+  const int width = (info.stored_width + factor - 1) / factor;
+  const int height = (info.stored_height + factor - 1) / factor;
+  if (stored.empty() || std::abs(stored.cols - width) > 1 || std::abs(stored.rows - height) > 1) {
+    return Fail(ErrorCode::kCorruptImage, "cannot decode JPEG data");
+  }
+  return ApplyExifOrientation(stored, info.exif_orientation);
+}
+
+}  // namespace
 
 Result<std::vector<unsigned char>> RenderJpeg(std::span<const unsigned char> bytes,
                                               const RenditionOptions& options) {
@@ -14,11 +64,25 @@ Result<std::vector<unsigned char>> RenderJpeg(std::span<const unsigned char> byt
     return Fail(ErrorCode::kInvalidArgument,
                 "rendition size " + std::to_string(options.max_side) + " is outside 16-8192");
   }
-  auto decoded = DecodeImage(bytes, options.decode);
-  if (!decoded) return tl::unexpected(decoded.error());
-  cv::Mat image = decoded->bgr;
+  auto info = ProbeImage(bytes);
+  if (!info) return tl::unexpected(info.error());
+  const int factor = ReductionFor(*info, options);
+  cv::Mat image;
+  if (factor > 1) {
+    auto reduced = DecodeReduced(bytes, *info, factor, options.decode);
+    if (!reduced) return tl::unexpected(reduced.error());
+    image = *reduced;
+  } else {
+    auto decoded = DecodeImage(bytes, options.decode);
+    if (!decoded) return tl::unexpected(decoded.error());
+    image = decoded->bgr;
+  }
   if (options.crop) {
-    const FaceBox& box = *options.crop;
+    FaceBox box = *options.crop;
+    box.x /= static_cast<float>(factor);
+    box.y /= static_cast<float>(factor);
+    box.width /= static_cast<float>(factor);
+    box.height /= static_cast<float>(factor);
     const float grow = std::max(box.width, box.height) * options.crop_margin;
     const cv::Rect2f wanted(box.x - grow, box.y - grow, box.width + 2 * grow,
                             box.height + 2 * grow);
