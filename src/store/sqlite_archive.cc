@@ -17,24 +17,23 @@
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
+#include "text_table.h"
 
 namespace facetag {
 
-const char* HitKindName(HitKind kind) {
-  switch (kind) {
-    case HitKind::kPictured:
-      return "pictured";
-    case HitKind::kMentioned:
-      return "mentioned";
-    case HitKind::kText:
-      return "text";
-  }
-  return "text";
-}
+namespace {
+
+// The first entry is what an out-of-range value reads as.
+constexpr store::EnumText<HitKind> kHitKindText[] = {
+    {HitKind::kText, "text"}, {HitKind::kPictured, "pictured"}, {HitKind::kMentioned, "mentioned"}};
+
+}  // namespace
+
+const char* HitKindName(HitKind kind) { return store::ToText(kHitKindText, kind); }
 
 namespace store {
 
-SqliteArchive::SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, bool read_only,
+SqliteArchive::SqliteArchive(sqlite3* db, Mutex& mutex, std::string name, bool read_only,
                              std::function<std::string()> now)
     : db_(db),
       mutex_(mutex),
@@ -47,14 +46,14 @@ SqliteArchive::SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, b
 
 Result<PhotoId> SqliteArchive::AddPhoto(const NewPhoto& photo) {
   return Fenced("AddPhoto", [&]() -> Result<PhotoId> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return AddPhotoLocked(photo);
   });
 }
 
 Result<ReplaceOutcome> SqliteArchive::ReplacePhoto(const NewPhoto& photo, std::string_view actor) {
   return Fenced("ReplacePhoto", [&]() -> Result<ReplaceOutcome> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return ReplacePhotoLocked(photo, actor);
   });
 }
@@ -69,14 +68,14 @@ Result<bool> SqliteArchive::HasPhoto(std::string_view sha256) {
 Result<std::optional<PhotoState>> SqliteArchive::FindPhoto(std::string_view sha256) {
   return Fenced("FindPhoto", [&]() -> Result<std::optional<PhotoState>> {
     FACETAG_ASSIGN_OR_RETURN(auto key, CheckSha256(sha256));
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return FindPhotoLocked(key);
   });
 }
 
 Result<PhotoId> SqliteArchive::PhotoOfFace(FaceId face) {
   return Fenced("PhotoOfFace", [&]() -> Result<PhotoId> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(auto statement,
                              Statement::Prepare(db_, "SELECT photo_id FROM faces WHERE id = ?1"));
     FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, static_cast<std::int64_t>(face)).Step());
@@ -88,21 +87,21 @@ Result<PhotoId> SqliteArchive::PhotoOfFace(FaceId face) {
 
 Result<StoredPhoto> SqliteArchive::GetPhoto(PhotoId id) {
   return Fenced("GetPhoto", [&]() -> Result<StoredPhoto> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return GetPhotoLocked(id);
   });
 }
 
 Result<std::int64_t> SqliteArchive::CountPhotos() {
   return Fenced("CountPhotos", [&]() -> Result<std::int64_t> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return ReadInt(db_, "SELECT count(*) FROM photos");
   });
 }
 
 Result<ArchiveCounts> SqliteArchive::Counts() {
   return Fenced("Counts", [&]() -> Result<ArchiveCounts> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(db_,
@@ -125,7 +124,7 @@ Result<ArchiveCounts> SqliteArchive::Counts() {
 Result<void> SqliteArchive::ReplaceMentions(PhotoId photo,
                                             const std::vector<PhotoMention>& mentions) {
   return Fenced("ReplaceMentions", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return ReplaceMentionsLocked(photo, mentions);
   });
 }
@@ -133,7 +132,7 @@ Result<void> SqliteArchive::ReplaceMentions(PhotoId photo,
 Result<CaptionPage> SqliteArchive::CaptionsAfter(PhotoId after, int limit) {
   return Fenced("CaptionsAfter", [&]() -> Result<CaptionPage> {
     FACETAG_RETURN_IF_ERROR(CheckPageSize(limit));
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(
@@ -159,7 +158,7 @@ Result<CaptionPage> SqliteArchive::CaptionsAfter(PhotoId after, int limit) {
 
 Result<void> SqliteArchive::MarkNamesWritten(PhotoId photo, std::int64_t version) {
   return Fenced("MarkNamesWritten", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(
         Statement mark,
@@ -177,7 +176,7 @@ Result<void> SqliteArchive::MarkNamesWritten(PhotoId photo, std::int64_t version
 Result<std::vector<PhotoId>> SqliteArchive::PhotosWithUnwrittenNames(PhotoId after, int limit) {
   return Fenced("PhotosWithUnwrittenNames", [&]() -> Result<std::vector<PhotoId>> {
     FACETAG_RETURN_IF_ERROR(CheckPageSize(limit));
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         Statement select,
         Statement::Prepare(db_,
@@ -197,35 +196,35 @@ Result<FacePage> SqliteArchive::FacesForModel(std::string_view model_id, FaceId 
   return Fenced("FacesForModel", [&]() -> Result<FacePage> {
     if (model_id.empty()) return Fail(ErrorCode::kInvalidArgument, "empty model id");
     FACETAG_RETURN_IF_ERROR(CheckPageSize(limit));
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return FacesForModelLocked(std::string(model_id), after, limit);
   });
 }
 
 Result<ApplyOutcome> SqliteArchive::ApplyDecisions(const std::vector<DecisionUpdate>& updates) {
   return Fenced("ApplyDecisions", [&]() -> Result<ApplyOutcome> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return ApplyDecisionsLocked(updates);
   });
 }
 
 Result<void> SqliteArchive::RecordReview(const ReviewRecord& review) {
   return Fenced("RecordReview", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return RecordReviewLocked(review);
   });
 }
 
 Result<std::vector<SearchHit>> SqliteArchive::Search(const SearchQuery& query) {
   return Fenced("Search", [&]() -> Result<std::vector<SearchHit>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return SearchLocked(query);
   });
 }
 
 Result<AuditId> SqliteArchive::AppendAudit(const AuditRecord& record) {
   return Fenced("AppendAudit", [&]() -> Result<AuditId> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     // The chain links each entry to the newest one: reading it and appending
     // must not interleave with another process's append.
@@ -240,7 +239,7 @@ Result<AuditId> SqliteArchive::AppendAudit(const AuditRecord& record) {
 
 Result<std::vector<AuditEntry>> SqliteArchive::ListAudit(const AuditQuery& query) {
   return Fenced("ListAudit", [&]() -> Result<std::vector<AuditEntry>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return ListAuditLocked(query);
   });
 }
@@ -264,7 +263,7 @@ Result<std::vector<FaceSummary>> SqliteArchive::ListFaces(const FaceQuery& query
     if (query.person) sql += " AND f.person_id = ?3";
     if (query.before > 0) sql += " AND f.id < ?4";
     sql += " ORDER BY f.id DESC LIMIT ?5";
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db_, sql));
     if (query.status) statement.Bind(1, std::string_view(TagStatusName(*query.status)));
     if (query.decision) statement.Bind(2, std::string_view(FaceDecisionName(*query.decision)));

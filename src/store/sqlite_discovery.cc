@@ -9,28 +9,26 @@
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
+#include "text_table.h"
 
 namespace facetag {
 
+namespace {
+
+constexpr store::EnumText<CandidateState> kCandidateStateText[] = {
+    {CandidateState::kOpen, "open"},
+    {CandidateState::kHeld, "held"},
+    {CandidateState::kRejected, "rejected"},
+    {CandidateState::kApproved, "approved"}};
+
+}  // namespace
+
 const char* CandidateStateName(CandidateState state) {
-  switch (state) {
-    case CandidateState::kOpen:
-      return "open";
-    case CandidateState::kHeld:
-      return "held";
-    case CandidateState::kRejected:
-      return "rejected";
-    case CandidateState::kApproved:
-      return "approved";
-  }
-  return "open";
+  return store::ToText(kCandidateStateText, state);
 }
 
 Result<CandidateState> ParseCandidateState(std::string_view name) {
-  for (const auto state : {CandidateState::kOpen, CandidateState::kHeld, CandidateState::kRejected,
-                           CandidateState::kApproved}) {
-    if (name == CandidateStateName(state)) return state;
-  }
+  if (auto state = store::FromText(kCandidateStateText, name)) return *state;
   return Fail(ErrorCode::kInvalidArgument, "unknown candidate state \"" + std::string(name) +
                                                "\" (open, held, rejected, approved)");
 }
@@ -78,7 +76,7 @@ Result<void> CheckModelId(std::string_view model_id) {
 
 }  // namespace
 
-SqliteDiscovery::SqliteDiscovery(sqlite3* db, std::mutex& mutex, std::string name, bool read_only)
+SqliteDiscovery::SqliteDiscovery(sqlite3* db, Mutex& mutex, std::string name, bool read_only)
     : db_(db), mutex_(mutex), name_(std::move(name)), read_only_(read_only) {}
 
 Result<void> SqliteDiscovery::CheckWritable() const {
@@ -94,7 +92,7 @@ Result<PoolPage> SqliteDiscovery::PoolFaces(std::string_view model_id, PoolPart 
       return Fail(ErrorCode::kInvalidArgument,
                   "limit " + std::to_string(limit) + " is outside 1-100000");
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     std::string sql =
         "SELECT f.id, f.photo_id, f.box_x, f.box_y, f.box_width, f.box_height,"
         " f.detection_score, f.landmarks, f.embedding, m.cluster_id FROM faces AS f"
@@ -141,7 +139,7 @@ Result<PoolPage> SqliteDiscovery::PoolFaces(std::string_view model_id, PoolPart 
 Result<int> SqliteDiscovery::PruneNamedFaces(std::string_view model_id) {
   return Fenced("PruneNamedFaces", [&]() -> Result<int> {
     FACETAG_RETURN_IF_ERROR(CheckModelId(model_id));
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
@@ -176,7 +174,7 @@ Result<std::vector<ClusterId>> SqliteDiscovery::ApplyClusterUpdate(std::string_v
                     "cluster " + std::to_string(from) + " cannot be merged into itself");
       }
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(auto transaction,
                              Transaction::Begin(db_, Transaction::Kind::kImmediate));
@@ -337,7 +335,7 @@ Result<std::vector<ClusterId>> SqliteDiscovery::ApplyLocked(const std::string& m
 
 Result<std::vector<ClusterInfo>> SqliteDiscovery::ListClusters(std::string_view model_id) {
   return Fenced("ListClusters", [&]() -> Result<std::vector<ClusterInfo>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(auto statement,
                              Statement::Prepare(db_, std::string(kSelectCluster) +
                                                          " WHERE c.model_id = ?1 ORDER BY c.id"));
@@ -362,14 +360,14 @@ Result<ClusterInfo> SqliteDiscovery::GetClusterLocked(ClusterId id) {
 
 Result<ClusterInfo> SqliteDiscovery::GetCluster(ClusterId id) {
   return Fenced("GetCluster", [&]() -> Result<ClusterInfo> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return GetClusterLocked(id);
   });
 }
 
 Result<std::vector<ClusterMember>> SqliteDiscovery::Members(ClusterId id) {
   return Fenced("Members", [&]() -> Result<std::vector<ClusterMember>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(auto transaction,
                              Transaction::Begin(db_, Transaction::Kind::kDeferred));
     FACETAG_ASSIGN_OR_RETURN(auto cluster, GetClusterLocked(id));
@@ -417,7 +415,7 @@ Result<void> SqliteDiscovery::SetState(ClusterId id, CandidateState state,
       return Fail(ErrorCode::kInvalidArgument,
                   "a cluster names a rejected identity exactly when rejected");
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(auto transaction,
                              Transaction::Begin(db_, Transaction::Kind::kImmediate));
@@ -482,7 +480,7 @@ Result<RejectedIdentityId> SqliteDiscovery::AddRejectedIdentity(const Embedding&
     if (!text::IsValidUtf8(actor) || !text::IsValidUtf8(reason)) {
       return Fail(ErrorCode::kInvalidArgument, "the actor or reason is not valid UTF-8");
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(auto insert,
                              Statement::Prepare(db_,
@@ -505,7 +503,7 @@ Result<RejectedIdentityId> SqliteDiscovery::AddRejectedIdentity(const Embedding&
 Result<std::vector<RejectedIdentity>> SqliteDiscovery::RejectedIdentities(
     std::string_view model_id) {
   return Fenced("RejectedIdentities", [&]() -> Result<std::vector<RejectedIdentity>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(

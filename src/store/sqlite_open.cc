@@ -1,15 +1,18 @@
 // The SQLite implementation of facetag::Store (include/facetag/store.h).
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 #include <vector>
 
+#include "facetag/file_io.h"
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_migrations.h"
@@ -134,6 +137,40 @@ Result<void> EnableWal(sqlite3* db, const std::string& name, bool in_memory, int
   }
 }
 
+// The database holds names, faces and requests: the folder facetag creates
+// for it is private (0700), a folder every user may write to is refused
+// (anyone could swap the file or plant a WAL), and the file is created 0600
+// before SQLite opens it, so that its -wal and -shm, which SQLite creates
+// with the database's mode, are private too (docs/security.md).
+Result<void> PrepareDatabaseFiles(const fs::path& path) {
+  if (path.has_parent_path()) {
+    const fs::path folder = path.parent_path();
+    std::error_code ec;
+    if (!fs::exists(folder, ec)) {
+      auto made = MakePrivateFolder(folder);
+      if (!made) {
+        return Fail(ErrorCode::kIo, "cannot create the folder " + folder.string() +
+                                        " for the database: " + made.error().message);
+      }
+    } else {
+      const fs::perms perms = fs::status(folder, ec).permissions();
+      if (!ec && (perms & fs::perms::others_write) != fs::perms::none) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(perms) & 07777);
+        return Fail(ErrorCode::kIo, "the database folder " + folder.string() +
+                                        " may be written by every user (mode " + mode +
+                                        "); keep the database in a private folder (chmod 700 " +
+                                        folder.string() + ")");
+      }
+    }
+  }
+  // O_EXCL: an existing database keeps its file; an empty file is a new
+  // database to SQLite.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) ::close(fd);
+  return {};
+}
+
 Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const StoreOptions& options) {
   if (options.busy_timeout_ms < 0) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -147,13 +184,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const Store
   if (!in_memory && options.read_only) {
     std::error_code ec;
     if (!fs::exists(path, ec)) return Fail(ErrorCode::kNotFound, "database not found: " + name);
-  } else if (!in_memory && path.has_parent_path()) {
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) {
-      return Fail(ErrorCode::kIo, "cannot create the folder " + path.parent_path().string() +
-                                      " for the database: " + ec.message());
-    }
+  } else if (!in_memory) {
+    FACETAG_RETURN_IF_ERROR(PrepareDatabaseFiles(path));
   }
 
   const int flags =

@@ -111,25 +111,25 @@ SqliteStore::SqliteStore(SqliteHandle db, std::filesystem::path path, int versio
                {path_.string(), options.read_only,
                 options.secret_key_path.empty() ? DefaultSecretKeyPath() : options.secret_key_path,
                 actor_, clock_}),
-      service_(db_.get(), mutex_, path_.string(), options.read_only) {}
+      service_(SqliteConnection{db_.get(), &mutex_, path_.string(), options.read_only}) {}
 
 Result<Person> SqliteStore::AddPerson(const NewPerson& person, std::string_view actor) {
   return Fenced("AddPerson", [&]() -> Result<Person> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return AddPersonLocked(person, Actor(actor));
   });
 }
 
 Result<Person> SqliteStore::FindPerson(std::string_view name_alias_or_uri) {
   return Fenced("FindPerson", [&]() -> Result<Person> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return FindPersonLocked(name_alias_or_uri);
   });
 }
 
 Result<Person> SqliteStore::GetPerson(PersonId id) {
   return Fenced("GetPerson", [&]() -> Result<Person> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(auto transaction,
                              Transaction::Begin(db(), Transaction::Kind::kDeferred));
     return LoadPerson(id);
@@ -138,14 +138,14 @@ Result<Person> SqliteStore::GetPerson(PersonId id) {
 
 Result<std::vector<Person>> SqliteStore::ListPersons() {
   return Fenced("ListPersons", [&]() -> Result<std::vector<Person>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return ListPersonsLocked();
   });
 }
 
 Result<void> SqliteStore::AddAlias(PersonId id, const std::string& alias, std::string_view actor) {
   return Fenced("AddAlias", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return AddAliasLocked(id, alias, Actor(actor));
   });
 }
@@ -153,7 +153,7 @@ Result<void> SqliteStore::AddAlias(PersonId id, const std::string& alias, std::s
 Result<Person> SqliteStore::UpdatePerson(PersonId id, const PersonUpdate& update,
                                          std::string_view actor) {
   return Fenced("UpdatePerson", [&]() -> Result<Person> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return UpdatePersonLocked(id, update, Actor(actor));
   });
 }
@@ -161,7 +161,7 @@ Result<Person> SqliteStore::UpdatePerson(PersonId id, const PersonUpdate& update
 Result<void> SqliteStore::RemoveAlias(PersonId id, const std::string& alias,
                                       std::string_view actor) {
   return Fenced("RemoveAlias", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(auto transaction,
                              Transaction::Begin(db(), Transaction::Kind::kImmediate));
@@ -186,7 +186,7 @@ Result<void> SqliteStore::RemoveAlias(PersonId id, const std::string& alias,
 
 Result<void> SqliteStore::RemovePerson(PersonId id, std::string_view actor) {
   return Fenced("RemovePerson", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(auto transaction,
                              Transaction::Begin(db(), Transaction::Kind::kImmediate));

@@ -10,73 +10,53 @@
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
+#include "text_table.h"
 
 namespace facetag {
 
-const char* RequestKindName(RequestKind kind) {
-  switch (kind) {
-    case RequestKind::kAccess:
-      return "access";
-    case RequestKind::kRemoval:
-      return "removal";
-    case RequestKind::kOptOut:
-      return "optout";
-    case RequestKind::kObjection:
-      return "objection";
-  }
-  return "access";
-}
+namespace {
+
+constexpr store::EnumText<RequestKind> kRequestKindText[] = {
+    {RequestKind::kAccess, "access"},
+    {RequestKind::kRemoval, "removal"},
+    {RequestKind::kOptOut, "optout"},
+    {RequestKind::kObjection, "objection"}};
+
+constexpr store::EnumText<RequestStatus> kRequestStatusText[] = {
+    {RequestStatus::kOpen, "open"},
+    {RequestStatus::kGranted, "granted"},
+    {RequestStatus::kRefused, "refused"}};
+
+constexpr store::EnumText<RetentionKind> kRetentionKindText[] = {
+    {RetentionKind::kCaptions, "captions"},
+    {RetentionKind::kTags, "tags"},
+    {RetentionKind::kUnknownFaces, "unknown_faces"},
+    {RetentionKind::kIdleProfiles, "idle_profiles"},
+    {RetentionKind::kAudit, "audit"},
+    {RetentionKind::kRequests, "requests"}};
+
+}  // namespace
+
+const char* RequestKindName(RequestKind kind) { return store::ToText(kRequestKindText, kind); }
 
 std::optional<RequestKind> ParseRequestKind(std::string_view text) {
-  for (auto kind : {RequestKind::kAccess, RequestKind::kRemoval, RequestKind::kOptOut,
-                    RequestKind::kObjection}) {
-    if (text == RequestKindName(kind)) return kind;
-  }
-  return std::nullopt;
+  return store::FromText(kRequestKindText, text);
 }
 
 const char* RequestStatusName(RequestStatus status) {
-  switch (status) {
-    case RequestStatus::kOpen:
-      return "open";
-    case RequestStatus::kGranted:
-      return "granted";
-    case RequestStatus::kRefused:
-      return "refused";
-  }
-  return "open";
+  return store::ToText(kRequestStatusText, status);
 }
 
 std::optional<RequestStatus> ParseRequestStatus(std::string_view text) {
-  for (auto status : {RequestStatus::kOpen, RequestStatus::kGranted, RequestStatus::kRefused}) {
-    if (text == RequestStatusName(status)) return status;
-  }
-  return std::nullopt;
+  return store::FromText(kRequestStatusText, text);
 }
 
 const char* RetentionKindName(RetentionKind kind) {
-  switch (kind) {
-    case RetentionKind::kCaptions:
-      return "captions";
-    case RetentionKind::kTags:
-      return "tags";
-    case RetentionKind::kUnknownFaces:
-      return "unknown_faces";
-    case RetentionKind::kIdleProfiles:
-      return "idle_profiles";
-    case RetentionKind::kAudit:
-      return "audit";
-    case RetentionKind::kRequests:
-      return "requests";
-  }
-  return "captions";
+  return store::ToText(kRetentionKindText, kind);
 }
 
 std::optional<RetentionKind> ParseRetentionKind(std::string_view text) {
-  for (auto kind : kAllRetentionKinds) {
-    if (text == RetentionKindName(kind)) return kind;
-  }
-  return std::nullopt;
+  return store::FromText(kRetentionKindText, text);
 }
 
 std::optional<int>& RetentionPolicy::For(RetentionKind kind) {
@@ -99,32 +79,6 @@ std::optional<int>& RetentionPolicy::For(RetentionKind kind) {
 
 const std::optional<int>& RetentionPolicy::For(RetentionKind kind) const {
   return const_cast<RetentionPolicy*>(this)->For(kind);
-}
-
-Result<std::string> DueDate(std::string_view received_on) {
-  int y = 0, m = 0, d = 0;
-  const std::string text(received_on);
-  char tail = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "received date \"" + text + "\" is not a date YYYY-MM-DD");
-  }
-  const std::chrono::year_month_day day{std::chrono::year(y), std::chrono::month(m),
-                                        std::chrono::day(d)};
-  if (!day.ok() || y < 1900) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "received date \"" + text + "\" is not a day of the calendar");
-  }
-  // One calendar month later; the end of a shorter month when that day does
-  // not exist (received 31 January: due 28 or 29 February).
-  std::chrono::year_month_day due = day + std::chrono::months(1);
-  if (!due.ok())
-    due = std::chrono::year_month_day_last(due.year(), due.month() / std::chrono::last);
-  char out[16];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(due.year()),
-                static_cast<unsigned>(due.month()), static_cast<unsigned>(due.day()));
-  return std::string(out);
 }
 
 namespace store {
@@ -172,7 +126,7 @@ Result<std::map<std::string, std::vector<float>>> MeanTemplates(
 
 }  // namespace
 
-SqlitePrivacy::SqlitePrivacy(sqlite3* db, std::mutex& mutex, Config config)
+SqlitePrivacy::SqlitePrivacy(sqlite3* db, Mutex& mutex, Config config)
     : db_(db), mutex_(mutex), config_(std::move(config)) {}
 
 Result<void> SqlitePrivacy::CheckWritable() const {
@@ -239,25 +193,25 @@ Result<SuppressionId> SqlitePrivacy::InsertSuppression(const std::vector<std::st
 
 Result<OptOutOutcome> SqlitePrivacy::OptOutPerson(PersonId person,
                                                   const std::vector<Embedding>& extra,
-                                                  float face_threshold, std::string_view actor) {
+                                                  const OptedOutFaceRule& is_theirs,
+                                                  std::string_view actor) {
   return Fenced("OptOutPerson", [&]() -> Result<OptOutOutcome> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_RETURN_IF_ERROR(CheckLabel(who, "the actor"));
     for (std::size_t i = 0; i < extra.size(); ++i) {
       FACETAG_RETURN_IF_ERROR(CheckEmbedding(extra[i], "extra embedding " + std::to_string(i)));
     }
-    if (!std::isfinite(face_threshold)) {
-      return Fail(ErrorCode::kInvalidArgument, "the face threshold is not finite");
-    }
-    return OptOutLocked(person, extra, face_threshold, who);
+    if (!is_theirs) return Fail(ErrorCode::kInvalidArgument, "no rule for the person's faces");
+    return OptOutLocked(person, extra, is_theirs, who);
   });
 }
 
 Result<OptOutOutcome> SqlitePrivacy::OptOutLocked(PersonId person,
                                                   const std::vector<Embedding>& extra,
-                                                  float face_threshold, const std::string& actor) {
+                                                  const OptedOutFaceRule& is_theirs,
+                                                  const std::string& actor) {
   FACETAG_ASSIGN_OR_RETURN(auto transaction,
                            Transaction::Begin(db_, Transaction::Kind::kImmediate));
   OptOutOutcome out;
@@ -330,9 +284,7 @@ Result<OptOutOutcome> SqlitePrivacy::OptOutLocked(PersonId person,
               db_, "SELECT id, embedding FROM faces WHERE model_id = ?1 AND person_id IS NULL"));
       faces.Bind(1, std::string_view(t.model_id));
       FACETAG_RETURN_IF_ERROR(ForEachRow(faces, [&](const Statement& f) -> Result<void> {
-        const auto values = DecodeFloats(f.ColumnBlob(1));
-        if (values.size() == t.values.size() &&
-            CosineSimilarity(values, t.values) >= face_threshold) {
+        if (is_theirs(Embedding{t.model_id, DecodeFloats(f.ColumnBlob(1))}, t)) {
           doomed.insert(f.ColumnInt64(0));
         }
         return {};
@@ -381,7 +333,7 @@ Result<SuppressionId> SqlitePrivacy::AddSuppression(const std::vector<std::strin
                                                     const std::vector<Embedding>& templates,
                                                     std::string_view actor) {
   return Fenced("AddSuppression", [&]() -> Result<SuppressionId> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_RETURN_IF_ERROR(CheckLabel(who, "the actor"));
@@ -414,7 +366,7 @@ Result<SuppressionId> SqlitePrivacy::AddSuppression(const std::vector<std::strin
 Result<std::vector<Embedding>> SqlitePrivacy::SuppressionTemplates(std::string_view model_id) {
   return Fenced("SuppressionTemplates", [&]() -> Result<std::vector<Embedding>> {
     if (model_id.empty()) return Fail(ErrorCode::kInvalidArgument, "empty model id");
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(
@@ -449,14 +401,14 @@ Result<std::optional<SuppressionId>> SqlitePrivacy::FindSuppressedNameLocked(
 Result<std::optional<SuppressionId>> SqlitePrivacy::FindSuppressedName(std::string_view name) {
   return Fenced("FindSuppressedName", [&]() -> Result<std::optional<SuppressionId>> {
     if (FoldNameKey(name).empty()) return Fail(ErrorCode::kInvalidArgument, "empty name");
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return FindSuppressedNameLocked(name);
   });
 }
 
 Result<std::vector<SuppressionInfo>> SqlitePrivacy::ListSuppressions() {
   return Fenced("ListSuppressions", [&]() -> Result<std::vector<SuppressionInfo>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(
@@ -487,7 +439,7 @@ Result<std::vector<SuppressionInfo>> SqlitePrivacy::ListSuppressions() {
 
 Result<void> SqlitePrivacy::RemoveSuppression(SuppressionId id, std::string_view actor) {
   return Fenced("RemoveSuppression", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_ASSIGN_OR_RETURN(auto transaction,

@@ -62,7 +62,7 @@ Result<DataRequest> SqlitePrivacy::LoadRequest(RequestId id) {
 
 Result<DataRequest> SqlitePrivacy::AddRequest(const NewRequest& request, std::string_view actor) {
   return Fenced("AddRequest", [&]() -> Result<DataRequest> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_RETURN_IF_ERROR(CheckLabel(who, "the actor"));
@@ -105,14 +105,14 @@ Result<DataRequest> SqlitePrivacy::AddRequest(const NewRequest& request, std::st
 
 Result<DataRequest> SqlitePrivacy::GetRequest(RequestId id) {
   return Fenced("GetRequest", [&]() -> Result<DataRequest> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return LoadRequest(id);
   });
 }
 
 Result<std::vector<DataRequest>> SqlitePrivacy::ListRequests(const RequestQuery& query) {
   return Fenced("ListRequests", [&]() -> Result<std::vector<DataRequest>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     std::string sql = std::string(kSelectRequest) + " WHERE 1";
     if (query.status) sql += " AND status = ?1";
     if (query.kind) sql += " AND kind = ?2";
@@ -127,7 +127,7 @@ Result<std::vector<DataRequest>> SqlitePrivacy::ListRequests(const RequestQuery&
 Result<DataRequest> SqlitePrivacy::DecideRequest(RequestId id, const RequestDecision& decision,
                                                  std::string_view actor) {
   return Fenced("DecideRequest", [&]() -> Result<DataRequest> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_RETURN_IF_ERROR(CheckLabel(who, "who decided"));
@@ -184,7 +184,7 @@ Result<DataRequest> SqlitePrivacy::DecideRequest(RequestId id, const RequestDeci
 
 Result<std::vector<DataRequest>> SqlitePrivacy::OverdueRequests(TimePoint now) {
   return Fenced("OverdueRequests", [&]() -> Result<std::vector<DataRequest>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(db_, std::string(kSelectRequest) +
@@ -203,7 +203,7 @@ Result<void> SqlitePrivacy::SetDownload(JobId job, std::string_view token_sha256
     if (!token_sha256.empty() && !IsHexSha256(token_sha256)) {
       return Fail(ErrorCode::kInvalidArgument, "a download token hash is 64 hex digits");
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(
         auto update,
@@ -228,7 +228,7 @@ Result<void> SqlitePrivacy::SetDownload(JobId job, std::string_view token_sha256
 
 Result<Download> SqlitePrivacy::FindDownload(std::string_view token_sha256) {
   return Fenced("FindDownload", [&]() -> Result<Download> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(db_, "SELECT id, expires_at FROM jobs WHERE token_sha256 = ?1"));
@@ -242,7 +242,7 @@ Result<Download> SqlitePrivacy::FindDownload(std::string_view token_sha256) {
 
 Result<std::vector<JobId>> SqlitePrivacy::ExpiredDownloads(TimePoint now) {
   return Fenced("ExpiredDownloads", [&]() -> Result<std::vector<JobId>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(

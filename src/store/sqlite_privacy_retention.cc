@@ -90,7 +90,7 @@ Json CountsJson(const PurgeCounts& c) {
 
 Result<RetentionPolicy> SqlitePrivacy::Retention() {
   return Fenced("Retention", [&]() -> Result<RetentionPolicy> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     RetentionPolicy policy;
     FACETAG_ASSIGN_OR_RETURN(auto statement,
                              Statement::Prepare(db_, "SELECT kind, days FROM retention_periods"));
@@ -113,7 +113,7 @@ Result<void> SqlitePrivacy::SetRetention(RetentionKind kind, std::optional<int> 
       return Fail(ErrorCode::kInvalidArgument,
                   "a retention period is a positive number of days, not " + std::to_string(*days));
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_RETURN_IF_ERROR(CheckLabel(who, "the actor"));
@@ -158,7 +158,7 @@ Result<PurgeReport> SqlitePrivacy::Purge(const RetentionPolicy& policy, TimePoin
                                                      " is not a positive number of days");
       }
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!dry_run) FACETAG_RETURN_IF_ERROR(CheckWritable());
     const std::string who = Actor(actor);
     FACETAG_RETURN_IF_ERROR(CheckLabel(who, "the actor"));
@@ -270,7 +270,7 @@ Result<PurgeReport> SqlitePrivacy::PurgeLocked(const RetentionPolicy& policy, Ti
 
 Result<void> SqlitePrivacy::Compact() {
   return Fenced("Compact", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     return CompactLocked();
   });
@@ -303,7 +303,7 @@ Result<void> SqlitePrivacy::CompactLocked() {
 
 Result<AuditVerification> SqlitePrivacy::VerifyAudit() {
   return Fenced("VerifyAudit", [&]() -> Result<AuditVerification> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return VerifyAuditChain(db_);
   });
 }

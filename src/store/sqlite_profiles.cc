@@ -49,14 +49,14 @@ Result<std::vector<Profile>> ReadProfiles(Statement& statement) {
 
 Result<ProfileId> SqliteStore::AddProfile(const Profile& profile, std::string_view actor) {
   return Fenced("AddProfile", [&]() -> Result<ProfileId> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return AddProfileLocked(profile, Actor(actor));
   });
 }
 
 Result<std::vector<Profile>> SqliteStore::ProfilesOf(PersonId id) {
   return Fenced("ProfilesOf", [&]() -> Result<std::vector<Profile>> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(auto transaction,
                              Transaction::Begin(db(), Transaction::Kind::kDeferred));
     FACETAG_RETURN_IF_ERROR(CheckPersonExists(id));
@@ -71,7 +71,7 @@ Result<std::vector<Profile>> SqliteStore::ProfilesOf(PersonId id) {
 Result<std::vector<Profile>> SqliteStore::ProfilesForModel(const std::string& model_id) {
   return Fenced("ProfilesForModel", [&]() -> Result<std::vector<Profile>> {
     if (model_id.empty()) return Fail(ErrorCode::kInvalidArgument, "empty model id");
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_ASSIGN_OR_RETURN(
         auto statement,
         Statement::Prepare(db(), std::string(kSelectProfile) + " WHERE model_id = ?1 ORDER BY id"));
@@ -82,7 +82,7 @@ Result<std::vector<Profile>> SqliteStore::ProfilesForModel(const std::string& mo
 
 Result<void> SqliteStore::RemoveProfile(ProfileId id, std::string_view actor) {
   return Fenced("RemoveProfile", [&]() -> Result<void> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
     FACETAG_ASSIGN_OR_RETURN(auto transaction,
                              Transaction::Begin(db(), Transaction::Kind::kImmediate));

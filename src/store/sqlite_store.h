@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include "facetag/thread_annotations.h"
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -98,7 +98,9 @@ class SqliteStore final : public Store {
   Result<std::optional<std::int64_t>> DimensionOfModel(const std::string& model_id);
   Result<void> DeleteById(const char* sql, std::int64_t id, const char* what);
 
-  mutable std::mutex mutex_;
+  // Serialises every use of the connection db_, by this class and by the
+  // parts below, which share it.
+  mutable Mutex mutex_;
   SqliteHandle db_;
   const std::filesystem::path path_;
   const int version_;
