@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@
 
 #include "facetag/archive.h"
 #include "facetag/person.h"
+#include "facetag/privacy_rules.h"
 #include "facetag/result.h"
 #include "facetag/service_store.h"
 #include "facetag/types.h"
@@ -43,6 +45,11 @@ using RequestId = std::int64_t;
 using TimePoint = std::chrono::system_clock::time_point;
 
 // --- suppression -------------------------------------------------------------
+
+// Whether an unnamed archived face is the face of the person a template
+// (one per model) was just made from; decided outside the store.
+using OptedOutFaceRule =
+    std::function<bool(const Embedding& face, const Embedding& suppression_template)>;
 
 // What OptOutPerson did, in one transaction.
 struct OptOutOutcome {
@@ -116,11 +123,7 @@ struct RequestQuery {
   std::optional<RequestKind> kind;
 };
 
-// The due date of a request received on `received_on` ("YYYY-MM-DD"): the
-// same day of the next month, or that month's last day when it is shorter
-// (31 January -> 28/29 February). kInvalidArgument for a date that is not a
-// real calendar day.
-Result<std::string> DueDate(std::string_view received_on);
+// DueDate: facetag/privacy_rules.h.
 
 // --- downloads ---------------------------------------------------------------
 
@@ -219,15 +222,17 @@ class PrivacyStore {
   // Opts person `person` out, in one transaction: one template per model
   // (the normalised mean of their profiles and `extra` embeddings, e.g. of
   // a selfie) and keyed hashes of their name and aliases are stored as a
-  // suppression record; archived faces that name them, and faces whose
-  // similarity to a template is at least `face_threshold`, are deleted with
+  // suppression record; archived faces that name them, and unnamed faces
+  // that `is_theirs(face, template)` says are the person's (IsOptedOutFace of
+  // facetag/privacy_rules.h with the pack's threshold), are deleted with
   // their embeddings; the person, their profiles, aliases, mentions and
   // rejections are removed; an opt-out job listing the photos whose files
   // may name them is queued; "person.optout" is audited by `actor`.
   // Errors: kNotFound (person), kInvalidArgument (empty actor, an extra
   // embedding that is empty or not finite), key errors.
   virtual Result<OptOutOutcome> OptOutPerson(PersonId person, const std::vector<Embedding>& extra,
-                                             float face_threshold, std::string_view actor) = 0;
+                                             const OptedOutFaceRule& is_theirs,
+                                             std::string_view actor) = 0;
 
   // Adds a suppression record for someone not on the list (name and/or
   // templates, at least one). Errors as OptOutPerson.

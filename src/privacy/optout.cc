@@ -6,6 +6,7 @@
 
 #include "facetag/file_io.h"
 #include "facetag/privacy.h"
+#include "facetag/privacy_rules.h"
 #include "facetag/text.h"
 #include "jobs.h"
 #include "time_text.h"
@@ -56,8 +57,13 @@ Result<OptOutReport> OptOut(Store& store, const ModelPack& pack, vision::FaceAna
     return tl::unexpected(person.error());
   }
   if (person) {
+    const float threshold = gallery::SuppressionThreshold(pack.thresholds);
     auto outcome = store.privacy().OptOutPerson(
-        person->id, faces, gallery::SuppressionThreshold(pack.thresholds), request.actor);
+        person->id, faces,
+        [threshold](const Embedding& face, const Embedding& suppression_template) {
+          return IsOptedOutFace(face, suppression_template, threshold);
+        },
+        request.actor);
     if (!outcome) return tl::unexpected(outcome.error());
     report.was_listed = true;
     report.outcome = std::move(*outcome);

@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 
 #include <functional>
-#include <mutex>
+#include "facetag/thread_annotations.h"
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +38,7 @@ class SqliteArchive final : public Archive {
   // `name` (the database path) is used in error messages; `read_only`
   // makes every write fail with kDatabase.
   // `now` stamps records (UTC ISO 8601); empty: the system clock.
-  SqliteArchive(sqlite3* db, std::mutex& mutex, std::string name, bool read_only,
+  SqliteArchive(sqlite3* db, Mutex& mutex, std::string name, bool read_only,
                 std::function<std::string()> now = {});
 
   Result<PhotoId> AddPhoto(const NewPhoto& photo) override;
@@ -84,7 +84,7 @@ class SqliteArchive final : public Archive {
   Result<std::vector<AuditEntry>> ListAuditLocked(const AuditQuery& query);
 
   sqlite3* const db_;
-  std::mutex& mutex_;
+  Mutex& mutex_;  // the store's lock: held for every use of db_
   const std::string name_;
   const bool read_only_;
   const std::function<std::string()> now_;

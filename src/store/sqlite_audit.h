@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ namespace facetag::store {
 // write transaction. Errors: kInvalidArgument (empty actor or action, text
 // not UTF-8, details not JSON), kDatabase.
 Result<AuditId> InsertAuditRow(sqlite3* db, const AuditRecord& record, const std::string& at);
+
+// InsertAuditRow with `details` as JSON, for writes that need no id back.
+Result<void> AuditJson(sqlite3* db, const std::string& actor, const char* action,
+                       const std::string& subject, const nlohmann::json& details,
+                       const std::string& at);
 
 // Seals entries written before the chain existed (hash empty), oldest first,
 // in a write transaction of its own. Returns how many were sealed.

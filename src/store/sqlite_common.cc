@@ -79,12 +79,10 @@ Result<void> CheckLabel(std::string_view text, const std::string& what) {
 }
 
 Result<std::int64_t> ReadInt(sqlite3* db, std::string_view sql) {
-  auto statement = Statement::Prepare(db, sql);
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kDatabase, "\"" + std::string(sql) + "\" returned no row");
-  return statement->ColumnInt64(0);
+  FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db, sql));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+  if (!row) return Fail(ErrorCode::kDatabase, "\"" + std::string(sql) + "\" returned no row");
+  return statement.ColumnInt64(0);
 }
 
 }  // namespace facetag::store

@@ -9,28 +9,26 @@
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
+#include "text_table.h"
 
 namespace facetag {
 
+namespace {
+
+constexpr store::EnumText<CandidateState> kCandidateStateText[] = {
+    {CandidateState::kOpen, "open"},
+    {CandidateState::kHeld, "held"},
+    {CandidateState::kRejected, "rejected"},
+    {CandidateState::kApproved, "approved"}};
+
+}  // namespace
+
 const char* CandidateStateName(CandidateState state) {
-  switch (state) {
-    case CandidateState::kOpen:
-      return "open";
-    case CandidateState::kHeld:
-      return "held";
-    case CandidateState::kRejected:
-      return "rejected";
-    case CandidateState::kApproved:
-      return "approved";
-  }
-  return "open";
+  return store::ToText(kCandidateStateText, state);
 }
 
 Result<CandidateState> ParseCandidateState(std::string_view name) {
-  for (const auto state : {CandidateState::kOpen, CandidateState::kHeld, CandidateState::kRejected,
-                           CandidateState::kApproved}) {
-    if (name == CandidateStateName(state)) return state;
-  }
+  if (auto state = store::FromText(kCandidateStateText, name)) return *state;
   return Fail(ErrorCode::kInvalidArgument, "unknown candidate state \"" + std::string(name) +
                                                "\" (open, held, rejected, approved)");
 }
@@ -78,7 +76,7 @@ Result<void> CheckModelId(std::string_view model_id) {
 
 }  // namespace
 
-SqliteDiscovery::SqliteDiscovery(sqlite3* db, std::mutex& mutex, std::string name, bool read_only)
+SqliteDiscovery::SqliteDiscovery(sqlite3* db, Mutex& mutex, std::string name, bool read_only)
     : db_(db), mutex_(mutex), name_(std::move(name)), read_only_(read_only) {}
 
 Result<void> SqliteDiscovery::CheckWritable() const {
@@ -94,7 +92,7 @@ Result<PoolPage> SqliteDiscovery::PoolFaces(std::string_view model_id, PoolPart 
       return Fail(ErrorCode::kInvalidArgument,
                   "limit " + std::to_string(limit) + " is outside 1-100000");
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     std::string sql =
         "SELECT f.id, f.photo_id, f.box_x, f.box_y, f.box_width, f.box_height,"
         " f.detection_score, f.landmarks, f.embedding, m.cluster_id FROM faces AS f"
@@ -109,30 +107,28 @@ Result<PoolPage> SqliteDiscovery::PoolFaces(std::string_view model_id, PoolPart 
           " AND NOT EXISTS (SELECT 1 FROM discovery_excluded WHERE face_id = f.id)";
     }
     sql += " ORDER BY f.id LIMIT ?3";
-    auto statement = Statement::Prepare(db_, sql);
-    if (!statement) return tl::unexpected(statement.error());
-    statement->Bind(1, model_id).Bind(2, std::int64_t{after}).Bind(3, std::int64_t{limit} + 1);
+    FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db_, sql));
+    statement.Bind(1, model_id).Bind(2, std::int64_t{after}).Bind(3, std::int64_t{limit} + 1);
     PoolPage page;
     bool more = false;
     for (;;) {
-      auto row = statement->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+      if (!row) break;
       if (static_cast<int>(page.faces.size()) == limit) {
         more = true;
         break;
       }
       PoolFace face;
-      face.id = statement->ColumnInt64(0);
-      face.photo = statement->ColumnInt64(1);
-      face.box = {static_cast<float>(statement->ColumnDouble(2)),
-                  static_cast<float>(statement->ColumnDouble(3)),
-                  static_cast<float>(statement->ColumnDouble(4)),
-                  static_cast<float>(statement->ColumnDouble(5))};
-      face.detection_score = static_cast<float>(statement->ColumnDouble(6));
-      face.landmarks = ReadLandmarks(statement->ColumnBlob(7));
-      face.embedding = DecodeFloats(statement->ColumnBlob(8));
-      if (!statement->ColumnIsNull(9)) face.cluster = statement->ColumnInt64(9);
+      face.id = statement.ColumnInt64(0);
+      face.photo = statement.ColumnInt64(1);
+      face.box = {static_cast<float>(statement.ColumnDouble(2)),
+                  static_cast<float>(statement.ColumnDouble(3)),
+                  static_cast<float>(statement.ColumnDouble(4)),
+                  static_cast<float>(statement.ColumnDouble(5))};
+      face.detection_score = static_cast<float>(statement.ColumnDouble(6));
+      face.landmarks = ReadLandmarks(statement.ColumnBlob(7));
+      face.embedding = DecodeFloats(statement.ColumnBlob(8));
+      if (!statement.ColumnIsNull(9)) face.cluster = statement.ColumnInt64(9);
       page.faces.push_back(std::move(face));
     }
     if (more) page.next_after = page.faces.back().id;
@@ -143,14 +139,15 @@ Result<PoolPage> SqliteDiscovery::PoolFaces(std::string_view model_id, PoolPart 
 Result<int> SqliteDiscovery::PruneNamedFaces(std::string_view model_id) {
   return Fenced("PruneNamedFaces", [&]() -> Result<int> {
     FACETAG_RETURN_IF_ERROR(CheckModelId(model_id));
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto statement = Statement::Prepare(
-        db_, std::string("DELETE FROM discovery_members WHERE face_id IN (SELECT id FROM faces"
-                         " WHERE model_id = ?1 AND decision NOT IN ") +
-                 kPoolDecisions + ")");
-    if (!statement) return tl::unexpected(statement.error());
-    FACETAG_RETURN_IF_ERROR(statement->Bind(1, model_id).Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(
+            db_, std::string("DELETE FROM discovery_members WHERE face_id IN (SELECT id FROM faces"
+                             " WHERE model_id = ?1 AND decision NOT IN ") +
+                     kPoolDecisions + ")"));
+    FACETAG_RETURN_IF_ERROR(statement.Bind(1, model_id).Run());
     return sqlite3_changes(db_);
   });
 }
@@ -177,47 +174,48 @@ Result<std::vector<ClusterId>> SqliteDiscovery::ApplyClusterUpdate(std::string_v
                     "cluster " + std::to_string(from) + " cannot be merged into itself");
       }
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kImmediate));
     auto ids = ApplyLocked(std::string(model_id), update);
     if (!ids) return ids;
-    FACETAG_RETURN_IF_ERROR(transaction->Commit());
+    FACETAG_RETURN_IF_ERROR(transaction.Commit());
     return ids;
   });
 }
 
 Result<void> SqliteDiscovery::CheckClusterOfModel(ClusterId id, const std::string& model_id) {
-  auto statement =
-      Statement::Prepare(db_, "SELECT 1 FROM discovery_clusters WHERE id = ?1 AND model_id = ?2");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::int64_t{id}).Bind(2, std::string_view(model_id)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) {
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(db_, "SELECT 1 FROM discovery_clusters WHERE id = ?1 AND model_id = ?2"));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto row, statement.Bind(1, std::int64_t{id}).Bind(2, std::string_view(model_id)).Step());
+  if (!row) {
     return Fail(ErrorCode::kNotFound, "no cluster " + std::to_string(id) + " of model " + model_id);
   }
   return {};
 }
 
 Result<void> SqliteDiscovery::CheckFaceOfModel(FaceId id, const std::string& model_id) {
-  auto statement = Statement::Prepare(db_, "SELECT 1 FROM faces WHERE id = ?1 AND model_id = ?2");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::int64_t{id}).Bind(2, std::string_view(model_id)).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) {
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
+      Statement::Prepare(db_, "SELECT 1 FROM faces WHERE id = ?1 AND model_id = ?2"));
+  FACETAG_ASSIGN_OR_RETURN(
+      auto row, statement.Bind(1, std::int64_t{id}).Bind(2, std::string_view(model_id)).Step());
+  if (!row) {
     return Fail(ErrorCode::kNotFound, "no face " + std::to_string(id) + " of model " + model_id);
   }
   return {};
 }
 
 Result<void> SqliteDiscovery::SetMember(FaceId face, ClusterId cluster) {
-  auto statement =
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement,
       Statement::Prepare(db_,
                          "INSERT INTO discovery_members (face_id, cluster_id) VALUES (?1, ?2)"
-                         " ON CONFLICT (face_id) DO UPDATE SET cluster_id = excluded.cluster_id");
-  if (!statement) return tl::unexpected(statement.error());
-  return statement->Bind(1, std::int64_t{face}).Bind(2, std::int64_t{cluster}).Run();
+                         " ON CONFLICT (face_id) DO UPDATE SET cluster_id = excluded.cluster_id"));
+  return statement.Bind(1, std::int64_t{face}).Bind(2, std::int64_t{cluster}).Run();
 }
 
 Result<std::vector<ClusterId>> SqliteDiscovery::ApplyLocked(const std::string& model_id,
@@ -231,25 +229,24 @@ Result<std::vector<ClusterId>> SqliteDiscovery::ApplyLocked(const std::string& m
           "DELETE FROM discovery_excluded WHERE face_id IN"
           " (SELECT id FROM faces WHERE model_id = ?1)",
           "DELETE FROM discovery_clusters WHERE model_id = ?1 AND state <> 'approved'"}) {
-      auto statement = Statement::Prepare(db_, sql);
-      if (!statement) return tl::unexpected(statement.error());
-      FACETAG_RETURN_IF_ERROR(statement->Bind(1, model).Run());
+      FACETAG_ASSIGN_OR_RETURN(auto statement, Statement::Prepare(db_, sql));
+      FACETAG_RETURN_IF_ERROR(statement.Bind(1, model).Run());
     }
   }
   auto touch = [&](ClusterId id) -> Result<void> {
-    auto statement = Statement::Prepare(db_,
-                                        "UPDATE discovery_clusters SET updated_at = ?2"
-                                        " WHERE id = ?1");
-    if (!statement) return tl::unexpected(statement.error());
-    return statement->Bind(1, std::int64_t{id}).Bind(2, std::string_view(now)).Run();
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db_,
+                                                "UPDATE discovery_clusters SET updated_at = ?2"
+                                                " WHERE id = ?1"));
+    return statement.Bind(1, std::int64_t{id}).Bind(2, std::string_view(now)).Run();
   };
   auto check_identity = [&](RejectedIdentityId id) -> Result<void> {
-    auto statement =
-        Statement::Prepare(db_, "SELECT 1 FROM discovery_rejected WHERE id = ?1 AND model_id = ?2");
-    if (!statement) return tl::unexpected(statement.error());
-    auto row = statement->Bind(1, std::int64_t{id}).Bind(2, model).Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) {
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(db_,
+                           "SELECT 1 FROM discovery_rejected WHERE id = ?1 AND model_id = ?2"));
+    FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{id}).Bind(2, model).Step());
+    if (!row) {
       return Fail(ErrorCode::kNotFound,
                   "no rejected identity " + std::to_string(id) + " of model " + model_id);
     }
@@ -259,19 +256,20 @@ Result<std::vector<ClusterId>> SqliteDiscovery::ApplyLocked(const std::string& m
   std::vector<ClusterId> ids;
   for (const auto& created : update.created) {
     if (created.rejected_as) FACETAG_RETURN_IF_ERROR(check_identity(*created.rejected_as));
-    auto insert = Statement::Prepare(
-        db_,
-        "INSERT INTO discovery_clusters (model_id, state, rejected_as, created_at, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?4)");
-    if (!insert) return tl::unexpected(insert.error());
-    insert->Bind(1, model).Bind(2, std::string_view(CandidateStateName(created.state)));
+    FACETAG_ASSIGN_OR_RETURN(
+        auto insert,
+        Statement::Prepare(
+            db_,
+            "INSERT INTO discovery_clusters (model_id, state, rejected_as, created_at, updated_at)"
+            " VALUES (?1, ?2, ?3, ?4, ?4)"));
+    insert.Bind(1, model).Bind(2, std::string_view(CandidateStateName(created.state)));
     if (created.rejected_as) {
-      insert->Bind(3, std::int64_t{*created.rejected_as});
+      insert.Bind(3, std::int64_t{*created.rejected_as});
     } else {
-      insert->BindNull(3);
+      insert.BindNull(3);
     }
-    insert->Bind(4, std::string_view(now));
-    FACETAG_RETURN_IF_ERROR(insert->Run());
+    insert.Bind(4, std::string_view(now));
+    FACETAG_RETURN_IF_ERROR(insert.Run());
     const ClusterId id = sqlite3_last_insert_rowid(db_);
     for (const FaceId face : created.faces) {
       FACETAG_RETURN_IF_ERROR(CheckFaceOfModel(face, model_id));
@@ -288,19 +286,19 @@ Result<std::vector<ClusterId>> SqliteDiscovery::ApplyLocked(const std::string& m
   for (const auto& [from, into] : update.merged) {
     FACETAG_RETURN_IF_ERROR(CheckClusterOfModel(from, model_id));
     FACETAG_RETURN_IF_ERROR(CheckClusterOfModel(into, model_id));
-    auto move = Statement::Prepare(
-        db_, "UPDATE discovery_members SET cluster_id = ?2 WHERE cluster_id = ?1");
-    if (!move) return tl::unexpected(move.error());
-    FACETAG_RETURN_IF_ERROR(move->Bind(1, std::int64_t{from}).Bind(2, std::int64_t{into}).Run());
-    auto remove = Statement::Prepare(db_, "DELETE FROM discovery_clusters WHERE id = ?1");
-    if (!remove) return tl::unexpected(remove.error());
-    FACETAG_RETURN_IF_ERROR(remove->Bind(1, std::int64_t{from}).Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto move, Statement::Prepare(
+                       db_, "UPDATE discovery_members SET cluster_id = ?2 WHERE cluster_id = ?1"));
+    FACETAG_RETURN_IF_ERROR(move.Bind(1, std::int64_t{from}).Bind(2, std::int64_t{into}).Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto remove, Statement::Prepare(db_, "DELETE FROM discovery_clusters WHERE id = ?1"));
+    FACETAG_RETURN_IF_ERROR(remove.Bind(1, std::int64_t{from}).Run());
     FACETAG_RETURN_IF_ERROR(touch(into));
   }
   for (const FaceId face : update.removed) {
-    auto remove = Statement::Prepare(db_, "DELETE FROM discovery_members WHERE face_id = ?1");
-    if (!remove) return tl::unexpected(remove.error());
-    FACETAG_RETURN_IF_ERROR(remove->Bind(1, std::int64_t{face}).Run());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto remove, Statement::Prepare(db_, "DELETE FROM discovery_members WHERE face_id = ?1"));
+    FACETAG_RETURN_IF_ERROR(remove.Bind(1, std::int64_t{face}).Run());
   }
   for (const auto& [face, reason] : update.excluded) {
     if (reason.empty()) {
@@ -308,99 +306,97 @@ Result<std::vector<ClusterId>> SqliteDiscovery::ApplyLocked(const std::string& m
                   "face " + std::to_string(face) + " is excluded without a reason");
     }
     FACETAG_RETURN_IF_ERROR(CheckFaceOfModel(face, model_id));
-    auto insert = Statement::Prepare(
-        db_, "INSERT OR REPLACE INTO discovery_excluded (face_id, reason) VALUES (?1, ?2)");
-    if (!insert) return tl::unexpected(insert.error());
+    FACETAG_ASSIGN_OR_RETURN(
+        auto insert,
+        Statement::Prepare(
+            db_, "INSERT OR REPLACE INTO discovery_excluded (face_id, reason) VALUES (?1, ?2)"));
     FACETAG_RETURN_IF_ERROR(
-        insert->Bind(1, std::int64_t{face}).Bind(2, std::string_view(reason)).Run());
+        insert.Bind(1, std::int64_t{face}).Bind(2, std::string_view(reason)).Run());
   }
   for (const auto& [cluster, identity] : update.rejected) {
     FACETAG_RETURN_IF_ERROR(CheckClusterOfModel(cluster, model_id));
     FACETAG_RETURN_IF_ERROR(check_identity(identity));
-    auto set = Statement::Prepare(
-        db_,
-        "UPDATE discovery_clusters SET state = 'rejected', person_id = NULL, rejected_as = ?2,"
-        " updated_at = ?3 WHERE id = ?1");
-    if (!set) return tl::unexpected(set.error());
-    FACETAG_RETURN_IF_ERROR(set->Bind(1, std::int64_t{cluster})
+    FACETAG_ASSIGN_OR_RETURN(
+        auto set,
+        Statement::Prepare(
+            db_,
+            "UPDATE discovery_clusters SET state = 'rejected', person_id = NULL, rejected_as = ?2,"
+            " updated_at = ?3 WHERE id = ?1"));
+    FACETAG_RETURN_IF_ERROR(set.Bind(1, std::int64_t{cluster})
                                 .Bind(2, std::int64_t{identity})
                                 .Bind(3, std::string_view(now))
                                 .Run());
   }
   if (update.audit) {
-    auto audited = InsertAuditRow(db_, *update.audit, UtcNowIso8601());
-    if (!audited) return tl::unexpected(audited.error());
+    FACETAG_RETURN_IF_ERROR(InsertAuditRow(db_, *update.audit, UtcNowIso8601()));
   }
   return ids;
 }
 
 Result<std::vector<ClusterInfo>> SqliteDiscovery::ListClusters(std::string_view model_id) {
   return Fenced("ListClusters", [&]() -> Result<std::vector<ClusterInfo>> {
-    std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(
-        db_, std::string(kSelectCluster) + " WHERE c.model_id = ?1 ORDER BY c.id");
-    if (!statement) return tl::unexpected(statement.error());
-    statement->Bind(1, model_id);
+    MutexLock lock(mutex_);
+    FACETAG_ASSIGN_OR_RETURN(auto statement,
+                             Statement::Prepare(db_, std::string(kSelectCluster) +
+                                                         " WHERE c.model_id = ?1 ORDER BY c.id"));
+    statement.Bind(1, model_id);
     std::vector<ClusterInfo> clusters;
     for (;;) {
-      auto row = statement->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      clusters.push_back(ReadCluster(*statement));
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+      if (!row) break;
+      clusters.push_back(ReadCluster(statement));
     }
     return clusters;
   });
 }
 
 Result<ClusterInfo> SqliteDiscovery::GetClusterLocked(ClusterId id) {
-  auto statement = Statement::Prepare(db_, std::string(kSelectCluster) + " WHERE c.id = ?1");
-  if (!statement) return tl::unexpected(statement.error());
-  auto row = statement->Bind(1, std::int64_t{id}).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return Fail(ErrorCode::kNotFound, "no cluster " + std::to_string(id));
-  return ReadCluster(*statement);
+  FACETAG_ASSIGN_OR_RETURN(
+      auto statement, Statement::Prepare(db_, std::string(kSelectCluster) + " WHERE c.id = ?1"));
+  FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{id}).Step());
+  if (!row) return Fail(ErrorCode::kNotFound, "no cluster " + std::to_string(id));
+  return ReadCluster(statement);
 }
 
 Result<ClusterInfo> SqliteDiscovery::GetCluster(ClusterId id) {
   return Fenced("GetCluster", [&]() -> Result<ClusterInfo> {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return GetClusterLocked(id);
   });
 }
 
 Result<std::vector<ClusterMember>> SqliteDiscovery::Members(ClusterId id) {
   return Fenced("Members", [&]() -> Result<std::vector<ClusterMember>> {
-    std::lock_guard lock(mutex_);
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kDeferred);
-    if (!transaction) return tl::unexpected(transaction.error());
-    auto cluster = GetClusterLocked(id);
-    if (!cluster) return tl::unexpected(cluster.error());
-    auto statement = Statement::Prepare(
-        db_,
-        "SELECT f.id, f.photo_id, f.box_x, f.box_y, f.box_width, f.box_height,"
-        " f.detection_score, f.landmarks, f.embedding, p.location, p.date_created, p.sort_date"
-        " FROM discovery_members AS m JOIN faces AS f ON f.id = m.face_id"
-        " JOIN photos AS p ON p.id = f.photo_id WHERE m.cluster_id = ?1 ORDER BY f.id");
-    if (!statement) return tl::unexpected(statement.error());
-    statement->Bind(1, std::int64_t{id});
+    MutexLock lock(mutex_);
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kDeferred));
+    FACETAG_ASSIGN_OR_RETURN(auto cluster, GetClusterLocked(id));
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(
+            db_,
+            "SELECT f.id, f.photo_id, f.box_x, f.box_y, f.box_width, f.box_height,"
+            " f.detection_score, f.landmarks, f.embedding, p.location, p.date_created, p.sort_date"
+            " FROM discovery_members AS m JOIN faces AS f ON f.id = m.face_id"
+            " JOIN photos AS p ON p.id = f.photo_id WHERE m.cluster_id = ?1 ORDER BY f.id"));
+    statement.Bind(1, std::int64_t{id});
     std::vector<ClusterMember> members;
     for (;;) {
-      auto row = statement->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+      if (!row) break;
       ClusterMember member;
-      member.face = statement->ColumnInt64(0);
-      member.photo = statement->ColumnInt64(1);
-      member.box = {static_cast<float>(statement->ColumnDouble(2)),
-                    static_cast<float>(statement->ColumnDouble(3)),
-                    static_cast<float>(statement->ColumnDouble(4)),
-                    static_cast<float>(statement->ColumnDouble(5))};
-      member.detection_score = static_cast<float>(statement->ColumnDouble(6));
-      member.landmarks = ReadLandmarks(statement->ColumnBlob(7));
-      member.embedding = DecodeFloats(statement->ColumnBlob(8));
-      member.location = statement->ColumnText(9);
-      member.date_created = statement->ColumnText(10);
-      member.sort_date = statement->ColumnText(11);
+      member.face = statement.ColumnInt64(0);
+      member.photo = statement.ColumnInt64(1);
+      member.box = {static_cast<float>(statement.ColumnDouble(2)),
+                    static_cast<float>(statement.ColumnDouble(3)),
+                    static_cast<float>(statement.ColumnDouble(4)),
+                    static_cast<float>(statement.ColumnDouble(5))};
+      member.detection_score = static_cast<float>(statement.ColumnDouble(6));
+      member.landmarks = ReadLandmarks(statement.ColumnBlob(7));
+      member.embedding = DecodeFloats(statement.ColumnBlob(8));
+      member.location = statement.ColumnText(9);
+      member.date_created = statement.ColumnText(10);
+      member.sort_date = statement.ColumnText(11);
       members.push_back(std::move(member));
     }
     return members;
@@ -419,50 +415,48 @@ Result<void> SqliteDiscovery::SetState(ClusterId id, CandidateState state,
       return Fail(ErrorCode::kInvalidArgument,
                   "a cluster names a rejected identity exactly when rejected");
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto transaction = Transaction::Begin(db_, Transaction::Kind::kImmediate);
-    if (!transaction) return tl::unexpected(transaction.error());
-    auto cluster = GetClusterLocked(id);
-    if (!cluster) return tl::unexpected(cluster.error());
+    FACETAG_ASSIGN_OR_RETURN(auto transaction,
+                             Transaction::Begin(db_, Transaction::Kind::kImmediate));
+    FACETAG_ASSIGN_OR_RETURN(auto cluster, GetClusterLocked(id));
     if (person) {
-      auto statement = Statement::Prepare(db_, "SELECT 1 FROM persons WHERE id = ?1");
-      if (!statement) return tl::unexpected(statement.error());
-      auto row = statement->Bind(1, std::int64_t{*person}).Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) return Fail(ErrorCode::kNotFound, "no person " + std::to_string(*person));
+      FACETAG_ASSIGN_OR_RETURN(auto statement,
+                               Statement::Prepare(db_, "SELECT 1 FROM persons WHERE id = ?1"));
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{*person}).Step());
+      if (!row) return Fail(ErrorCode::kNotFound, "no person " + std::to_string(*person));
     }
     if (rejected_as) {
-      auto statement = Statement::Prepare(db_, "SELECT 1 FROM discovery_rejected WHERE id = ?1");
-      if (!statement) return tl::unexpected(statement.error());
-      auto row = statement->Bind(1, std::int64_t{*rejected_as}).Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) {
+      FACETAG_ASSIGN_OR_RETURN(
+          auto statement,
+          Statement::Prepare(db_, "SELECT 1 FROM discovery_rejected WHERE id = ?1"));
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Bind(1, std::int64_t{*rejected_as}).Step());
+      if (!row) {
         return Fail(ErrorCode::kNotFound, "no rejected identity " + std::to_string(*rejected_as));
       }
     }
-    auto update = Statement::Prepare(
-        db_,
-        "UPDATE discovery_clusters SET state = ?2, person_id = ?3, rejected_as = ?4,"
-        " updated_at = ?5 WHERE id = ?1");
-    if (!update) return tl::unexpected(update.error());
-    update->Bind(1, std::int64_t{id}).Bind(2, std::string_view(CandidateStateName(state)));
+    FACETAG_ASSIGN_OR_RETURN(
+        auto update,
+        Statement::Prepare(
+            db_,
+            "UPDATE discovery_clusters SET state = ?2, person_id = ?3, rejected_as = ?4,"
+            " updated_at = ?5 WHERE id = ?1"));
+    update.Bind(1, std::int64_t{id}).Bind(2, std::string_view(CandidateStateName(state)));
     if (person) {
-      update->Bind(3, std::int64_t{*person});
+      update.Bind(3, std::int64_t{*person});
     } else {
-      update->BindNull(3);
+      update.BindNull(3);
     }
     if (rejected_as) {
-      update->Bind(4, std::int64_t{*rejected_as});
+      update.Bind(4, std::int64_t{*rejected_as});
     } else {
-      update->BindNull(4);
+      update.BindNull(4);
     }
     const std::string now = UtcNowIso8601();
-    update->Bind(5, std::string_view(now));
-    FACETAG_RETURN_IF_ERROR(update->Run());
-    auto audited = InsertAuditRow(db_, audit, UtcNowIso8601());
-    if (!audited) return tl::unexpected(audited.error());
-    return transaction->Commit();
+    update.Bind(5, std::string_view(now));
+    FACETAG_RETURN_IF_ERROR(update.Run());
+    FACETAG_RETURN_IF_ERROR(InsertAuditRow(db_, audit, UtcNowIso8601()));
+    return transaction.Commit();
   });
 }
 
@@ -486,22 +480,22 @@ Result<RejectedIdentityId> SqliteDiscovery::AddRejectedIdentity(const Embedding&
     if (!text::IsValidUtf8(actor) || !text::IsValidUtf8(reason)) {
       return Fail(ErrorCode::kInvalidArgument, "the actor or reason is not valid UTF-8");
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FACETAG_RETURN_IF_ERROR(CheckWritable());
-    auto insert = Statement::Prepare(
-        db_,
-        "INSERT INTO discovery_rejected (model_id, dimension, template, reason, actor, rejected_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    if (!insert) return tl::unexpected(insert.error());
+    FACETAG_ASSIGN_OR_RETURN(auto insert,
+                             Statement::Prepare(db_,
+                                                "INSERT INTO discovery_rejected (model_id, "
+                                                "dimension, template, reason, actor, rejected_at)"
+                                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
     const std::string now = UtcNowIso8601();
     const auto blob = EncodeFloats(template_embedding.values);
-    insert->Bind(1, std::string_view(template_embedding.model_id))
+    insert.Bind(1, std::string_view(template_embedding.model_id))
         .Bind(2, static_cast<std::int64_t>(template_embedding.values.size()))
         .BindBlob(3, blob)
         .Bind(4, reason)
         .Bind(5, actor)
         .Bind(6, std::string_view(now));
-    FACETAG_RETURN_IF_ERROR(insert->Run());
+    FACETAG_RETURN_IF_ERROR(insert.Run());
     return sqlite3_last_insert_rowid(db_);
   });
 }
@@ -509,25 +503,25 @@ Result<RejectedIdentityId> SqliteDiscovery::AddRejectedIdentity(const Embedding&
 Result<std::vector<RejectedIdentity>> SqliteDiscovery::RejectedIdentities(
     std::string_view model_id) {
   return Fenced("RejectedIdentities", [&]() -> Result<std::vector<RejectedIdentity>> {
-    std::lock_guard lock(mutex_);
-    auto statement = Statement::Prepare(
-        db_,
-        "SELECT id, model_id, template, reason, actor, rejected_at FROM discovery_rejected"
-        " WHERE model_id = ?1 ORDER BY id");
-    if (!statement) return tl::unexpected(statement.error());
-    statement->Bind(1, model_id);
+    MutexLock lock(mutex_);
+    FACETAG_ASSIGN_OR_RETURN(
+        auto statement,
+        Statement::Prepare(
+            db_,
+            "SELECT id, model_id, template, reason, actor, rejected_at FROM discovery_rejected"
+            " WHERE model_id = ?1 ORDER BY id"));
+    statement.Bind(1, model_id);
     std::vector<RejectedIdentity> identities;
     for (;;) {
-      auto row = statement->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
+      FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
+      if (!row) break;
       RejectedIdentity identity;
-      identity.id = statement->ColumnInt64(0);
-      identity.template_embedding.model_id = statement->ColumnText(1);
-      identity.template_embedding.values = DecodeFloats(statement->ColumnBlob(2));
-      identity.reason = statement->ColumnText(3);
-      identity.actor = statement->ColumnText(4);
-      identity.rejected_at = statement->ColumnText(5);
+      identity.id = statement.ColumnInt64(0);
+      identity.template_embedding.model_id = statement.ColumnText(1);
+      identity.template_embedding.values = DecodeFloats(statement.ColumnBlob(2));
+      identity.reason = statement.ColumnText(3);
+      identity.actor = statement.ColumnText(4);
+      identity.rejected_at = statement.ColumnText(5);
       identities.push_back(std::move(identity));
     }
     return identities;

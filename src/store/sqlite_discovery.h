@@ -6,7 +6,7 @@
 
 #include <sqlite3.h>
 
-#include <mutex>
+#include "facetag/thread_annotations.h"
 #include <string>
 
 #include "facetag/discovery_store.h"
@@ -17,7 +17,7 @@ namespace facetag::store {
 // connection and the mutex must outlive the object.
 class SqliteDiscovery final : public DiscoveryStore {
  public:
-  SqliteDiscovery(sqlite3* db, std::mutex& mutex, std::string name, bool read_only);
+  SqliteDiscovery(sqlite3* db, Mutex& mutex, std::string name, bool read_only);
 
   Result<PoolPage> PoolFaces(std::string_view model_id, PoolPart part, FaceId after,
                              int limit) override;
@@ -45,7 +45,7 @@ class SqliteDiscovery final : public DiscoveryStore {
   Result<void> SetMember(FaceId face, ClusterId cluster);
 
   sqlite3* const db_;
-  std::mutex& mutex_;
+  Mutex& mutex_;  // the store's lock: held for every use of db_
   const std::string name_;
   const bool read_only_;
 };

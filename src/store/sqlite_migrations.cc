@@ -23,9 +23,8 @@ Result<void> WidenFaceDecisions(sqlite3* db) {
   static constexpr const char* kWhere = " WHERE type = 'table' AND name = 'faces'";
   FACETAG_ASSIGN_OR_RETURN(const std::int64_t schema_version, ReadInt(db, "PRAGMA schema_version"));
   FACETAG_ASSIGN_OR_RETURN(
-      Statement count,
-      Statement::Prepare(db, std::string("SELECT count(*) FROM sqlite_schema") + kWhere +
-                                 " AND instr(sql, ?1) > 0"));
+      Statement count, Statement::Prepare(db, std::string("SELECT count(*) FROM sqlite_schema") +
+                                                  kWhere + " AND instr(sql, ?1) > 0"));
   FACETAG_ASSIGN_OR_RETURN(const bool row, count.Bind(1, kOld).Step());
   if (!row || count.ColumnInt64(0) != 1) {
     return Fail(ErrorCode::kDatabase, "the faces table does not have the expected definition");
@@ -34,8 +33,8 @@ Result<void> WidenFaceDecisions(sqlite3* db) {
   FACETAG_RETURN_IF_ERROR(ExecSql(db, "PRAGMA writable_schema = ON", context));
   FACETAG_ASSIGN_OR_RETURN(
       Statement update,
-      Statement::Prepare(db, std::string("UPDATE sqlite_schema SET sql = replace(sql, ?1, ?2)") +
-                                 kWhere));
+      Statement::Prepare(
+          db, std::string("UPDATE sqlite_schema SET sql = replace(sql, ?1, ?2)") + kWhere));
   auto edited = update.Bind(1, kOld).Bind(2, kNew).Run();
   const std::string reload = "PRAGMA schema_version = " + std::to_string(schema_version + 1) +
                              "; PRAGMA writable_schema = OFF;";

@@ -8,7 +8,7 @@
 
 #include <filesystem>
 #include <functional>
-#include <mutex>
+#include "facetag/thread_annotations.h"
 #include <optional>
 #include <string>
 
@@ -28,10 +28,11 @@ class SqlitePrivacy final : public PrivacyStore {
     std::string default_actor;
     std::function<TimePoint()> clock;
   };
-  SqlitePrivacy(sqlite3* db, std::mutex& mutex, Config config);
+  SqlitePrivacy(sqlite3* db, Mutex& mutex, Config config);
 
   Result<OptOutOutcome> OptOutPerson(PersonId person, const std::vector<Embedding>& extra,
-                                     float face_threshold, std::string_view actor) override;
+                                     const OptedOutFaceRule& is_theirs,
+                                     std::string_view actor) override;
   Result<SuppressionId> AddSuppression(const std::vector<std::string>& names,
                                        const std::vector<Embedding>& templates,
                                        std::string_view actor) override;
@@ -73,7 +74,7 @@ class SqlitePrivacy final : public PrivacyStore {
   Result<SuppressionId> InsertSuppression(const std::vector<std::string>& names,
                                           const std::vector<Embedding>& templates);
   Result<OptOutOutcome> OptOutLocked(PersonId person, const std::vector<Embedding>& extra,
-                                     float face_threshold, const std::string& actor);
+                                     const OptedOutFaceRule& is_theirs, const std::string& actor);
   Result<DataRequest> LoadRequest(RequestId id);
   Result<PurgeReport> PurgeLocked(const RetentionPolicy& policy, TimePoint now, bool dry_run,
                                   const std::string& actor);
@@ -81,7 +82,7 @@ class SqlitePrivacy final : public PrivacyStore {
   std::uint64_t FileBytes() const;
 
   sqlite3* const db_;
-  std::mutex& mutex_;
+  Mutex& mutex_;  // the store's lock: held for every use of db_ (and key_)
   const Config config_;
   std::optional<SecretKey> key_;
 };

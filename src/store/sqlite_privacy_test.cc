@@ -440,7 +440,8 @@ TEST_F(PrivacyStoreTest, OptOutErasesTheAuditPayloadsThatNameThePersonAndTheChai
       {"editor", "candidate.approve", "cluster:4", R"({"name":"JANE ROE"})"}));
   ASSERT_TRUE(store_->archive().AppendAudit({"editor", "tag.confirm", "face:9", "{}"}));
 
-  auto outcome = privacy().OptOutPerson(person->id, {}, 0.5f, "officer@test");
+  auto outcome = privacy().OptOutPerson(
+      person->id, {}, [](const Embedding&, const Embedding&) { return false; }, "officer@test");
   ASSERT_TRUE(outcome) << outcome.error().message;
   auto entries = store_->archive().ListAudit({});
   ASSERT_TRUE(entries);

@@ -5,18 +5,18 @@
 
 #include <sqlite3.h>
 
-#include <mutex>
 #include <string>
 
 #include "facetag/service_store.h"
+#include "facetag/thread_annotations.h"
+#include "sqlite_part.h"
 
 namespace facetag::store {
 
-// Thread-safe: every call holds `mutex`, the lock of the owning store. The
-// connection and the mutex must outlive the object.
-class SqliteServiceStore final : public ServiceStore {
+// Thread-safe: every call holds the lock of the owning store (SqlitePart).
+class SqliteServiceStore final : public ServiceStore, private SqlitePart {
  public:
-  SqliteServiceStore(sqlite3* db, std::mutex& mutex, std::string name, bool read_only);
+  explicit SqliteServiceStore(const SqliteConnection& connection) : SqlitePart(connection) {}
 
   Result<CreatedApiKey> CreateApiKey(Role role, std::string_view label) override;
   Result<std::optional<ApiKey>> Authenticate(std::string_view secret) override;
@@ -31,14 +31,8 @@ class SqliteServiceStore final : public ServiceStore {
   Result<int> InterruptUnfinishedJobs() override;
 
  private:
-  Result<void> CheckWritable() const;
-  Result<ApiKey> LoadKey(ApiKeyId id);
-  Result<Job> LoadJob(JobId id);
-
-  sqlite3* const db_;
-  std::mutex& mutex_;
-  const std::string name_;
-  const bool read_only_;
+  Result<ApiKey> LoadKey(ApiKeyId id) FACETAG_REQUIRES(mutex_);
+  Result<Job> LoadJob(JobId id) FACETAG_REQUIRES(mutex_);
 };
 
 }  // namespace facetag::store

@@ -122,8 +122,7 @@ Result<bool> Statement::Step() {
 }
 
 Result<void> Statement::Run() {
-  auto row = Step();
-  if (!row) return tl::unexpected(row.error());
+  FACETAG_RETURN_IF_ERROR(Step());
   return {};
 }
 

@@ -68,6 +68,18 @@ class Statement {
   int bind_index_ = 0;
 };
 
+// Runs `statement` to the end, calling `on_row` for each row; `on_row`
+// returns a Result<void> to stop on the first error.
+template <typename OnRow>
+Result<void> ForEachRow(Statement& statement, OnRow&& on_row) {
+  for (;;) {
+    auto row = statement.Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return {};
+    FACETAG_RETURN_IF_ERROR(on_row(statement));
+  }
+}
+
 // A transaction that rolls back unless committed. IMMEDIATE takes the write
 // lock at the start, so a read-check-write sequence cannot interleave with
 // another connection's writes (it waits up to the busy timeout instead).

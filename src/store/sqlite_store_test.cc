@@ -106,6 +106,38 @@ TEST_F(SqliteStoreTest, FolderThatCannotBeCreatedIsIoError) {
   EXPECT_EQ(store.error().code, ErrorCode::kIo);
 }
 
+fs::perms ModeOf(const fs::path& path) {
+  return fs::status(path).permissions() & fs::perms::mask;
+}
+
+TEST_F(SqliteStoreTest, DatabaseWalAndShmAreCreatedPrivateInAPrivateFolder) {
+  path_ = dir_ / "private" / "facetag.db";
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->AddPerson({"Angela Merkel", {}, "", {}}));  // writes the WAL
+  EXPECT_EQ(ModeOf(path_.parent_path()), fs::perms::owner_all);
+  const fs::perms private_file = fs::perms::owner_read | fs::perms::owner_write;
+  EXPECT_EQ(ModeOf(path_), private_file);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const fs::path file = path_.string() + suffix;
+    ASSERT_TRUE(fs::exists(file)) << file;
+    EXPECT_EQ(ModeOf(file), private_file) << file;
+  }
+}
+
+TEST_F(SqliteStoreTest, FolderEveryUserMayWriteIsRefusedWithTheFix) {
+  const fs::path folder = dir_ / "shared";
+  fs::create_directories(folder);
+  fs::permissions(folder, fs::perms::all);
+  auto store = Store::OpenSqlite(folder / "facetag.db");
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::kIo);
+  EXPECT_NE(store.error().message.find("0777"), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("chmod 700 " + folder.string()), std::string::npos)
+      << store.error().message;
+  EXPECT_FALSE(fs::exists(folder / "facetag.db"));
+}
+
 TEST_F(SqliteStoreTest, AddPersonAssignsUuidUriAndUtcTime) {
   auto store = Open();
   auto merkel = store->AddPerson({"  Angela Merkel ", {"Merkel"}, "Chancellor 2005-2021", {}});
