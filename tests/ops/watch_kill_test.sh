@@ -117,8 +117,20 @@ python3 - "$SRC" "$IN/done" "$FACETAG_DB" <<'PY' || fail=1
 import os, sqlite3, sys
 src, done, db = sys.argv[1:]
 def scan(path):
+    # The JPEG's image data: from its start-of-scan marker, found by walking
+    # the segments (an embedded thumbnail has a scan of its own).
     data = open(path, "rb").read()
-    return data[data.index(b"\xff\xda"):]
+    assert data[:2] == b"\xff\xd8", path
+    i = 2
+    while data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xDA:
+            return data[i:]
+        if marker == 0xFF:
+            i += 1
+            continue
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    raise ValueError(f"{path}: no start of scan")
 bad = 0
 for name in sorted(os.listdir(src)):
     target = os.path.join(done, name)
