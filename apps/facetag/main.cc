@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "ops_commands.h"
 
 int main(int argc, char** argv) {
   using namespace facetag::cli;
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   AddServeCommands(app, cli);
   AddBenchCommands(app, cli);
   AddDiscoveryCommands(app, cli);
+  AddWatchCommands(app, cli);
+  AddOpsCommands(app, cli);
 
   try {
     app.parse(argc, argv);

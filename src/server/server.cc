@@ -327,6 +327,7 @@ class HttpServer final : public Server {
   HttpServer(Store& store, const ModelPack& pack, const ServerOptions& options,
              std::unique_ptr<AnalyzerPool> analyzers, fs::path scratch)
       : pack_(pack),
+        schema_version_(store.SchemaVersion()),
         analyzers_(std::move(analyzers)),
         service_(store, pack_, options, *analyzers_, metrics_, std::move(scratch)),
         notifier_(options),
@@ -437,7 +438,10 @@ class HttpServer final : public Server {
   void AddOperationRoutes() {
     router_.Add({"GET", "/healthz", {}, "Liveness: the service answers."},
                 [this](const Caller&, const httplib::Request&, httplib::Response& res) {
-                  SendJson(res, {{"status", stopping_ ? "stopping" : "ok"}},
+                  SendJson(res,
+                           {{"status", stopping_ ? "stopping" : "ok"},
+                            {"model_pack", pack_.id},
+                            {"schema_version", schema_version_}},
                            stopping_ ? 503 : 200);
                 });
     router_.Add({"GET", "/metrics", {}, "Prometheus metrics (text exposition format)."},
@@ -453,6 +457,7 @@ class HttpServer final : public Server {
   }
 
   const ModelPack& pack_;
+  const int schema_version_;  // for /healthz
   std::unique_ptr<AnalyzerPool> analyzers_;
   Metrics metrics_;
   Service service_;
