@@ -10,6 +10,7 @@
 #include <random>
 
 #include "facetag/hash.h"
+#include "facetag/privacy_rules.h"
 #include "facetag/store.h"
 
 namespace facetag {
@@ -140,7 +141,10 @@ void BM_OptOut(benchmark::State& state) {
     const double before = bench.FileMB();
     state.ResumeTiming();
     const auto start = std::chrono::steady_clock::now();
-    auto outcome = bench.store->privacy().OptOutPerson(person->id, {}, 0.345f, "bench");
+    const auto is_theirs = [](const Embedding& face, const Embedding& suppression_template) {
+      return IsOptedOutFace(face, suppression_template, 0.345f);
+    };
+    auto outcome = bench.store->privacy().OptOutPerson(person->id, {}, is_theirs, "bench");
     const auto opted = std::chrono::steady_clock::now();
     auto compacted = bench.store->privacy().Compact();
     const auto end = std::chrono::steady_clock::now();

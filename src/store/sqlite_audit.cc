@@ -110,6 +110,13 @@ Result<AuditId> InsertAuditRow(sqlite3* db, const AuditRecord& record, const std
   return entry.id;
 }
 
+Result<void> AuditJson(sqlite3* db, const std::string& actor, const char* action,
+                       const std::string& subject, const nlohmann::json& details,
+                       const std::string& at) {
+  FACETAG_RETURN_IF_ERROR(InsertAuditRow(db, {actor, action, subject, details.dump()}, at));
+  return {};
+}
+
 Result<int> SealUnsealedAudit(sqlite3* db) {
   auto unsealed = ReadInt(db, "SELECT count(*) FROM audit_log WHERE hash = ''");
   if (!unsealed) return tl::unexpected(unsealed.error());
