@@ -95,6 +95,21 @@ class PrivacyStoreTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
+  // Lists Jane Roe (alias "J. Roe", then "Janie Roe" added by an editor)
+  // with one profile: the person and the profile.
+  std::pair<PersonId, ProfileId> ListJaneRoe() {
+    auto person = store_->AddPerson({"Jane Roe", {"J. Roe"}, "minister", {}});
+    EXPECT_TRUE(person);
+    if (!person) return {};
+    EXPECT_TRUE(store_->AddAlias(person->id, "Janie Roe", "editor@test"));
+    Profile profile;
+    profile.person_id = person->id;
+    profile.embedding = {kModel, UnitValues(1)};
+    auto added = store_->AddProfile(profile);
+    EXPECT_TRUE(added);
+    return {person->id, added ? *added : ProfileId{0}};
+  }
+
   PhotoId AddPhotoWithFace(int n, const std::vector<float>& embedding) {
     NewPhoto photo;
     char sha[65];
@@ -193,16 +208,9 @@ TEST_F(PrivacyStoreTest, RefusalWithoutReasonIsRejectedAndOverdueRequestsAreRepo
 }
 
 TEST_F(PrivacyStoreTest, ListChangesAreAudited) {
-  auto person = store_->AddPerson({"Jane Roe", {"J. Roe"}, "minister", {}});
-  ASSERT_TRUE(person);
-  ASSERT_TRUE(store_->AddAlias(person->id, "Janie Roe", "editor@test"));
-  Profile profile;
-  profile.person_id = person->id;
-  profile.embedding = {kModel, UnitValues(1)};
-  auto added = store_->AddProfile(profile);
-  ASSERT_TRUE(added);
-  ASSERT_TRUE(store_->RemoveProfile(*added));
-  ASSERT_TRUE(store_->RemovePerson(person->id));
+  const auto [person, profile] = ListJaneRoe();
+  ASSERT_TRUE(store_->RemoveProfile(profile));
+  ASSERT_TRUE(store_->RemovePerson(person));
   auto entries = store_->archive().ListAudit({});
   ASSERT_TRUE(entries);
   std::vector<std::string> actions;
@@ -428,20 +436,14 @@ TEST_F(PrivacyStoreTest, PurgeWhileAnotherConnectionReadsDeletesAndSaysItIsNotWi
 // erases the payloads of every entry about the person or naming them, and
 // the chain still verifies. Nothing else about an entry may change.
 TEST_F(PrivacyStoreTest, OptOutErasesTheAuditPayloadsThatNameThePersonAndTheChainStillVerifies) {
-  auto person = store_->AddPerson({"Jane Roe", {"J. Roe"}, "minister", {}});
-  ASSERT_TRUE(person);
-  ASSERT_TRUE(store_->AddAlias(person->id, "Janie Roe", "editor@test"));
-  Profile profile;
-  profile.person_id = person->id;
-  profile.embedding = {kModel, UnitValues(1)};
-  ASSERT_TRUE(store_->AddProfile(profile));
+  const PersonId person = ListJaneRoe().first;
   // An entry about something else that names her (a candidate approval).
   ASSERT_TRUE(store_->archive().AppendAudit(
       {"editor", "candidate.approve", "cluster:4", R"({"name":"JANE ROE"})"}));
   ASSERT_TRUE(store_->archive().AppendAudit({"editor", "tag.confirm", "face:9", "{}"}));
 
   auto outcome = privacy().OptOutPerson(
-      person->id, {}, [](const Embedding&, const Embedding&) { return false; }, "officer@test");
+      person, {}, [](const Embedding&, const Embedding&) { return false; }, "officer@test");
   ASSERT_TRUE(outcome) << outcome.error().message;
   auto entries = store_->archive().ListAudit({});
   ASSERT_TRUE(entries);
