@@ -350,6 +350,8 @@ Result<void> AddNames(Store& store, std::vector<Candidate>& candidates, std::siz
     for (const PhotoCaption& p : page->photos) index.Add(p.id, p.caption);
     after = page->next_after;
   } while (after != 0);
+  // Whether a suggested name was opted out, looked up once per name.
+  std::map<std::string, bool, std::less<>> suppressed_names;
   for (Candidate& c : candidates) {
     std::vector<NamingPhoto> naming;
     for (const CandidatePhoto& p : c.photos) {
@@ -371,9 +373,13 @@ Result<void> AddNames(Store& store, std::vector<Candidate>& candidates, std::siz
     c.names.clear();
     for (NameSuggestion& name : names) {
       if (c.names.size() == max_names) break;
-      auto suppressed = store.privacy().FindSuppressedName(name.name);
-      if (!suppressed) return tl::unexpected(suppressed.error());
-      if (!suppressed->has_value()) c.names.push_back(std::move(name));
+      auto known = suppressed_names.find(name.name);
+      if (known == suppressed_names.end()) {
+        FACETAG_ASSIGN_OR_RETURN(std::optional<SuppressionId> record,
+                                 store.privacy().FindSuppressedName(name.name));
+        known = suppressed_names.emplace(name.name, record.has_value()).first;
+      }
+      if (!known->second) c.names.push_back(std::move(name));
     }
   }
   return {};
