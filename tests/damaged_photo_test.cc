@@ -28,8 +28,7 @@ TEST(DamagedPhoto, TagWriteIntoATiffWhoseIfdChainPointsIntoItsHeaderIsRefusedAsC
   // target, which fails on any `internal` refusal of a tag write.
   const fs::path dir = testing::TempDir("damaged_photo");
   const fs::path photo = dir / "photo.tif";
-  fs::copy_file(fs::path(FACETAG_SOURCE_DIR) / "fuzz/corpus/image_fuzz/tiff_ifd_into_header.tif",
-                photo);
+  fs::copy_file(testing::SourceDir() / "fuzz/corpus/image_fuzz/tiff_ifd_into_header.tif", photo);
   const auto original = ReadAll(photo);
 
   metadata::TagSet tags;

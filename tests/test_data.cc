@@ -14,9 +14,11 @@
 
 namespace facetag::testing {
 
+std::filesystem::path SourceDir() { return FACETAG_SOURCE_DIR; }
+
 std::filesystem::path DataDir() {
   if (const char* env = std::getenv("FACETAG_DATA"); env && *env) return env;
-  return std::filesystem::path(FACETAG_SOURCE_DIR) / ".." / "shared" / "data";
+  return SourceDir() / ".." / "shared" / "data";
 }
 
 std::filesystem::path DataFile(const std::string& relative) { return DataDir() / relative; }

@@ -12,6 +12,9 @@
 
 namespace facetag::testing {
 
+// The project's source folder (web pages, fuzz corpora).
+std::filesystem::path SourceDir();
+
 // $FACETAG_DATA, else ../shared/data beside the project.
 std::filesystem::path DataDir();
 

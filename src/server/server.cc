@@ -10,6 +10,7 @@
 #include "http.h"
 #include "privacy_worker.h"
 #include "service.h"
+#include "web_pages.h"
 
 namespace facetag::server {
 namespace fs = std::filesystem;
@@ -325,8 +326,9 @@ class LoggingNotifier final : public privacy::Notifier {
 class HttpServer final : public Server {
  public:
   HttpServer(Store& store, const ModelPack& pack, const ServerOptions& options,
-             std::unique_ptr<AnalyzerPool> analyzers, fs::path scratch)
+             std::unique_ptr<AnalyzerPool> analyzers, fs::path scratch, WebPages pages)
       : pack_(pack),
+        pages_(std::move(pages)),
         schema_version_(store.SchemaVersion()),
         analyzers_(std::move(analyzers)),
         service_(store, pack_, options, *analyzers_, metrics_, std::move(scratch)),
@@ -335,11 +337,12 @@ class HttpServer final : public Server {
                                  options.preview_pixel_budget, options.preview_cache_folder,
                                  options.preview_cache_bytes}),
         router_(store.service(), metrics_, options.max_body_bytes),
-        http_(LimitsOf(options), metrics_,
-              [this](const httplib::Request& req, httplib::Response& res) {
-                return router_.Admit(req, res);
-              },
-              ErrorBody) {
+        http_(
+            LimitsOf(options), metrics_,
+            [this](const httplib::Request& req, httplib::Response& res) {
+              return router_.Admit(req, res);
+            },
+            ErrorBody) {
     service_.notifier = &notifier_;
     service_.previews = &previews_;
   }
@@ -425,13 +428,29 @@ class HttpServer final : public Server {
     AddPrivacyRoutes(router_, service_);
     router_.Install(http_);
     if (!o.web_root.empty()) {
-      http_.set_mount_point("/", o.web_root.string());
-      http_.set_file_request_handler([](const httplib::Request&, httplib::Response& res) {
+      // The pages from memory (composed at start), their style sheet and
+      // scripts as files of the web folder; the same headers for both.
+      const auto web_headers = [](httplib::Response& res) {
         res.set_header("Content-Security-Policy",
                        "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; "
                        "frame-ancestors 'none'");
         res.set_header("Cache-Control", "no-cache");
-      });
+      };
+      for (const auto& [path, html] : pages_) {
+        const auto serve = [&html = html, web_headers](const httplib::Request&,
+                                                       httplib::Response& res) {
+          web_headers(res);
+          res.set_content(html, "text/html; charset=utf-8");
+        };
+        // cpp-httplib takes a pattern: the dot of ".html" must match only a dot.
+        std::string pattern = path;
+        pattern.insert(pattern.rfind('.'), "\\");
+        http_.Get(pattern, serve);
+        if (path == "/index.html") http_.Get("/", serve);
+      }
+      http_.set_mount_point("/", o.web_root.string());
+      http_.set_file_request_handler(
+          [web_headers](const httplib::Request&, httplib::Response& res) { web_headers(res); });
     }
   }
 
@@ -457,6 +476,7 @@ class HttpServer final : public Server {
   }
 
   const ModelPack& pack_;
+  const WebPages pages_;      // composed at start, served from memory
   const int schema_version_;  // for /healthz
   std::unique_ptr<AnalyzerPool> analyzers_;
   Metrics metrics_;
@@ -493,6 +513,12 @@ Result<std::unique_ptr<Server>> Server::Create(Store& store, const ModelPack& pa
     return Fail(ErrorCode::kNotFound,
                 "the web folder " + options.web_root.string() + " does not exist");
   }
+  WebPages pages;
+  if (!options.web_root.empty()) {
+    auto composed = ComposeWebPages(options.web_root);
+    if (!composed) return tl::unexpected(composed.error());
+    pages = std::move(*composed);
+  }
   auto analyzers = AnalyzerPool::Create(pack, options.workers, options.queue_capacity);
   if (!analyzers) return tl::unexpected(analyzers.error());
   std::error_code ec;
@@ -505,7 +531,7 @@ Result<std::unique_ptr<Server>> Server::Create(Store& store, const ModelPack& pa
     return Fail(ErrorCode::kIo, "cannot create a private temporary folder");
   }
   return std::unique_ptr<Server>(
-      new HttpServer(store, pack, options, std::move(*analyzers), scratch));
+      new HttpServer(store, pack, options, std::move(*analyzers), scratch, std::move(pages)));
 }
 
 }  // namespace facetag::server

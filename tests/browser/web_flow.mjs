@@ -205,7 +205,7 @@ async function signIn(page, key) {
 
 async function main() {
   for (const [what, p] of [['facetag binary', BINARY], ['browser', CHROMIUM], ['enrolment photo', ENROL_PHOTO],
-    ['group photo', GROUP_PHOTO], ['web pages', path.join(WEB, 'index.html')]]) {
+    ['group photo', GROUP_PHOTO], ['web pages', path.join(WEB, 'layout.html')]]) {
     if (!fs.existsSync(p)) {
       console.error(`web_flow: ${what} not found: ${p} (run scripts/setup.sh; FACETAG_DATA for the data)`);
       process.exit(1);
