@@ -56,8 +56,9 @@ enum class FaceDecision {
 };
 
 // "recognized", "unknown", "ambiguous", "duplicate", "low_quality",
-// "suppressed" (the stored text).
+// "suppressed" (the stored text), and back (empty for any other text).
 const char* FaceDecisionName(FaceDecision decision);
+std::optional<FaceDecision> ParseFaceDecision(std::string_view text);
 
 // Who made the face's current decision.
 enum class TagStatus {
@@ -66,8 +67,9 @@ enum class TagStatus {
   kRejected,   // an editor rejected a person for the face and it names nobody
 };
 
-// "automatic", "confirmed", "rejected" (the stored text).
+// "automatic", "confirmed", "rejected" (the stored text), and back.
 const char* TagStatusName(TagStatus status);
+std::optional<TagStatus> ParseTagStatus(std::string_view text);
 
 // A person a face resembles: the best similarity over the person's profiles
 // (gallery::Matcher::Rank).

@@ -1,6 +1,6 @@
-// One table per stored enum: each value beside the text that the database,
-// the audit log and the JSON outputs spell it with, so that writing a value
-// and reading it back cannot disagree.
+// One table per enum that is written out: each value beside the text that
+// the database, the audit log and the JSON outputs spell it with, so that
+// writing a value and reading it back cannot disagree.
 //
 //   constexpr EnumText<Role> kRoleText[] = {{Role::kCustomer, "customer"}, ...};
 //   ToText(kRoleText, Role::kAdmin)        // "admin"
@@ -13,7 +13,7 @@
 #include <optional>
 #include <string_view>
 
-namespace facetag::store {
+namespace facetag {
 
 template <typename Enum>
 struct EnumText {
@@ -40,4 +40,4 @@ constexpr std::optional<Enum> FromText(const EnumText<Enum> (&table)[N], std::st
   return std::nullopt;
 }
 
-}  // namespace facetag::store
+}  // namespace facetag

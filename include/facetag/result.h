@@ -6,7 +6,9 @@
 // "No face found" and "unknown person" are ordinary results, not errors.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <tl/expected.hpp>
 #include <utility>
 
@@ -31,8 +33,10 @@ enum class ErrorCode {
   kInternal,           // a bug: an invariant did not hold
 };
 
-// Short stable name of a code, e.g. "not_found" (used in JSON output).
+// Short stable name of a code, e.g. "not_found" (used in JSON output), and
+// back (empty for a name this build does not know).
 const char* ErrorCodeName(ErrorCode code);
+std::optional<ErrorCode> ParseErrorCode(std::string_view name);
 
 // What went wrong, for a person to read: the message names the bad value.
 struct Error {

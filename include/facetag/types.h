@@ -7,7 +7,9 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace facetag {
@@ -67,8 +69,10 @@ enum class QualityIssue {
   kCutOff,       // a large part of the face lies outside the photo
 };
 
-// "none", "not_a_face", "too_small", "blurred", "profile_view", "cut_off".
+// "none", "not_a_face", "too_small", "blurred", "profile_view", "cut_off",
+// and back (empty for any other text).
 const char* QualityIssueName(QualityIssue issue);
+std::optional<QualityIssue> ParseQualityIssue(std::string_view text);
 
 // How usable a detected face is for recognition: one score, comparable with
 // the model pack's floors (PackThresholds::quality_floor_*), and the main

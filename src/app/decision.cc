@@ -5,51 +5,39 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "facetag/enum_text.h"
 #include "facetag/text.h"
 
 namespace facetag {
 
-const char* FaceDecisionName(FaceDecision decision) {
-  switch (decision) {
-    case FaceDecision::kRecognized:
-      return "recognized";
-    case FaceDecision::kUnknown:
-      return "unknown";
-    case FaceDecision::kAmbiguous:
-      return "ambiguous";
-    case FaceDecision::kDuplicate:
-      return "duplicate";
-    case FaceDecision::kLowQuality:
-      return "low_quality";
-    case FaceDecision::kSuppressed:
-      return "suppressed";
-  }
-  return "unknown";
+// The first entry of each table is the text of a value out of range.
+constexpr EnumText<FaceDecision> kFaceDecisionText[] = {
+    {FaceDecision::kUnknown, "unknown"},        {FaceDecision::kRecognized, "recognized"},
+    {FaceDecision::kAmbiguous, "ambiguous"},    {FaceDecision::kDuplicate, "duplicate"},
+    {FaceDecision::kLowQuality, "low_quality"}, {FaceDecision::kSuppressed, "suppressed"}};
+
+const char* FaceDecisionName(FaceDecision decision) { return ToText(kFaceDecisionText, decision); }
+
+std::optional<FaceDecision> ParseFaceDecision(std::string_view text) {
+  return FromText(kFaceDecisionText, text);
 }
 
-const char* TagStatusName(TagStatus status) {
-  switch (status) {
-    case TagStatus::kAutomatic:
-      return "automatic";
-    case TagStatus::kConfirmed:
-      return "confirmed";
-    case TagStatus::kRejected:
-      return "rejected";
-  }
-  return "automatic";
+constexpr EnumText<TagStatus> kTagStatusText[] = {{TagStatus::kAutomatic, "automatic"},
+                                                  {TagStatus::kConfirmed, "confirmed"},
+                                                  {TagStatus::kRejected, "rejected"}};
+
+const char* TagStatusName(TagStatus status) { return ToText(kTagStatusText, status); }
+
+std::optional<TagStatus> ParseTagStatus(std::string_view text) {
+  return FromText(kTagStatusText, text);
 }
 
-const char* PresenceName(Presence presence) {
-  switch (presence) {
-    case Presence::kPicturedAndMentioned:
-      return "pictured_and_mentioned";
-    case Presence::kPicturedNotMentioned:
-      return "pictured_not_mentioned";
-    case Presence::kMentionedNotPictured:
-      return "mentioned_not_pictured";
-  }
-  return "pictured_not_mentioned";
-}
+constexpr EnumText<Presence> kPresenceText[] = {
+    {Presence::kPicturedNotMentioned, "pictured_not_mentioned"},
+    {Presence::kPicturedAndMentioned, "pictured_and_mentioned"},
+    {Presence::kMentionedNotPictured, "mentioned_not_pictured"}};
+
+const char* PresenceName(Presence presence) { return ToText(kPresenceText, presence); }
 
 float MentionedThreshold(float list_threshold, float mention_floor, float max_relief) {
   if (std::isnan(list_threshold) || std::isnan(mention_floor) || std::isnan(max_relief)) {

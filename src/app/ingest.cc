@@ -5,20 +5,16 @@
 #include <thread>
 
 #include "app_internal.h"
+#include "facetag/enum_text.h"
 #include "facetag/hash.h"
 
 namespace facetag::app {
 
 const char* IngestOutcomeName(IngestOutcome outcome) {
-  switch (outcome) {
-    case IngestOutcome::kIngested:
-      return "ingested";
-    case IngestOutcome::kSkipped:
-      return "skipped";
-    case IngestOutcome::kFailed:
-      return "failed";
-  }
-  return "failed";
+  static constexpr EnumText<IngestOutcome> kText[] = {{IngestOutcome::kFailed, "failed"},
+                                                      {IngestOutcome::kIngested, "ingested"},
+                                                      {IngestOutcome::kSkipped, "skipped"}};
+  return ToText(kText, outcome);
 }
 
 namespace {

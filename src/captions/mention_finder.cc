@@ -10,6 +10,7 @@
 
 #include "captions/caption_text.h"
 #include "facetag/captions.h"
+#include "facetag/enum_text.h"
 
 namespace facetag::captions {
 
@@ -623,15 +624,10 @@ std::vector<PersonId> MentionedPersons(const std::vector<Mention>& mentions) {
 }
 
 const char* MentionKindName(MentionKind kind) {
-  switch (kind) {
-    case MentionKind::kFullName:
-      return "full_name";
-    case MentionKind::kAlias:
-      return "alias";
-    case MentionKind::kSurname:
-      return "surname";
-  }
-  return "unknown";
+  static constexpr EnumText<MentionKind> kText[] = {{MentionKind::kFullName, "full_name"},
+                                                    {MentionKind::kAlias, "alias"},
+                                                    {MentionKind::kSurname, "surname"}};
+  return ToText(kText, kind);
 }
 
 }  // namespace facetag::captions

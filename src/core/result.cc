@@ -37,6 +37,14 @@ const char* ErrorCodeName(ErrorCode code) {
   return "internal";
 }
 
+std::optional<ErrorCode> ParseErrorCode(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    if (name == ErrorCodeName(code)) return code;
+  }
+  return std::nullopt;
+}
+
 namespace detail {
 
 void CheckFailed(const char* condition, const char* file, int line) {

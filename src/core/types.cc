@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "facetag/enum_text.h"
+
 namespace facetag {
 
 FaceBox ClipToFrame(const FaceBox& box, float width, float height) {
@@ -39,21 +41,22 @@ void NormalizeL2(std::vector<float>& values) {
 }
 
 const char* QualityIssueName(QualityIssue issue) {
-  switch (issue) {
-    case QualityIssue::kNone:
-      return "none";
-    case QualityIssue::kNotAFace:
-      return "not_a_face";
-    case QualityIssue::kTooSmall:
-      return "too_small";
-    case QualityIssue::kBlurred:
-      return "blurred";
-    case QualityIssue::kProfileView:
-      return "profile_view";
-    case QualityIssue::kCutOff:
-      return "cut_off";
+  static constexpr EnumText<QualityIssue> kText[] = {{QualityIssue::kNone, "none"},
+                                                     {QualityIssue::kNotAFace, "not_a_face"},
+                                                     {QualityIssue::kTooSmall, "too_small"},
+                                                     {QualityIssue::kBlurred, "blurred"},
+                                                     {QualityIssue::kProfileView, "profile_view"},
+                                                     {QualityIssue::kCutOff, "cut_off"}};
+  return ToText(kText, issue);
+}
+
+std::optional<QualityIssue> ParseQualityIssue(std::string_view text) {
+  for (const auto issue :
+       {QualityIssue::kNone, QualityIssue::kNotAFace, QualityIssue::kTooSmall,
+        QualityIssue::kBlurred, QualityIssue::kProfileView, QualityIssue::kCutOff}) {
+    if (text == QualityIssueName(issue)) return issue;
   }
-  return "none";
+  return std::nullopt;
 }
 
 }  // namespace facetag

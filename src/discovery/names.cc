@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "facetag/discovery.h"
+#include "facetag/enum_text.h"
 #include "facetag/text.h"
 
 namespace facetag::discovery {
@@ -273,17 +274,11 @@ std::string Key(const std::vector<const Word*>& words) {
 }  // namespace
 
 const char* PositionHintName(PositionHint hint) {
-  switch (hint) {
-    case PositionHint::kNone:
-      return "none";
-    case PositionHint::kLeft:
-      return "left";
-    case PositionHint::kRight:
-      return "right";
-    case PositionHint::kCenter:
-      return "center";
-  }
-  return "none";
+  static constexpr EnumText<PositionHint> kText[] = {{PositionHint::kNone, "none"},
+                                                     {PositionHint::kLeft, "left"},
+                                                     {PositionHint::kRight, "right"},
+                                                     {PositionHint::kCenter, "center"}};
+  return ToText(kText, hint);
 }
 
 std::vector<NameOccurrence> ExtractNames(std::string_view caption,

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "exiv2_support.h"
+#include "facetag/enum_text.h"
 #include "facetag/file_io.h"
 #include "facetag/hash.h"
 #include "facetag/metadata.h"
@@ -70,17 +71,12 @@ std::string ExifDate(const Exiv2::ExifData& exif) {
 }  // namespace
 
 const char* CaptionSourceName(CaptionSource source) {
-  switch (source) {
-    case CaptionSource::kNone:
-      return "none";
-    case CaptionSource::kIptcCaption:
-      return "iptc";
-    case CaptionSource::kXmpDescription:
-      return "xmp";
-    case CaptionSource::kExifImageDescription:
-      return "exif";
-  }
-  return "none";
+  static constexpr EnumText<CaptionSource> kText[] = {
+      {CaptionSource::kNone, "none"},
+      {CaptionSource::kIptcCaption, "iptc"},
+      {CaptionSource::kXmpDescription, "xmp"},
+      {CaptionSource::kExifImageDescription, "exif"}};
+  return ToText(kText, source);
 }
 
 const char* TagOriginName(TagOrigin origin) {

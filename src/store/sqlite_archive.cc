@@ -12,24 +12,24 @@
 #include <unordered_map>
 #include <utility>
 
+#include "facetag/enum_text.h"
 #include "facetag/text.h"
 #include "sqlite_archive_rows.h"
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
-#include "text_table.h"
 
 namespace facetag {
 
 namespace {
 
 // The first entry is what an out-of-range value reads as.
-constexpr store::EnumText<HitKind> kHitKindText[] = {
+constexpr EnumText<HitKind> kHitKindText[] = {
     {HitKind::kText, "text"}, {HitKind::kPictured, "pictured"}, {HitKind::kMentioned, "mentioned"}};
 
 }  // namespace
 
-const char* HitKindName(HitKind kind) { return store::ToText(kHitKindText, kind); }
+const char* HitKindName(HitKind kind) { return ToText(kHitKindText, kind); }
 
 namespace store {
 
@@ -112,11 +112,8 @@ Result<ArchiveCounts> SqliteArchive::Counts() {
                            " (SELECT count(*) FROM mentions)"));
     FACETAG_RETURN_IF_ERROR(statement.Step());
     ArchiveCounts counts;
-    counts.photos = statement.ColumnInt64(0);
-    counts.failed_photos = statement.ColumnInt64(1);
-    counts.faces = statement.ColumnInt64(2);
-    counts.tagged_faces = statement.ColumnInt64(3);
-    counts.mentions = statement.ColumnInt64(4);
+    statement.ReadColumns(0, counts.photos, counts.failed_photos, counts.faces, counts.tagged_faces,
+                          counts.mentions);
     return counts;
   });
 }
@@ -273,11 +270,8 @@ Result<std::vector<FaceSummary>> SqliteArchive::ListFaces(const FaceQuery& query
     std::vector<FaceSummary> faces;
     FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
       FaceSummary face;
-      face.id = row.ColumnInt64(0);
-      face.photo = row.ColumnInt64(1);
-      face.location = row.ColumnText(2);
-      face.box = {static_cast<float>(row.ColumnDouble(3)), static_cast<float>(row.ColumnDouble(4)),
-                  static_cast<float>(row.ColumnDouble(5)), static_cast<float>(row.ColumnDouble(6))};
+      row.ReadColumns(0, face.id, face.photo, face.location, face.box.x, face.box.y, face.box.width,
+                      face.box.height);
       FACETAG_ASSIGN_OR_RETURN(auto decision, ReadDecision(row, 7, face.id));
       face.tag = decision.first;
       face.status = decision.second;

@@ -31,7 +31,9 @@ Result<std::optional<PhotoState>> SqliteArchive::FindPhotoLocked(const std::stri
   state.id = statement.ColumnInt64(0);
   state.text_sha256 = statement.ColumnText(4);
   if (statement.ColumnText(1) != "ok") {
-    state.failure = Error{ParseErrorCode(statement.ColumnText(2)), statement.ColumnText(3)};
+    // A code this build does not know (written by a newer one) reads as kInternal.
+    state.failure = Error{ParseErrorCode(statement.ColumnText(2)).value_or(ErrorCode::kInternal),
+                          statement.ColumnText(3)};
   }
   return std::optional<PhotoState>(std::move(state));
 }
@@ -282,7 +284,8 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
   photo.names_version = statement.ColumnInt64(17);
   if (!statement.ColumnIsNull(18)) photo.names_written = statement.ColumnInt64(18);
   if (statement.ColumnText(12) != "ok") {
-    info.failure = Error{ParseErrorCode(statement.ColumnText(13)), statement.ColumnText(14)};
+    info.failure = Error{ParseErrorCode(statement.ColumnText(13)).value_or(ErrorCode::kInternal),
+                         statement.ColumnText(14)};
   }
 
   FACETAG_ASSIGN_OR_RETURN(
@@ -300,10 +303,8 @@ Result<StoredPhoto> SqliteArchive::GetPhotoLocked(PhotoId id) {
     face.id = row.ColumnInt64(0);
     face.photo = id;
     DetectedFace& detected = face.detected;
-    detected.box = {
-        static_cast<float>(row.ColumnDouble(1)), static_cast<float>(row.ColumnDouble(2)),
-        static_cast<float>(row.ColumnDouble(3)), static_cast<float>(row.ColumnDouble(4))};
-    detected.detection_score = static_cast<float>(row.ColumnDouble(5));
+    row.ReadColumns(1, detected.box.x, detected.box.y, detected.box.width, detected.box.height,
+                    detected.detection_score);
     const auto landmarks = row.ColumnBlob(6);
     const std::int64_t dimension = row.ColumnInt64(8);
     const auto embedding = row.ColumnBlob(9);

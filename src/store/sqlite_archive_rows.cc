@@ -17,41 +17,6 @@ namespace facetag::store {
 
 using Json = nlohmann::json;
 
-std::optional<FaceDecision> ParseDecision(std::string_view text) {
-  for (const auto decision :
-       {FaceDecision::kRecognized, FaceDecision::kUnknown, FaceDecision::kAmbiguous,
-        FaceDecision::kDuplicate, FaceDecision::kLowQuality}) {
-    if (text == FaceDecisionName(decision)) return decision;
-  }
-  return std::nullopt;
-}
-
-std::optional<TagStatus> ParseTagStatus(std::string_view text) {
-  for (const auto status : {TagStatus::kAutomatic, TagStatus::kConfirmed, TagStatus::kRejected}) {
-    if (text == TagStatusName(status)) return status;
-  }
-  return std::nullopt;
-}
-
-std::optional<QualityIssue> ParseQualityIssue(std::string_view text) {
-  for (const auto issue :
-       {QualityIssue::kNone, QualityIssue::kNotAFace, QualityIssue::kTooSmall,
-        QualityIssue::kBlurred, QualityIssue::kProfileView, QualityIssue::kCutOff}) {
-    if (text == QualityIssueName(issue)) return issue;
-  }
-  return std::nullopt;
-}
-
-// The code whose ErrorCodeName is `name`; kInternal for a name this build
-// does not know (written by a newer one).
-ErrorCode ParseErrorCode(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
-    const auto code = static_cast<ErrorCode>(i);
-    if (name == ErrorCodeName(code)) return code;
-  }
-  return ErrorCode::kInternal;
-}
-
 Result<std::string> CheckSha256(std::string_view sha256) {
   if (!IsHexSha256(sha256)) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -312,13 +277,11 @@ Result<FaceQuality> ReadQuality(const Statement& row, int first, FaceId face) {
 // tag_status from `first` on.
 Result<std::pair<FaceTag, TagStatus>> ReadDecision(const Statement& row, int first, FaceId face) {
   FaceTag tag;
-  if (!row.ColumnIsNull(first)) tag.person = row.ColumnInt64(first);
-  if (!row.ColumnIsNull(first + 1))
-    tag.similarity = static_cast<float>(row.ColumnDouble(first + 1));
-  const std::string decision_text = row.ColumnText(first + 2);
-  const auto decision = ParseDecision(decision_text);
-  tag.by_mention = row.ColumnInt64(first + 3) != 0;
-  const std::string status_text = row.ColumnText(first + 4);
+  std::string decision_text, status_text;
+  row.ReadColumns(first, tag.person, tag.similarity, decision_text, tag.by_mention, status_text);
+  // A suppressed decision is never stored (the schema's CHECK says so too).
+  auto decision = ParseFaceDecision(decision_text);
+  if (decision == FaceDecision::kSuppressed) decision.reset();
   const auto status = ParseTagStatus(status_text);
   if (!decision || !status) {
     return Fail(ErrorCode::kDatabase, "face " + std::to_string(face) +

@@ -22,10 +22,6 @@ namespace facetag::store {
 inline constexpr int kMaxPageSize = 100000;
 inline constexpr std::size_t kLandmarkValues = 68 * 2;
 
-// The code whose ErrorCodeName is `name`; kInternal for a name this build
-// does not know (written by a newer one).
-ErrorCode ParseErrorCode(std::string_view name);
-
 // The lowercase form of a hex SHA-256; kInvalidArgument otherwise.
 Result<std::string> CheckSha256(std::string_view sha256);
 // kInvalidArgument unless 1 <= limit <= kMaxPageSize.

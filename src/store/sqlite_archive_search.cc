@@ -158,12 +158,8 @@ Result<std::vector<SearchHit>> SqliteArchive::SearchLocked(const SearchQuery& qu
   std::vector<SearchHit> hits;
   FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
     SearchHit hit;
-    hit.photo = row.ColumnInt64(0);
-    hit.sha256 = row.ColumnText(1);
-    hit.location = row.ColumnText(2);
-    hit.caption = row.ColumnText(3);
-    hit.date = row.ColumnText(4);
-    hit.date_is_ingest_time = row.ColumnInt64(5) != 0;
+    row.ReadColumns(0, hit.photo, hit.sha256, hit.location, hit.caption, hit.date,
+                    hit.date_is_ingest_time);
     hit.kind = static_cast<HitKind>(row.ColumnInt64(6));
     if (!row.ColumnIsNull(7)) {
       hit.face = row.ColumnInt64(7);

@@ -23,6 +23,7 @@
 
 #include "facetag/archive.h"
 #include "facetag/store.h"
+#include "raw_sql_for_tests.h"
 #include "sqlite_migrations.h"
 
 namespace facetag::archive_test {
@@ -120,20 +121,8 @@ class ArchiveTest : public ::testing::Test {
   // Runs `sql` with SQLite itself on its own connection; returns the result
   // code and the first column of the first row.
   std::pair<int, std::string> Raw(const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    std::string first;
-    const int rc = sqlite3_exec(
-        db, sql.c_str(),
-        [](void* out, int columns, char** values, char**) {
-          auto* text = static_cast<std::string*>(out);
-          if (text->empty() && columns > 0 && values[0] != nullptr) *text = values[0];
-          return 0;
-        },
-        &first, nullptr);
-    sqlite3_close(db);
-    return {rc, first};
+    auto result = store::RunRawSql(path_, sql);
+    return {result.rc, std::move(result.first)};
   }
 
   std::string RawSql(const std::string& sql) {

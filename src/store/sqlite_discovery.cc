@@ -4,18 +4,19 @@
 #include <string>
 #include <utility>
 
+#include "facetag/enum_text.h"
 #include "facetag/text.h"
 #include "sqlite_archive.h"
+#include "sqlite_archive_rows.h"
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
-#include "text_table.h"
 
 namespace facetag {
 
 namespace {
 
-constexpr store::EnumText<CandidateState> kCandidateStateText[] = {
+constexpr EnumText<CandidateState> kCandidateStateText[] = {
     {CandidateState::kOpen, "open"},
     {CandidateState::kHeld, "held"},
     {CandidateState::kRejected, "rejected"},
@@ -23,12 +24,10 @@ constexpr store::EnumText<CandidateState> kCandidateStateText[] = {
 
 }  // namespace
 
-const char* CandidateStateName(CandidateState state) {
-  return store::ToText(kCandidateStateText, state);
-}
+const char* CandidateStateName(CandidateState state) { return ToText(kCandidateStateText, state); }
 
 Result<CandidateState> ParseCandidateState(std::string_view name) {
-  if (auto state = store::FromText(kCandidateStateText, name)) return *state;
+  if (auto state = FromText(kCandidateStateText, name)) return *state;
   return Fail(ErrorCode::kInvalidArgument, "unknown candidate state \"" + std::string(name) +
                                                "\" (open, held, rejected, approved)");
 }
@@ -36,19 +35,8 @@ Result<CandidateState> ParseCandidateState(std::string_view name) {
 namespace store {
 namespace {
 
-constexpr int kMaxPageSize = 100000;
-
 // The decisions that leave a face in the unknown pool.
 constexpr const char* kPoolDecisions = "('unknown', 'ambiguous')";
-
-Landmarks68 ReadLandmarks(std::span<const unsigned char> bytes) {
-  const std::vector<float> values = DecodeFloats(bytes);
-  Landmarks68 landmarks{};
-  for (std::size_t i = 0; i < landmarks.size() && 2 * i + 1 < values.size(); ++i) {
-    landmarks[i] = {values[2 * i], values[2 * i + 1]};
-  }
-  return landmarks;
-}
 
 constexpr std::string_view kSelectCluster =
     "SELECT c.id, c.model_id, c.state, c.person_id, c.rejected_as, c.created_at, c.updated_at,"
@@ -57,15 +45,11 @@ constexpr std::string_view kSelectCluster =
 
 ClusterInfo ReadCluster(const Statement& row) {
   ClusterInfo info;
-  info.id = row.ColumnInt64(0);
-  info.model_id = row.ColumnText(1);
+  row.ReadColumns(0, info.id, info.model_id);
   // The table's CHECK admits only the four names.
   info.state = ParseCandidateState(row.ColumnText(2)).value_or(CandidateState::kOpen);
-  if (!row.ColumnIsNull(3)) info.person = row.ColumnInt64(3);
-  if (!row.ColumnIsNull(4)) info.rejected_as = row.ColumnInt64(4);
-  info.created_at = row.ColumnText(5);
-  info.updated_at = row.ColumnText(6);
-  info.face_count = static_cast<int>(row.ColumnInt64(7));
+  row.ReadColumns(3, info.person, info.rejected_as, info.created_at, info.updated_at,
+                  info.face_count);
   return info;
 }
 
@@ -88,10 +72,7 @@ Result<PoolPage> SqliteDiscovery::PoolFaces(std::string_view model_id, PoolPart 
                                             int limit) {
   return Fenced("PoolFaces", [&]() -> Result<PoolPage> {
     FACETAG_RETURN_IF_ERROR(CheckModelId(model_id));
-    if (limit < 1 || limit > kMaxPageSize) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "limit " + std::to_string(limit) + " is outside 1-100000");
-    }
+    FACETAG_RETURN_IF_ERROR(CheckPageSize(limit));
     MutexLock lock(mutex_);
     std::string sql =
         "SELECT f.id, f.photo_id, f.box_x, f.box_y, f.box_width, f.box_height,"
@@ -119,16 +100,11 @@ Result<PoolPage> SqliteDiscovery::PoolFaces(std::string_view model_id, PoolPart 
         break;
       }
       PoolFace face;
-      face.id = statement.ColumnInt64(0);
-      face.photo = statement.ColumnInt64(1);
-      face.box = {static_cast<float>(statement.ColumnDouble(2)),
-                  static_cast<float>(statement.ColumnDouble(3)),
-                  static_cast<float>(statement.ColumnDouble(4)),
-                  static_cast<float>(statement.ColumnDouble(5))};
-      face.detection_score = static_cast<float>(statement.ColumnDouble(6));
-      face.landmarks = ReadLandmarks(statement.ColumnBlob(7));
+      statement.ReadColumns(0, face.id, face.photo, face.box.x, face.box.y, face.box.width,
+                            face.box.height, face.detection_score);
+      face.landmarks = store::DecodeLandmarks(statement.ColumnBlob(7));
       face.embedding = DecodeFloats(statement.ColumnBlob(8));
-      if (!statement.ColumnIsNull(9)) face.cluster = statement.ColumnInt64(9);
+      statement.ReadColumns(9, face.cluster);
       page.faces.push_back(std::move(face));
     }
     if (more) page.next_after = page.faces.back().id;
@@ -385,18 +361,11 @@ Result<std::vector<ClusterMember>> SqliteDiscovery::Members(ClusterId id) {
       FACETAG_ASSIGN_OR_RETURN(auto row, statement.Step());
       if (!row) break;
       ClusterMember member;
-      member.face = statement.ColumnInt64(0);
-      member.photo = statement.ColumnInt64(1);
-      member.box = {static_cast<float>(statement.ColumnDouble(2)),
-                    static_cast<float>(statement.ColumnDouble(3)),
-                    static_cast<float>(statement.ColumnDouble(4)),
-                    static_cast<float>(statement.ColumnDouble(5))};
-      member.detection_score = static_cast<float>(statement.ColumnDouble(6));
-      member.landmarks = ReadLandmarks(statement.ColumnBlob(7));
+      statement.ReadColumns(0, member.face, member.photo, member.box.x, member.box.y,
+                            member.box.width, member.box.height, member.detection_score);
+      member.landmarks = store::DecodeLandmarks(statement.ColumnBlob(7));
       member.embedding = DecodeFloats(statement.ColumnBlob(8));
-      member.location = statement.ColumnText(9);
-      member.date_created = statement.ColumnText(10);
-      member.sort_date = statement.ColumnText(11);
+      statement.ReadColumns(9, member.location, member.date_created, member.sort_date);
       members.push_back(std::move(member));
     }
     return members;

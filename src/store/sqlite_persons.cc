@@ -76,15 +76,9 @@ constexpr std::string_view kSelectPerson =
 
 Person ReadPerson(const Statement& row) {
   Person person;
-  person.id = row.ColumnInt64(0);
-  person.uri = row.ColumnText(1);
-  person.name = row.ColumnText(2);
-  person.justification = row.ColumnText(3);
-  person.created_at = row.ColumnText(4);
-  person.profile_count = static_cast<int>(row.ColumnInt64(5));
-  person.criteria.public_figure = row.ColumnInt64(6) != 0;
-  person.criteria.recurring_in_news = row.ColumnInt64(7) != 0;
-  person.criteria.likely_searched = row.ColumnInt64(8) != 0;
+  row.ReadColumns(0, person.id, person.uri, person.name, person.justification, person.created_at,
+                  person.profile_count, person.criteria.public_figure,
+                  person.criteria.recurring_in_news, person.criteria.likely_searched);
   return person;
 }
 

@@ -6,29 +6,27 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "name_key.h"
+#include "facetag/enum_text.h"
 #include "facetag/suppressed_name.h"
+#include "name_key.h"
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
-#include "text_table.h"
 
 namespace facetag {
 
 namespace {
 
-constexpr store::EnumText<RequestKind> kRequestKindText[] = {
-    {RequestKind::kAccess, "access"},
-    {RequestKind::kRemoval, "removal"},
-    {RequestKind::kOptOut, "optout"},
-    {RequestKind::kObjection, "objection"}};
+constexpr EnumText<RequestKind> kRequestKindText[] = {{RequestKind::kAccess, "access"},
+                                                      {RequestKind::kRemoval, "removal"},
+                                                      {RequestKind::kOptOut, "optout"},
+                                                      {RequestKind::kObjection, "objection"}};
 
-constexpr store::EnumText<RequestStatus> kRequestStatusText[] = {
-    {RequestStatus::kOpen, "open"},
-    {RequestStatus::kGranted, "granted"},
-    {RequestStatus::kRefused, "refused"}};
+constexpr EnumText<RequestStatus> kRequestStatusText[] = {{RequestStatus::kOpen, "open"},
+                                                          {RequestStatus::kGranted, "granted"},
+                                                          {RequestStatus::kRefused, "refused"}};
 
-constexpr store::EnumText<RetentionKind> kRetentionKindText[] = {
+constexpr EnumText<RetentionKind> kRetentionKindText[] = {
     {RetentionKind::kCaptions, "captions"},
     {RetentionKind::kTags, "tags"},
     {RetentionKind::kUnknownFaces, "unknown_faces"},
@@ -38,26 +36,22 @@ constexpr store::EnumText<RetentionKind> kRetentionKindText[] = {
 
 }  // namespace
 
-const char* RequestKindName(RequestKind kind) { return store::ToText(kRequestKindText, kind); }
+const char* RequestKindName(RequestKind kind) { return ToText(kRequestKindText, kind); }
 
 std::optional<RequestKind> ParseRequestKind(std::string_view text) {
-  return store::FromText(kRequestKindText, text);
+  return FromText(kRequestKindText, text);
 }
 
-const char* RequestStatusName(RequestStatus status) {
-  return store::ToText(kRequestStatusText, status);
-}
+const char* RequestStatusName(RequestStatus status) { return ToText(kRequestStatusText, status); }
 
 std::optional<RequestStatus> ParseRequestStatus(std::string_view text) {
-  return store::FromText(kRequestStatusText, text);
+  return FromText(kRequestStatusText, text);
 }
 
-const char* RetentionKindName(RetentionKind kind) {
-  return store::ToText(kRetentionKindText, kind);
-}
+const char* RetentionKindName(RetentionKind kind) { return ToText(kRetentionKindText, kind); }
 
 std::optional<RetentionKind> ParseRetentionKind(std::string_view text) {
-  return store::FromText(kRetentionKindText, text);
+  return FromText(kRetentionKindText, text);
 }
 
 std::optional<int>& RetentionPolicy::For(RetentionKind kind) {

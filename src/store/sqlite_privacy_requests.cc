@@ -24,18 +24,9 @@ DataRequest ReadRequest(const Statement& row) {
   DataRequest r;
   r.id = row.ColumnInt64(0);
   r.kind = ParseRequestKind(row.ColumnText(1)).value_or(RequestKind::kAccess);
-  r.received_on = row.ColumnText(2);
-  r.due_on = row.ColumnText(3);
-  r.requester = row.ColumnText(4);
-  r.contact = row.ColumnText(5);
-  r.subject = row.ColumnText(6);
-  r.details = row.ColumnText(7);
+  row.ReadColumns(2, r.received_on, r.due_on, r.requester, r.contact, r.subject, r.details);
   r.status = ParseRequestStatus(row.ColumnText(8)).value_or(RequestStatus::kOpen);
-  r.decision = row.ColumnText(9);
-  r.refusal_reason = row.ColumnText(10);
-  r.decided_by = row.ColumnText(11);
-  r.decided_at = row.ColumnText(12);
-  r.created_at = row.ColumnText(13);
+  row.ReadColumns(9, r.decision, r.refusal_reason, r.decided_by, r.decided_at, r.created_at);
   return r;
 }
 

@@ -35,10 +35,7 @@ Result<std::vector<Profile>> ReadProfiles(Statement& statement) {
     }
     profile.embedding.values = store::DecodeFloats(blob);
     profile.photo_sha256 = statement.ColumnText(5);
-    profile.box.x = static_cast<float>(statement.ColumnDouble(6));
-    profile.box.y = static_cast<float>(statement.ColumnDouble(7));
-    profile.box.width = static_cast<float>(statement.ColumnDouble(8));
-    profile.box.height = static_cast<float>(statement.ColumnDouble(9));
+    statement.ReadColumns(6, profile.box.x, profile.box.y, profile.box.width, profile.box.height);
     profile.created_at = statement.ColumnText(10);
     profiles.push_back(std::move(profile));
   }

@@ -5,34 +5,34 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "facetag/enum_text.h"
 #include "name_key.h"
 #include "sqlite_common.h"
 #include "sqlite_statement.h"
-#include "text_table.h"
 
 namespace facetag {
 
 namespace {
 
-constexpr store::EnumText<Role> kRoleText[] = {{Role::kCustomer, "customer"},
-                                               {Role::kIngest, "ingest"},
-                                               {Role::kEditor, "editor"},
-                                               {Role::kPrivacy, "privacy"},
-                                               {Role::kAdmin, "admin"}};
+constexpr EnumText<Role> kRoleText[] = {{Role::kCustomer, "customer"},
+                                        {Role::kIngest, "ingest"},
+                                        {Role::kEditor, "editor"},
+                                        {Role::kPrivacy, "privacy"},
+                                        {Role::kAdmin, "admin"}};
 
-constexpr store::EnumText<JobStatus> kJobStatusText[] = {{JobStatus::kQueued, "queued"},
-                                                         {JobStatus::kRunning, "running"},
-                                                         {JobStatus::kDone, "done"},
-                                                         {JobStatus::kFailed, "failed"},
-                                                         {JobStatus::kInterrupted, "interrupted"}};
+constexpr EnumText<JobStatus> kJobStatusText[] = {{JobStatus::kQueued, "queued"},
+                                                  {JobStatus::kRunning, "running"},
+                                                  {JobStatus::kDone, "done"},
+                                                  {JobStatus::kFailed, "failed"},
+                                                  {JobStatus::kInterrupted, "interrupted"}};
 
 }  // namespace
 
-const char* RoleName(Role role) { return store::ToText(kRoleText, role); }
+const char* RoleName(Role role) { return ToText(kRoleText, role); }
 
-std::optional<Role> ParseRole(std::string_view text) { return store::FromText(kRoleText, text); }
+std::optional<Role> ParseRole(std::string_view text) { return FromText(kRoleText, text); }
 
-const char* JobStatusName(JobStatus status) { return store::ToText(kJobStatusText, status); }
+const char* JobStatusName(JobStatus status) { return ToText(kJobStatusText, status); }
 
 namespace store {
 namespace {
@@ -67,12 +67,9 @@ constexpr std::string_view kSelectKey =
 
 ApiKey ReadKey(const Statement& row) {
   ApiKey key;
-  key.id = row.ColumnInt64(0);
-  key.prefix = row.ColumnText(1);
+  row.ReadColumns(0, key.id, key.prefix);
   key.role = ParseRole(row.ColumnText(2)).value_or(Role::kCustomer);
-  key.label = row.ColumnText(3);
-  key.created_at = row.ColumnText(4);
-  if (!row.ColumnIsNull(5)) key.revoked_at = row.ColumnText(5);
+  row.ReadColumns(3, key.label, key.created_at, key.revoked_at);
   return key;
 }
 
@@ -82,16 +79,10 @@ constexpr std::string_view kSelectJob =
 
 Job ReadJob(const Statement& row) {
   Job job;
-  job.id = row.ColumnInt64(0);
-  job.kind = row.ColumnText(1);
+  row.ReadColumns(0, job.id, job.kind);
   if (auto status = FromText(kJobStatusText, row.ColumnText(2))) job.status = *status;
-  job.created_by = row.ColumnText(3);
-  job.params = row.ColumnText(4);
-  job.done = row.ColumnInt64(5);
-  job.total = row.ColumnInt64(6);
-  job.result = row.ColumnText(7);
-  job.created_at = row.ColumnText(8);
-  job.updated_at = row.ColumnText(9);
+  row.ReadColumns(3, job.created_by, job.params, job.done, job.total, job.result, job.created_at,
+                  job.updated_at);
   return job;
 }
 

@@ -8,9 +8,11 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "facetag/result.h"
 
@@ -21,6 +23,13 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context);
 
 // Runs one or more SQL statements that return no rows.
 Result<void> ExecSql(sqlite3* db, const char* sql, std::string_view context);
+
+namespace detail {
+template <typename T>
+inline constexpr bool kIsOptional = false;
+template <typename T>
+inline constexpr bool kIsOptional<std::optional<T>> = true;
+}  // namespace detail
 
 // A prepared statement. Bind* record the first failure, which Step() and
 // Run() then report, so binds can be chained without checks in between.
@@ -58,7 +67,37 @@ class Statement {
   // Valid until the next Step() or destruction.
   std::span<const unsigned char> ColumnBlob(int column) const;
 
+  // Reads the columns `first`, `first` + 1, ... into `fields`, in order,
+  // each by its type: bool (non-zero), another integer, double,
+  // std::string, or a std::optional of one of them (NULL: empty). A row
+  // reader names its fields once, in the order of its SELECT.
+  template <typename... Fields>
+  void ReadColumns(int first, Fields&... fields) const {
+    int column = first;
+    (ReadColumn(column++, fields), ...);
+  }
+
  private:
+  template <typename T>
+  void ReadColumn(int column, T& field) const {
+    if constexpr (detail::kIsOptional<T>) {
+      if (ColumnIsNull(column)) {
+        field.reset();
+      } else {
+        ReadColumn(column, field.emplace());
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      field = ColumnInt64(column) != 0;
+    } else if constexpr (std::is_integral_v<T>) {
+      field = static_cast<T>(ColumnInt64(column));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      field = static_cast<T>(ColumnDouble(column));
+    } else {
+      static_assert(std::is_same_v<T, std::string>, "ReadColumns: no reader for this type");
+      field = ColumnText(column);
+    }
+  }
+
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   void RecordBind(int rc, int index);
 

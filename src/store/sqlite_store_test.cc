@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "facetag/store.h"
+#include "raw_sql_for_tests.h"
 #include "sqlite_migrations.h"
 
 namespace facetag {
@@ -55,22 +56,9 @@ class SqliteStoreTest : public ::testing::Test {
   // Runs `sql` on the file with SQLite itself, bypassing the Store; returns
   // the first column of the first row, if any.
   std::string RawSql(const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    std::string first;
-    char* error = nullptr;
-    const int rc = sqlite3_exec(
-        db, sql.c_str(),
-        [](void* out, int columns, char** values, char**) {
-          auto* text = static_cast<std::string*>(out);
-          if (text->empty() && columns > 0 && values[0] != nullptr) *text = values[0];
-          return 0;
-        },
-        &first, &error);
-    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-    return first;
+    auto result = store::RunRawSql(path_, sql);
+    EXPECT_EQ(result.rc, SQLITE_OK) << result.error;
+    return result.first;
   }
 
   fs::path dir_;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "facetag/enum_text.h"
 #include "facetag/vision.h"
 
 namespace facetag::vision {
@@ -188,23 +189,11 @@ Result<ImageInfo> ProbeTiff(Bytes b) {
 }  // namespace
 
 const char* ImageFormatName(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::kJpeg:
-      return "JPEG";
-    case ImageFormat::kPng:
-      return "PNG";
-    case ImageFormat::kTiff:
-      return "TIFF";
-    case ImageFormat::kWebp:
-      return "WebP";
-    case ImageFormat::kBmp:
-      return "BMP";
-    case ImageFormat::kGif:
-      return "GIF";
-    case ImageFormat::kUnknown:
-      break;
-  }
-  return "unknown";
+  static constexpr EnumText<ImageFormat> kText[] = {
+      {ImageFormat::kUnknown, "unknown"}, {ImageFormat::kJpeg, "JPEG"}, {ImageFormat::kPng, "PNG"},
+      {ImageFormat::kTiff, "TIFF"},       {ImageFormat::kWebp, "WebP"}, {ImageFormat::kBmp, "BMP"},
+      {ImageFormat::kGif, "GIF"}};
+  return ToText(kText, format);
 }
 
 Result<ImageInfo> ProbeImage(std::span<const unsigned char> b) {
