@@ -1,11 +1,16 @@
 // The privacy commands as a script sees them: exit codes and JSON.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "test_data.h"
 
@@ -79,6 +84,45 @@ TEST(PrivacyCli, OptOutCannotBeUndoneByAnotherSpellingOrAnotherName) {
   EXPECT_EQ(audit.out.find("Joe Biden"), std::string::npos) << audit.out;
   EXPECT_EQ(audit.out.find("\"Biden\""), std::string::npos) << audit.out;
   EXPECT_EQ(Facetag(g + "audit verify").exit_code, 0);
+}
+
+// Export notices sent from the command line go to the destinations an admin
+// allowed for the service of the same database (notify-destinations.json
+// beside it), and nowhere else.
+TEST(PrivacyCli, ExportNoticesGoOnlyToTheAllowListBesideTheDatabase) {
+  const auto dir = testing::TempDir("privacy-cli-notify");
+  std::filesystem::create_directories(dir / "in");
+  std::filesystem::copy_file(testing::DataFile("photos/face_recognition/examples/obama.jpg"),
+                             dir / "in" / "obama.jpg");
+  const std::string g = "--db " + testing::Quote(dir / "f.db") + " --key " +
+                        testing::Quote(dir / "secret.key") + " --actor dpo --json ";
+  ASSERT_EQ(Facetag(g + "ingest " + testing::Quote(dir / "in")).exit_code, 0);
+
+  httplib::Server listener;
+  std::atomic<int> notices{0};
+  listener.Post("/done", [&](const httplib::Request&, httplib::Response& response) {
+    ++notices;
+    response.status = 200;
+  });
+  const int port = listener.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { listener.listen_after_bind(); });
+  const std::string hook = "http://127.0.0.1:" + std::to_string(port) + "/done";
+  const auto export_photo = [&] {
+    const CommandRun run = Facetag(g + "export photos 1 --webhook " + hook + " --export-dir " +
+                                   testing::Quote(dir / "exports"));
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    return nlohmann::json::parse(run.out, nullptr, false)["job"]["result"]["webhook"];
+  };
+
+  EXPECT_EQ(export_photo(), "not sent") << "no allow-list: no destination";
+  EXPECT_EQ(notices.load(), 0);
+  const nlohmann::json allowed = {{"webhook", hook}};
+  std::ofstream(dir / "notify-destinations.json")
+      << nlohmann::json{{"destinations", nlohmann::json::array({allowed})}}.dump();
+  EXPECT_EQ(export_photo(), "sent");
+  listener.stop();
+  thread.join();
+  EXPECT_EQ(notices.load(), 1);
 }
 
 }  // namespace

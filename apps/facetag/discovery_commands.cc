@@ -51,18 +51,36 @@ Result<discovery::DiscoveryOptions> Options(const Cli& cli) {
   return discovery::OptionsForPack(*pack);
 }
 
-// An editor's decision on a candidate: opens the store and the pack's
-// options, runs `decide`, and prints its outcome as JSON (--json) or `line`.
-using Decision = std::function<Result<nlohmann::json>(Store&, const discovery::DiscoveryOptions&)>;
-int RunDecision(const Cli& cli, const Decision& decide, const std::string& line) {
-  auto store = cli.OpenStore(Access::kExisting);
-  if (!store) return cli.Report(store.error());
-  auto options = Options(cli);
-  if (!options) return cli.Report(options.error());
-  auto out = decide(**store, *options);
-  if (!out) return cli.Report(out.error());
-  std::cout << (cli.json ? out->dump(2) : line) << "\n";
-  return kExitOk;
+// An editor's decision on a candidate is made with the store, the pack's
+// discovery options and the deciding actor, and says what it did as JSON
+// (--json) and as a line.
+struct Deciding {
+  Store& store;
+  const discovery::DiscoveryOptions& options;
+  std::string actor;
+};
+struct Decided {
+  nlohmann::json json;
+  std::string line;
+};
+using Decide = std::function<Result<Decided>(const Deciding&)>;
+
+// Gives `cmd` the --actor option and, when it is chosen, runs `decide`.
+void OnDecision(CLI::App* cmd, Cli& cli, Decide decide) {
+  auto actor = std::make_shared<std::string>();
+  cmd->add_option("--actor", *actor, "who decides, for the audit log (default: $USER)");
+  cmd->callback([&cli, actor, decide = std::move(decide)] {
+    cli.run = [&cli, actor, decide] {
+      auto store = cli.OpenStore(Access::kExisting);
+      if (!store) return cli.Report(store.error());
+      auto options = Options(cli);
+      if (!options) return cli.Report(options.error());
+      auto out = decide(Deciding{**store, *options, ActorOr(*actor)});
+      if (!out) return cli.Report(out.error());
+      std::cout << (cli.json ? out->json.dump(2) : out->line) << "\n";
+      return int{kExitOk};
+    };
+  });
 }
 
 // --- bench discover ----------------------------------------------------------
@@ -436,9 +454,8 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
         app::ApproveRequest request;
         request.person = {o->name, o->aliases, o->justification, criteria};
         request.max_profiles = o->profiles;
-        FACETAG_ASSIGN_OR_RETURN_EXIT(
-            app::ApproveOutcome approved,
-            w.app->ApproveCandidate(o->id, request, ActorOr(o->actor)));
+        FACETAG_ASSIGN_OR_RETURN_EXIT(app::ApproveOutcome approved,
+                                      w.app->ApproveCandidate(o->id, request, ActorOr(o->actor)));
         if (cli.json) {
           std::cout << nlohmann::json{{"person", approved.person.id},
                                       {"name", approved.person.name},
@@ -464,102 +481,60 @@ void AddDiscoveryCommands(CLI::App& app, Cli& cli) {
     struct RejectOptions {
       ClusterId id = 0;
       std::string reason = "not a public person";
-      std::string actor;
     };
     auto o = std::make_shared<RejectOptions>();
     auto* cmd = candidate->add_subcommand(
         "reject", "not a public person: never proposed again, also in new photos");
     cmd->add_option("id", o->id, "candidate (cluster) id")->required();
     cmd->add_option("--reason", o->reason, "why (default: not a public person)");
-    cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
-    cmd->callback([&cli, o] {
-      cli.run = [&cli, o] {
-        return RunDecision(
-            cli,
-            [&](Store& store,
-                const discovery::DiscoveryOptions& options) -> Result<nlohmann::json> {
-              auto identity =
-                  discovery::Reject(store, options, o->id, o->reason, ActorOr(o->actor));
-              if (!identity) return tl::unexpected(identity.error());
-              return nlohmann::json{{"candidate", o->id}, {"rejected_identity", *identity}};
-            },
-            "rejected candidate " + std::to_string(o->id));
-      };
+    OnDecision(cmd, cli, [o](const Deciding& d) -> Result<Decided> {
+      FACETAG_ASSIGN_OR_RETURN(auto identity,
+                               discovery::Reject(d.store, d.options, o->id, o->reason, d.actor));
+      return Decided{{{"candidate", o->id}, {"rejected_identity", identity}},
+                     "rejected candidate " + std::to_string(o->id)};
     });
   }
   {
     struct MergeOptions {
       ClusterId into = 0, from = 0;
-      std::string actor;
     };
     auto o = std::make_shared<MergeOptions>();
     auto* cmd = candidate->add_subcommand("merge", "B's faces into A (one person)");
     cmd->add_option("a", o->into, "the candidate that stays")->required();
     cmd->add_option("b", o->from, "the candidate merged into it")->required();
-    cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
-    cmd->callback([&cli, o] {
-      cli.run = [&cli, o] {
-        return RunDecision(
-            cli,
-            [&](Store& store,
-                const discovery::DiscoveryOptions& options) -> Result<nlohmann::json> {
-              auto done = discovery::Merge(store, options, o->into, o->from, ActorOr(o->actor));
-              if (!done) return tl::unexpected(done.error());
-              return nlohmann::json{{"candidate", o->into}, {"merged", o->from}};
-            },
-            "merged candidate " + std::to_string(o->from) + " into " + std::to_string(o->into));
-      };
+    OnDecision(cmd, cli, [o](const Deciding& d) -> Result<Decided> {
+      FACETAG_RETURN_IF_ERROR(discovery::Merge(d.store, d.options, o->into, o->from, d.actor));
+      return Decided{
+          {{"candidate", o->into}, {"merged", o->from}},
+          "merged candidate " + std::to_string(o->from) + " into " + std::to_string(o->into)};
     });
   }
   {
     struct SplitOptions {
       ClusterId id = 0;
       std::vector<FaceId> faces;
-      std::string actor;
     };
     auto o = std::make_shared<SplitOptions>();
     auto* cmd = candidate->add_subcommand(
         "split", "separate a mixed candidate (in two by similarity, or --face ones moved out)");
     cmd->add_option("id", o->id, "candidate (cluster) id")->required();
     cmd->add_option("--face", o->faces, "a face id to move to a new candidate (repeatable)");
-    cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
-    cmd->callback([&cli, o] {
-      cli.run = [&cli, o] {
-        std::vector<ClusterId> parts;
-        return RunDecision(
-            cli,
-            [&](Store& store,
-                const discovery::DiscoveryOptions& options) -> Result<nlohmann::json> {
-              auto split = discovery::Split(store, options, o->id, o->faces, ActorOr(o->actor));
-              if (!split) return tl::unexpected(split.error());
-              parts = *split;
-              return nlohmann::json{{"candidate", o->id}, {"new_candidates", parts}};
-            },
-            "split candidate " + std::to_string(o->id));
-      };
+    OnDecision(cmd, cli, [o](const Deciding& d) -> Result<Decided> {
+      FACETAG_ASSIGN_OR_RETURN(std::vector<ClusterId> parts,
+                               discovery::Split(d.store, d.options, o->id, o->faces, d.actor));
+      return Decided{{{"candidate", o->id}, {"new_candidates", parts}},
+                     "split candidate " + std::to_string(o->id)};
     });
   }
   for (const bool hold : {true, false}) {
-    struct HoldOptions {
-      ClusterId id = 0;
-      std::string actor;
-    };
-    auto o = std::make_shared<HoldOptions>();
+    auto id = std::make_shared<ClusterId>(0);
     auto* cmd = candidate->add_subcommand(hold ? "hold" : "reopen",
                                           hold ? "put aside for later" : "back into the queue");
-    cmd->add_option("id", o->id, "candidate (cluster) id")->required();
-    cmd->add_option("--actor", o->actor, "who decides, for the audit log (default: $USER)");
-    cmd->callback([&cli, o, hold] {
-      cli.run = [&cli, o, hold] {
-        return RunDecision(
-            cli,
-            [&](Store& store, const discovery::DiscoveryOptions&) -> Result<nlohmann::json> {
-              auto done = discovery::Hold(store, o->id, hold, ActorOr(o->actor));
-              if (!done) return tl::unexpected(done.error());
-              return nlohmann::json{{"candidate", o->id}, {"state", hold ? "held" : "open"}};
-            },
-            std::string(hold ? "held" : "reopened") + " candidate " + std::to_string(o->id));
-      };
+    cmd->add_option("id", *id, "candidate (cluster) id")->required();
+    OnDecision(cmd, cli, [id, hold](const Deciding& d) -> Result<Decided> {
+      FACETAG_RETURN_IF_ERROR(discovery::Hold(d.store, *id, hold, d.actor));
+      return Decided{{{"candidate", *id}, {"state", hold ? "held" : "open"}},
+                     std::string(hold ? "held" : "reopened") + " candidate " + std::to_string(*id)};
     });
   }
   // facetag bench discover

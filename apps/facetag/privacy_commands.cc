@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "facetag/file_io.h"
+#include "facetag/notify.h"
 #include "facetag/privacy.h"
 #include "facetag/privacy_json.h"
 
@@ -31,6 +32,13 @@ std::filesystem::path ExportFolder(const Cli& cli, const std::string& option) {
   const std::filesystem::path db =
       cli.db_path.empty() ? DefaultDatabasePath() : std::filesystem::path(cli.db_path);
   return db.parent_path() / "exports";
+}
+
+// Notices of exports run here go to the destinations an admin allowed for
+// the service of the same database.
+std::filesystem::path AllowListFile(const Cli& cli) {
+  return privacy::AllowListFileOf(cli.db_path.empty() ? DefaultDatabasePath()
+                                                      : std::filesystem::path(cli.db_path));
 }
 
 Result<privacy::NotifyOptions> ParseNotify(const std::string& smtp, const std::string& from,
@@ -421,7 +429,7 @@ void AddRetention(CLI::App& app, Cli& cli) {
       }
       auto store = cli.OpenStore();
       if (!store) return cli.Report(store.error());
-      auto stored = (*store)->privacy().SetRetention(*parsed, period, cli.Actor());
+      auto stored = privacy::SetRetention(**store, {{*parsed, period}}, cli.Actor());
       if (!stored) return cli.Report(stored.error());
       if (!cli.json) std::cout << *kind << ": " << (period ? *days + " days" : "no limit") << "\n";
       return int{kExitOk};
@@ -582,6 +590,7 @@ void AddExports(CLI::App& app, Cli& cli) {
           privacy::JobRunOptions options;
           options.export_folder = ExportFolder(cli, a->dir);
           options.notify = *notify;
+          options.allow_list_file = AllowListFile(cli);
           options.download_token = ticket->token;
           code = RunJobNow(cli, **store, job, options, out);
           if (!cli.json && code != kExitUsage) {
@@ -657,6 +666,7 @@ void AddJobs(CLI::App& app, Cli& cli) {
       privacy::JobRunOptions options;
       options.export_folder = ExportFolder(cli, *dir);
       options.notify = *notify;
+      options.allow_list_file = AllowListFile(cli);
       int code = kExitOk;
       Json out = Json::array();
       for (const Job& job : *pending) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli.h"
+#include "facetag/notify.h"
 #include "facetag/server.h"
 
 namespace facetag::cli {
@@ -146,7 +147,7 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
         while (!base.empty() && base.back() == '/') base.pop_back();
         options.notify.download_url = base + "/api/v1/privacy/exports/download/";
         options.public_url = base;
-        options.notify_allow_file = db.parent_path() / "notify-destinations.json";
+        options.notify_allow_file = privacy::AllowListFileOf(db);
         options.preview_cache_folder = db.parent_path() / "previews";
 
         // SIGINT and SIGTERM may arrive on any thread (OpenBLAS starts its

@@ -41,13 +41,7 @@ ShownPhoto FromTagged(const std::string& file, const app::TaggedPhoto& t) {
   ShownPhoto shown{file, t.photo.info.width, t.photo.info.height, &t.text, {}, {}, {}, t.write};
   std::vector<Decision> decisions;
   for (const StoredFace& f : t.photo.faces) {
-    Decision d;
-    d.decision = f.tag.decision;
-    d.person = f.tag.person;
-    d.similarity = f.tag.similarity;
-    d.by_mention = f.tag.by_mention;
-    d.status = f.status;
-    d.quality_issue = f.detected.quality.issue;
+    const Decision d = app::DecisionOf(f);
     decisions.push_back(d);
     shown.faces.push_back({f.detected.box, d, f.status});
   }

@@ -239,6 +239,11 @@ struct TagOptions {
   std::string actor = "facetag tag";
 };
 
+// A stored face's decision as the decision core states it (the archive's
+// tag and status, and the quality issue of a kLowQuality face), for
+// reconciling and presenting stored photos like fresh ones.
+Decision DecisionOf(const StoredFace& face);
+
 // A photo tagged: archived first, then written from the archive.
 struct TaggedPhoto {
   IngestedPhoto ingest;  // what the archive did (kSkipped when it knew the photo)

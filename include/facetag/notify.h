@@ -58,6 +58,11 @@ struct NotifyAllowList {
 Result<NotifyAllowList> ParseAllowList(std::string_view json);
 std::string AllowListJson(const NotifyAllowList& list);
 
+// Where the allow-list of the database `database` is kept: beside it, so
+// that `facetag serve` (which an admin edits it through) and the CLI's
+// exports read the same list.
+std::filesystem::path AllowListFileOf(const std::filesystem::path& database);
+
 // The list kept in `file` (JSON above); an empty list when the file does
 // not exist. Errors: kInvalidArgument (content), kIo.
 Result<NotifyAllowList> LoadAllowList(const std::filesystem::path& file);

@@ -103,11 +103,12 @@ struct JobRunOptions {
   // (the CLI, whose locations are the paths it was given).
   std::filesystem::path photo_folder;
   // Sends the notices of finished exports and makes their links (not
-  // owned). Null: a RelayNotifier over `notify` with no allowed
-  // destination (so nothing is sent) and links `notify.download_url` +
-  // token.
+  // owned). Null: a RelayNotifier over `notify` whose destinations are
+  // those of `allow_list_file` (none when empty or missing), with links
+  // `notify.download_url` + token.
   Notifier* notifier = nullptr;
   NotifyOptions notify;
+  std::filesystem::path allow_list_file;
   TimePoint now{};  // for expiry times; default-constructed: system clock
   // A photo export's download token (from StartPhotoExport), for the link
   // in the notification. Empty (a job resumed by another process): the
@@ -247,6 +248,14 @@ Result<void> SendMail(const NotifyOptions& options, std::string_view to, std::st
 Result<void> PostWebhook(std::string_view url, std::string_view json, int timeout_ms = 10000);
 
 // --- retention -------------------------------------------------------------------------
+
+// Sets retention periods (days, or empty for no limit) by kind of data, all
+// or none: every period is checked (CheckRetentionDays) before any is
+// stored. Returns the policy in force afterwards. Errors: kInvalidArgument,
+// the store's.
+Result<RetentionPolicy> SetRetention(
+    Store& store, const std::vector<std::pair<RetentionKind, std::optional<int>>>& periods,
+    std::string_view actor);
 
 // PrivacyStore::Purge with the stored periods (PrivacyStore::Retention);
 // what the server schedules and `facetag purge` runs.

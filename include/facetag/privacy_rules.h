@@ -5,6 +5,7 @@
 // Thread safety: pure functions, safe from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,13 @@ Result<std::string> DueDate(std::string_view received_on);
 // from: an embedding of the template's model and length whose similarity to
 // it reaches `threshold` (gallery::SuppressionThreshold of the pack).
 bool IsOptedOutFace(const Embedding& face, const Embedding& suppression_template, float threshold);
+
+// The longest retention period that can be set: about a thousand years,
+// beyond which "no limit" says the same honestly.
+inline constexpr int kMaxRetentionDays = 365000;
+
+// A retention period is a number of days from 1 to kMaxRetentionDays, or no
+// limit (empty). kInvalidArgument otherwise, naming `what` and the value.
+Result<void> CheckRetentionDays(std::optional<int> days, std::string_view what);
 
 }  // namespace facetag

@@ -12,6 +12,17 @@ FaceTag TagOf(const Decision& d) {
   return tag;
 }
 
+Decision DecisionOf(const StoredFace& face) {
+  Decision d;
+  d.decision = face.tag.decision;
+  d.status = face.status;
+  d.person = face.tag.person;
+  d.similarity = face.tag.similarity;
+  d.by_mention = face.tag.by_mention;
+  d.quality_issue = face.detected.quality.issue;
+  return d;
+}
+
 TagStatus StatusOf(const Decision& d) {
   return d.decision == FaceDecision::kSuppressed ? TagStatus::kAutomatic : d.status;
 }

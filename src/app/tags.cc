@@ -143,12 +143,7 @@ Result<TaggedPhoto> App::Tag(std::string_view location, vision::FaceAnalyzer& an
     tagged.photo.info.location = std::string(location);
   }
   std::vector<Decision> decisions;
-  for (const StoredFace& face : tagged.photo.faces) {
-    Decision d;
-    d.decision = face.tag.decision;
-    d.person = face.tag.person;
-    decisions.push_back(std::move(d));
-  }
+  for (const StoredFace& face : tagged.photo.faces) decisions.push_back(DecisionOf(face));
   std::vector<PersonId> mentioned;
   for (const PhotoMention& m : tagged.photo.mentions) mentioned.push_back(m.person);
   tagged.presence = Reconcile(decisions, mentioned);

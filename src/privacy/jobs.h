@@ -14,5 +14,7 @@ Result<void> Progress(Store& store, const Job& job, std::int64_t done, const Job
                       std::string_view result = "{}");
 // The job as stored, as an outcome of a run stopped on request.
 Result<JobOutcome> Stopped(Store& store, JobId id);
+// Marks `job` done with all its steps and `result`; the job as stored.
+Result<JobOutcome> Finished(Store& store, const Job& job, std::string_view result);
 
 }  // namespace facetag::privacy::detail

@@ -226,6 +226,10 @@ std::string AllowListJson(const NotifyAllowList& list) {
   return Json{{"destinations", entries}}.dump(2);
 }
 
+std::filesystem::path AllowListFileOf(const std::filesystem::path& database) {
+  return database.parent_path() / "notify-destinations.json";
+}
+
 Result<NotifyAllowList> LoadAllowList(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return NotifyAllowList{};

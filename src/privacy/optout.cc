@@ -122,9 +122,15 @@ Result<void> Progress(Store& store, const Job& job, std::int64_t done, const Job
 }
 
 Result<JobOutcome> Stopped(Store& store, JobId id) {
-  auto job = store.service().GetJob(id);
-  if (!job) return tl::unexpected(job.error());
-  return JobOutcome{*job, true};
+  FACETAG_ASSIGN_OR_RETURN(Job job, store.service().GetJob(id));
+  return JobOutcome{std::move(job), true};
+}
+
+Result<JobOutcome> Finished(Store& store, const Job& job, std::string_view result) {
+  FACETAG_RETURN_IF_ERROR(
+      store.service().UpdateJob(job.id, JobStatus::kDone, job.total, job.total, result));
+  FACETAG_ASSIGN_OR_RETURN(Job finished, store.service().GetJob(job.id));
+  return JobOutcome{std::move(finished), false};
 }
 
 }  // namespace detail
@@ -169,14 +175,22 @@ Result<JobOutcome> RunOptOutJob(Store& store, const Job& job, const JobRunOption
                  {"failures", failures},
                  {"compacted", static_cast<bool>(compacted)}};
   if (!compacted) result["compact_error"] = compacted.error().message;
-  FACETAG_RETURN_IF_ERROR(
-      store.service().UpdateJob(job.id, JobStatus::kDone, job.total, job.total, result.dump()));
-  auto finished = store.service().GetJob(job.id);
-  if (!finished) return tl::unexpected(finished.error());
-  return JobOutcome{*finished, false};
+  return Finished(store, job, result.dump());
 }
 
 }  // namespace detail
+
+Result<RetentionPolicy> SetRetention(
+    Store& store, const std::vector<std::pair<RetentionKind, std::optional<int>>>& periods,
+    std::string_view actor) {
+  for (const auto& [kind, days] : periods) {
+    FACETAG_RETURN_IF_ERROR(CheckRetentionDays(days, RetentionKindName(kind)));
+  }
+  for (const auto& [kind, days] : periods) {
+    FACETAG_RETURN_IF_ERROR(store.privacy().SetRetention(kind, days, actor));
+  }
+  return store.privacy().Retention();
+}
 
 Result<PurgeReport> PurgeNow(Store& store, TimePoint now, bool dry_run, std::string_view actor) {
   auto policy = store.privacy().Retention();

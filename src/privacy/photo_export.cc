@@ -247,9 +247,13 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
   const TimePoint now = NowOr(options.now);
   const TimePoint expires = now + std::chrono::hours(params.value("expires_hours", 72));
   // Without a notifier of the caller's, links are made from `notify` and
-  // nothing is sent: no destination is allowed.
+  // notices go only to the destinations of the allow-list file.
   RelayNotifier fallback(
-      options.notify, [] { return Result<NotifyAllowList>(NotifyAllowList{}); },
+      options.notify,
+      [file = options.allow_list_file]() -> Result<NotifyAllowList> {
+        if (file.empty()) return NotifyAllowList{};
+        return LoadAllowList(file);
+      },
       [&](std::string_view token) { return options.notify.download_url + std::string(token); });
   Notifier& notifier = options.notifier != nullptr ? *options.notifier : fallback;
   const std::string link =
@@ -281,11 +285,7 @@ Result<JobOutcome> RunPhotoExportJob(Store& store, const Job& job, const JobRunO
     result["webhook"] = posted ? "sent" : "not sent";
   }
   FACETAG_RETURN_IF_ERROR(store.privacy().SetDownload(job.id, "", expires));
-  FACETAG_RETURN_IF_ERROR(
-      store.service().UpdateJob(job.id, JobStatus::kDone, job.total, job.total, result.dump()));
-  auto finished = store.service().GetJob(job.id);
-  if (!finished) return tl::unexpected(finished.error());
-  return JobOutcome{*finished, false};
+  return Finished(store, job, result.dump());
 }
 
 }  // namespace detail

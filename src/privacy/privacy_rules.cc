@@ -37,4 +37,11 @@ bool IsOptedOutFace(const Embedding& face, const Embedding& suppression_template
          CosineSimilarity(face.values, suppression_template.values) >= threshold;
 }
 
+Result<void> CheckRetentionDays(std::optional<int> days, std::string_view what) {
+  if (!days || (*days >= 1 && *days <= kMaxRetentionDays)) return {};
+  return Fail(ErrorCode::kInvalidArgument,
+              std::string(what) + " must be a number of days from 1 to " +
+                  std::to_string(kMaxRetentionDays) + " or no limit, not " + std::to_string(*days));
+}
+
 }  // namespace facetag

@@ -20,5 +20,17 @@ TEST(IsOptedOutFaceTest, AnotherModelOrLengthIsNeverTheirs) {
   EXPECT_FALSE(IsOptedOutFace({"model-a", {1.0f, 0.0f}}, suppression_template, 0.1f));
 }
 
+TEST(CheckRetentionDaysTest, FromOneDayToAThousandYearsOrNoLimit) {
+  EXPECT_TRUE(CheckRetentionDays(1, "tags"));
+  EXPECT_TRUE(CheckRetentionDays(kMaxRetentionDays, "tags"));
+  EXPECT_TRUE(CheckRetentionDays(std::nullopt, "tags"));
+  for (const int bad : {0, -3, kMaxRetentionDays + 1}) {
+    auto refused = CheckRetentionDays(bad, "tags");
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(refused.error().message.find("tags"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace facetag

@@ -41,6 +41,8 @@ Result<ListingCriteria> CriteriaField(const json& body) {
   return criteria;
 }
 
+namespace {
+
 Result<std::vector<std::string>> AliasesField(const json& body) {
   std::vector<std::string> aliases;
   auto it = body.find("aliases");
@@ -55,23 +57,26 @@ Result<std::vector<std::string>> AliasesField(const json& body) {
   return aliases;
 }
 
+}  // namespace
+
+Result<NewPerson> NewPersonFields(const json& body) {
+  FACETAG_ASSIGN_OR_RETURN(std::string name, RequiredString(body, "name"));
+  FACETAG_ASSIGN_OR_RETURN(auto justification, OptionalString(body, "justification"));
+  FACETAG_ASSIGN_OR_RETURN(ListingCriteria criteria, CriteriaField(body));
+  FACETAG_ASSIGN_OR_RETURN(auto aliases, AliasesField(body));
+  return NewPerson{std::move(name), std::move(aliases), justification.value_or(""), criteria};
+}
+
 namespace {
 
 void CreatePerson(Service& service, const Caller& caller, const httplib::Request& req,
                   httplib::Response& res) {
   auto body = JsonObjectBody(req);
   if (!body) return SendError(res, ToApiError(body.error()));
-  auto name = RequiredString(*body, "name");
-  if (!name) return SendError(res, ToApiError(name.error()));
-  auto justification = OptionalString(*body, "justification");
-  if (!justification) return SendError(res, ToApiError(justification.error()));
-  auto criteria = CriteriaField(*body);
-  if (!criteria) return SendError(res, ToApiError(criteria.error()));
-  auto aliases = AliasesField(*body);
-  if (!aliases) return SendError(res, ToApiError(aliases.error()));
+  auto fields = NewPersonFields(*body);
+  if (!fields) return SendError(res, ToApiError(fields.error()));
   // The store audits the change, by the caller, in the same transaction.
-  auto person = service.app.ListPerson(
-      {*name, *aliases, justification->value_or(""), *criteria}, caller.actor);
+  auto person = service.app.ListPerson(*fields, caller.actor);
   if (!person) return SendError(res, ToApiError(person.error()));
   SendJson(res, PersonJson(*person), 201);
 }

@@ -57,12 +57,7 @@ json TaggedJson(Store& store, const app::TaggedPhoto& t) {
   json faces = json::array();
   std::vector<Decision> decisions;
   for (const StoredFace& f : t.photo.faces) {
-    Decision d;
-    d.decision = f.tag.decision;
-    d.person = f.tag.person;
-    d.similarity = f.tag.similarity;
-    d.by_mention = f.tag.by_mention;
-    d.quality_issue = f.detected.quality.issue;
+    Decision d = app::DecisionOf(f);
     faces.push_back(DecisionJson(store, f.detected.box, d));
     decisions.push_back(std::move(d));
   }

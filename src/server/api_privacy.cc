@@ -4,6 +4,7 @@
 // an export by its token (the token is the credential). docs/privacy.md.
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 #include "facetag/date_text.h"
 #include "facetag/privacy.h"
@@ -387,19 +388,16 @@ void AddRetentionRoutes(Router& router, Service* s) {
                  }
                  if (value.is_null()) {
                    changes.emplace_back(*kind, std::nullopt);
-                 } else if (value.is_number_integer() && value.get<std::int64_t>() > 0 &&
-                            value.get<std::int64_t>() <= 365000) {
+                 } else if (value.is_number_integer() &&
+                            value.get<std::int64_t>() >= std::numeric_limits<int>::min() &&
+                            value.get<std::int64_t>() <= std::numeric_limits<int>::max()) {
                    changes.emplace_back(*kind, value.get<int>());
                  } else {
                    return SendError(r, 400, "invalid_argument",
-                                    key + " must be a number of days (1-365000) or null");
+                                    key + " must be a number of days or null");
                  }
                }
-               for (const auto& [kind, days] : changes) {
-                 auto set = s->store.privacy().SetRetention(kind, days, c.actor);
-                 if (!set) return SendError(r, ToApiError(set.error()));
-               }
-               auto policy = s->store.privacy().Retention();
+               auto policy = privacy::SetRetention(s->store, changes, c.actor);
                if (!policy) return SendError(r, ToApiError(policy.error()));
                SendJson(r, {{"retention", RetentionJson(*policy)}});
              });

@@ -139,8 +139,10 @@ void AddPrivacyRoutes(Router& router, Service& service);
 // The "criteria" of a request body: "all", or an object with the three
 // booleans public_figure, recurring_in_news, likely_searched, each required.
 Result<ListingCriteria> CriteriaField(const nlohmann::json& body);
-// The optional "aliases" list of strings of a request body.
-Result<std::vector<std::string>> AliasesField(const nlohmann::json& body);
+// A person to list from a request body: "name" (required), "aliases" (a
+// list of strings), "justification" and "criteria" (as CriteriaField); the
+// listing rule itself is the App's.
+Result<NewPerson> NewPersonFields(const nlohmann::json& body);
 
 // {"id", "name", "uri"} of the listed person `id`; null when `id` is empty,
 // {"id"} alone when the person is gone.
