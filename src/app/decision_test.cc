@@ -328,59 +328,55 @@ TEST(Reconcile, SortsPersonsIntoTheThreePresences) {
 
 // --- enrolment ------------------------------------------------------------------
 
-EnrolmentRule EnrolRule() {
+EnrolmentRule EnrolRule(bool force = false) {
   EnrolmentRule rule;
   rule.quality_floor = 0.6f;
   rule.resemblance_floor = 0.25f;
   rule.list_threshold = 0.55f;
+  rule.force = force;
   return rule;
 }
 
-TEST(CheckEnrolment, AGoodFirstFaceIsAccepted) {
+// A face well above the enrolment floor, with nothing else known of it.
+EnrolmentEvidence UsableFace() {
   EnrolmentEvidence e;
   e.quality.score = 0.9f;
+  return e;
+}
+
+TEST(CheckEnrolment, AGoodFirstFaceIsAccepted) {
+  EnrolmentEvidence e = UsableFace();
   EXPECT_EQ(CheckEnrolment(e, EnrolRule()).verdict, EnrolmentVerdict::kAccepted);
 }
 
 TEST(CheckEnrolment, ANonFaceCannotBeEnrolledEvenByForce) {
   EnrolmentEvidence e;
   e.quality = {0.2f, QualityIssue::kNotAFace};
-  EnrolmentRule rule = EnrolRule();
-  rule.force = true;
-  EXPECT_EQ(CheckEnrolment(e, rule).verdict, EnrolmentVerdict::kLowQuality);
+  EXPECT_EQ(CheckEnrolment(e, EnrolRule(/*force=*/true)).verdict, EnrolmentVerdict::kLowQuality);
 }
 
 TEST(CheckEnrolment, AnOptedOutFaceCannotBeEnrolledUnderAnyName) {
-  EnrolmentEvidence e;
-  e.quality.score = 0.9f;
+  EnrolmentEvidence e = UsableFace();
   e.suppressed = true;
-  EnrolmentRule rule = EnrolRule();
-  rule.force = true;
-  EXPECT_EQ(CheckEnrolment(e, rule).verdict, EnrolmentVerdict::kSuppressed);
+  EXPECT_EQ(CheckEnrolment(e, EnrolRule(/*force=*/true)).verdict, EnrolmentVerdict::kSuppressed);
 }
 
 TEST(CheckEnrolment, TheSameFaceTwiceIsRefusedEvenByForce) {
-  EnrolmentEvidence e;
-  e.quality.score = 0.9f;
+  EnrolmentEvidence e = UsableFace();
   e.already_a_profile = true;
-  EnrolmentRule rule = EnrolRule();
-  rule.force = true;
-  EXPECT_EQ(CheckEnrolment(e, rule).verdict, EnrolmentVerdict::kAlreadyProfile);
+  EXPECT_EQ(CheckEnrolment(e, EnrolRule(/*force=*/true)).verdict,
+            EnrolmentVerdict::kAlreadyProfile);
 }
 
 TEST(CheckEnrolment, AFaceUnlikeThePersonsProfilesIsRefusedUnlessForced) {
-  EnrolmentEvidence e;
-  e.quality.score = 0.9f;
+  EnrolmentEvidence e = UsableFace();
   e.resemblance = 0.10f;
   EXPECT_EQ(CheckEnrolment(e, EnrolRule()).verdict, EnrolmentVerdict::kUnlike);
-  EnrolmentRule rule = EnrolRule();
-  rule.force = true;
-  EXPECT_EQ(CheckEnrolment(e, rule).verdict, EnrolmentVerdict::kAccepted);
+  EXPECT_EQ(CheckEnrolment(e, EnrolRule(/*force=*/true)).verdict, EnrolmentVerdict::kAccepted);
 }
 
 TEST(CheckEnrolment, AFaceTheListWouldNameAsSomebodyElseIsRefused) {
-  EnrolmentEvidence e;
-  e.quality.score = 0.9f;
+  EnrolmentEvidence e = UsableFace();
   e.resemblance = 0.40f;
   e.others = {{kBiden, 0.60f}, {kHarris, 0.70f}};
   const EnrolmentCheck check = CheckEnrolment(e, EnrolRule());

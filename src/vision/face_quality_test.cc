@@ -27,6 +27,13 @@ QualitySignals GoodFace() {
 constexpr float kNamingFloor = 0.5f;  // packs/default.json
 constexpr float kEnrolFloor = 0.75f;
 
+// `s` is judged below the naming floor, and for `issue`.
+void ExpectNotNamed(const QualitySignals& s, QualityIssue issue) {
+  const FaceQuality q = JudgeQuality(s);
+  EXPECT_LT(q.score, kNamingFloor);
+  EXPECT_EQ(q.issue, issue);
+}
+
 TEST(JudgeQuality, AGoodFaceIsFullyUsable) {
   const FaceQuality q = JudgeQuality(GoodFace());
   EXPECT_EQ(q.score, 1.0f);
@@ -39,39 +46,31 @@ TEST(JudgeQuality, AShortEmbeddingWithoutOtherWeaknessIsNotAFace) {
   QualitySignals s = GoodFace();
   s.detection_score = 0.99f;
   s.embedding_norm = 1.6f;
-  const FaceQuality q = JudgeQuality(s);
-  EXPECT_LT(q.score, kNamingFloor);
-  EXPECT_EQ(q.issue, QualityIssue::kNotAFace);
+  ExpectNotNamed(s, QualityIssue::kNotAFace);
 }
 
 TEST(JudgeQuality, AnUncertainDetectionIsNotAFace) {
   QualitySignals s = GoodFace();
   s.detection_score = 0.55f;
-  const FaceQuality q = JudgeQuality(s);
-  EXPECT_LT(q.score, kNamingFloor);
-  EXPECT_EQ(q.issue, QualityIssue::kNotAFace);
+  ExpectNotNamed(s, QualityIssue::kNotAFace);
 }
 
 TEST(JudgeQuality, EachSpecificWeaknessIsNamed) {
   QualitySignals small = GoodFace();
   small.eye_distance = 6;
-  EXPECT_EQ(JudgeQuality(small).issue, QualityIssue::kTooSmall);
-  EXPECT_LT(JudgeQuality(small).score, kNamingFloor);
+  ExpectNotNamed(small, QualityIssue::kTooSmall);
 
   QualitySignals blurred = GoodFace();
   blurred.sharpness = 8;
-  EXPECT_EQ(JudgeQuality(blurred).issue, QualityIssue::kBlurred);
-  EXPECT_LT(JudgeQuality(blurred).score, kNamingFloor);
+  ExpectNotNamed(blurred, QualityIssue::kBlurred);
 
   QualitySignals profile = GoodFace();
   profile.yaw = -0.97f;
-  EXPECT_EQ(JudgeQuality(profile).issue, QualityIssue::kProfileView);
-  EXPECT_LT(JudgeQuality(profile).score, kNamingFloor);
+  ExpectNotNamed(profile, QualityIssue::kProfileView);
 
   QualitySignals cut = GoodFace();
   cut.inside_fraction = 0.55f;
-  EXPECT_EQ(JudgeQuality(cut).issue, QualityIssue::kCutOff);
-  EXPECT_LT(JudgeQuality(cut).score, kNamingFloor);
+  ExpectNotNamed(cut, QualityIssue::kCutOff);
 }
 
 TEST(JudgeQuality, AShortEmbeddingWithASpecificWeaknessIsThatWeakness) {
@@ -79,9 +78,7 @@ TEST(JudgeQuality, AShortEmbeddingWithASpecificWeaknessIsThatWeakness) {
   QualitySignals s = GoodFace();
   s.sharpness = 9;
   s.embedding_norm = 2.1f;
-  const FaceQuality q = JudgeQuality(s);
-  EXPECT_LT(q.score, kNamingFloor);
-  EXPECT_EQ(q.issue, QualityIssue::kBlurred);
+  ExpectNotNamed(s, QualityIssue::kBlurred);
 }
 
 TEST(JudgeQuality, ATurnedFaceOfAGroupPhotoIsStillNamed) {
