@@ -107,17 +107,17 @@ dev_t DeviceOf(const fs::path& path) {
 // --- ClaimedFiles ------------------------------------------------------------
 
 void ClaimedFiles::Redirect(const std::string& location, const std::string& path) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   redirects_[location] = path;
 }
 
 void ClaimedFiles::Release(const std::string& location) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   redirects_.erase(location);
 }
 
 std::string ClaimedFiles::PathOf(std::string_view location) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto it = redirects_.find(location);
   return it == redirects_.end() ? std::string(location) : it->second;
 }

@@ -30,6 +30,7 @@
 
 #include "facetag/app.h"
 #include "facetag/photo_files.h"
+#include "facetag/thread_annotations.h"
 #include "facetag/vision.h"
 #include "watch_rules.h"
 
@@ -60,8 +61,8 @@ class ClaimedFiles final : public PhotoFiles {
   std::string PathOf(std::string_view location);
 
   std::unique_ptr<PhotoFiles> files_;
-  std::mutex mutex_;
-  std::map<std::string, std::string, std::less<>> redirects_;
+  Mutex mutex_;
+  std::map<std::string, std::string, std::less<>> redirects_ FACETAG_GUARDED_BY(mutex_);
 };
 
 // One thing that happened, for the log.
