@@ -206,11 +206,7 @@ Result<std::vector<AuditEntry>> SqliteArchive::ListAuditLocked(const AuditQuery&
   statement.Bind(5, std::int64_t{query.limit});
   std::vector<AuditEntry> entries;
   FACETAG_RETURN_IF_ERROR(ForEachRow(statement, [&](const Statement& row) -> Result<void> {
-    AuditEntry entry;
-    entry.id = row.ColumnInt64(0);
-    entry.at = row.ColumnText(1);
-    entry.record = {row.ColumnText(2), row.ColumnText(3), row.ColumnText(4), row.ColumnText(5)};
-    entries.push_back(std::move(entry));
+    entries.push_back(ReadAuditEntry(row));
     return {};
   }));
   return entries;

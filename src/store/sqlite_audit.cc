@@ -54,6 +54,13 @@ Result<std::optional<Anchor>> ReadAnchor(sqlite3* db) {
 
 }  // namespace
 
+AuditEntry ReadAuditEntry(const Statement& row) {
+  AuditEntry entry;
+  row.ReadColumns(0, entry.id, entry.at, entry.record.actor, entry.record.action,
+                  entry.record.subject, entry.record.details);
+  return entry;
+}
+
 Result<ChainHead> AuditChainHead(sqlite3* db) {
   auto statement =
       Statement::Prepare(db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
@@ -137,10 +144,7 @@ Result<int> SealUnsealedAudit(sqlite3* db) {
     if (!*row) break;
     std::string hash = rows->ColumnText(6);
     if (hash.empty()) {
-      AuditEntry entry{
-          rows->ColumnInt64(0),
-          rows->ColumnText(1),
-          {rows->ColumnText(2), rows->ColumnText(3), rows->ColumnText(4), rows->ColumnText(5)}};
+      AuditEntry entry = ReadAuditEntry(*rows);
       entry.details_sha256 = PayloadHash(entry.record.details);
       hash = AuditEntryHash(prev, entry);
       update->Reset();
@@ -186,10 +190,7 @@ Result<AuditVerification> VerifyAuditChain(sqlite3* db) {
     auto row = rows->Step();
     if (!row) return tl::unexpected(row.error());
     if (!*row) break;
-    AuditEntry entry{
-        rows->ColumnInt64(0),
-        rows->ColumnText(1),
-        {rows->ColumnText(2), rows->ColumnText(3), rows->ColumnText(4), rows->ColumnText(5)}};
+    AuditEntry entry = ReadAuditEntry(*rows);
     const std::string stored_prev = rows->ColumnText(6);
     const std::string stored_hash = rows->ColumnText(7);
     entry.details_sha256 = rows->ColumnText(8);
@@ -288,10 +289,7 @@ Result<void> RechainAuditOverPayloadHashes(sqlite3* db) {
   for (;;) {
     FACETAG_ASSIGN_OR_RETURN(const bool row, rows.Step());
     if (!row) break;
-    AuditEntry entry{
-        rows.ColumnInt64(0),
-        rows.ColumnText(1),
-        {rows.ColumnText(2), rows.ColumnText(3), rows.ColumnText(4), rows.ColumnText(5)}};
+    AuditEntry entry = ReadAuditEntry(rows);
     std::string stored = rows.ColumnText(7);
     // A chain that does not verify is left as it is, for VerifyAudit to
     // report: re-sealing it would hide the damage.

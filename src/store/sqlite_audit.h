@@ -15,6 +15,7 @@
 
 #include "facetag/archive.h"
 #include "facetag/privacy_store.h"
+#include "sqlite_statement.h"
 
 namespace facetag::store {
 
@@ -32,6 +33,10 @@ Result<void> AuditJson(sqlite3* db, const std::string& actor, const char* action
 // Seals entries written before the chain existed (hash empty), oldest first,
 // in a write transaction of its own. Returns how many were sealed.
 Result<int> SealUnsealedAudit(sqlite3* db);
+
+// An entry from the columns id, at, actor, action, subject, details (in
+// that order) of `row`; details_sha256 is left empty.
+AuditEntry ReadAuditEntry(const Statement& row);
 
 // What an erased payload reads afterwards.
 inline constexpr char kRedactedPayload[] = "{\"redacted\":true}";
