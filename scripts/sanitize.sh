@@ -37,7 +37,8 @@ SUITES=(
   NotifyTest PackThresholdsSimilarityAt PairFaces ParseCalendarDate PreviewCacheTest
   PreviewPoolTest PrivacyStoreTest PrivateFiles ProbeImage ReadLfwPairs Reconcile RelayNotifier
   RenderJpeg ServiceStoreTest Sha256 SqliteStoreTest SuggestPersons SuppressedNameKey
-  TrimAsciiWhitespace TrueAcceptAtFalseAccept UploadTest FaultInjection
+  TrimAsciiWhitespace TrueAcceptAtFalseAccept UploadTest FaultInjection ComposeWebPage
+  CheckRetentionDaysTest IsOptedOutFaceTest
 )
 FAST_TESTS="^($(IFS='|'; echo "${SUITES[*]}"))\\."
 
