@@ -45,7 +45,10 @@ std::filesystem::path TempDir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("facetag-test-" + std::to_string(::getpid()) + "-" + name);
   std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  // Private (0700): tests keep databases in it, and facetag refuses a
+  // database folder others may use.
+  const auto made = MakePrivateFolder(dir);
+  if (!made) ADD_FAILURE() << made.error().message;
   return dir;
 }
 

@@ -22,7 +22,7 @@ std::filesystem::path DataFile(const std::string& relative);
 // with the loader's message when the models are not set up.
 const ModelPack& DefaultPack();
 
-// A fresh empty folder under the system temp dir, removed at exit.
+// A fresh empty private (0700) folder under the system temp dir.
 std::filesystem::path TempDir(const std::string& name);
 
 // The facetag binary of this build.
