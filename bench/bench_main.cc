@@ -236,6 +236,7 @@ void BM_Ingest(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     fs::remove_all(dir);
+    MakePrivateFolder(dir);  // a database folder must be private
     fs::create_directories(dir / "photos");
     std::vector<fs::path> files;
     for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -279,7 +280,7 @@ void BM_Rematch(benchmark::State& state) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "facetag-bench-rematch";
   fs::remove_all(dir);
-  fs::create_directories(dir);
+  MakePrivateFolder(dir);  // a database folder must be private
   auto store = Store::OpenSqlite(dir / "facetag.db");
   std::mt19937 rng(3);
   std::normal_distribution<float> normal;
@@ -339,7 +340,7 @@ void BM_SearchAtScale(benchmark::State& state) {
   }
   const char* env = std::getenv("FACETAG_BENCH_DIR");
   const fs::path dir = env && *env ? fs::path(env) : fs::temp_directory_path() / "facetag-bench-scale";
-  fs::create_directories(dir);
+  MakePrivateFolder(dir);  // a database folder must be private
   const fs::path db = dir / "facetag.db";
   auto store = Store::OpenSqlite(db);
   if (!store) {

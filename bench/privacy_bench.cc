@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <random>
 
+#include "facetag/file_io.h"
 #include "facetag/hash.h"
 #include "facetag/privacy_rules.h"
 #include "facetag/store.h"
@@ -28,7 +29,7 @@ struct BenchStore {
   explicit BenchStore(const std::string& name)
       : dir(fs::temp_directory_path() / ("facetag-bench-" + name)) {
     fs::remove_all(dir);
-    fs::create_directories(dir);
+    MakePrivateFolder(dir);  // a database folder must be private
     StoreOptions options;
     options.secret_key_path = dir / "secret.key";
     options.clock = [this] { return now; };

@@ -193,6 +193,57 @@ TEST(Cli, ArchiveWorkflowWithMetadata) {
   EXPECT_EQ(persons_in("obama.jpg").find("Barack Obama"), std::string::npos);
 }
 
+// The error a --json run printed: code and message.
+std::pair<std::string, std::string> JsonError(const CommandRun& run) {
+  const auto json = nlohmann::json::parse(run.out, nullptr, false);
+  if (!json.contains("error")) return {};
+  return {json["error"]["code"].get<std::string>(), json["error"]["message"].get<std::string>()};
+}
+
+// A folder someone else set up open to other users is refused by every
+// command and by the service before it listens, with the fix in the message.
+TEST(Cli, ExistingWorldReadableDatabaseFolderIsRefusedWithExit7AndTheChmod) {
+  const auto dir = testing::TempDir("cli-open-folder");
+  const auto data = dir / "data";
+  std::filesystem::create_directories(data);
+  std::filesystem::permissions(data, std::filesystem::perms::owner_all |
+                                         std::filesystem::perms::group_read |
+                                         std::filesystem::perms::group_exec |
+                                         std::filesystem::perms::others_read |
+                                         std::filesystem::perms::others_exec);
+  const std::string g = "--db " + Quote(data / "facetag.db") + " --key " +
+                        Quote(dir / "keys" / "secret.key") + " --json ";
+  // `timeout`: a serve that wrongly starts must not hang the test.
+  for (const std::string command :
+       {"person add 'Mark Rutte' --notes x --criteria all", "serve --listen 127.0.0.1:0"}) {
+    const CommandRun run = Facetag(g + command, "timeout 60");
+    EXPECT_EQ(run.exit_code, 7) << command << ": " << run.out;
+    const auto [code, message] = JsonError(run);
+    EXPECT_EQ(code, "io") << run.out;
+    EXPECT_NE(message.find("the database folder " + data.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("mode 0755"), std::string::npos) << message;
+    EXPECT_NE(message.find("chmod 700 " + data.string()), std::string::npos) << message;
+    EXPECT_FALSE(std::filesystem::exists(data / "facetag.db")) << command;
+  }
+  std::filesystem::permissions(data, std::filesystem::perms::owner_all);
+  ASSERT_EQ(Facetag(g + "person add 'Mark Rutte' --notes x --criteria all").exit_code, 0);
+
+  // The folder of the secret key, likewise, while the key is not yet made.
+  std::filesystem::create_directories(dir / "keys");
+  std::filesystem::permissions(dir / "keys", std::filesystem::perms::owner_all |
+                                                 std::filesystem::perms::group_read |
+                                                 std::filesystem::perms::group_exec);
+  const CommandRun listed = Facetag(g + "person list");
+  EXPECT_EQ(listed.exit_code, 7) << listed.out;
+  const auto [code, message] = JsonError(listed);
+  EXPECT_EQ(code, "io");
+  EXPECT_NE(message.find("the folder of the secret key " + (dir / "keys").string() +
+                         " is open to other users (mode 0750); run: chmod 700 " +
+                         (dir / "keys").string()),
+            std::string::npos)
+      << message;
+}
+
 // The names exiftool finds in a photo's PersonInImage, in file order.
 std::vector<std::string> PersonsIn(const std::filesystem::path& photo) {
   std::string out;

@@ -17,8 +17,8 @@
 #include <random>
 
 #include "facetag/app.h"
+#include "facetag/file_io.h"
 #include "facetag/text.h"
-#include "facetag/app.h"
 #include "test_data.h"
 
 namespace facetag {
@@ -79,7 +79,7 @@ const Subset& TheSubset() {
     ::flock(lock, LOCK_EX);
     if (!fs::exists(s.root / "ready")) {
       fs::remove_all(s.root);
-      fs::create_directories(s.root);
+      EXPECT_TRUE(MakePrivateFolder(s.root));  // it holds the template database
       BuildSubset(s);
       std::ofstream(s.root / "ready") << "ok\n";
     }

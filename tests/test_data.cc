@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 
@@ -47,7 +49,10 @@ std::filesystem::path TempDir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("facetag-test-" + std::to_string(::getpid()) + "-" + name);
   std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  // Private (0700): tests keep databases in it, and facetag refuses a
+  // database folder others may use.
+  const auto made = MakePrivateFolder(dir);
+  if (!made) ADD_FAILURE() << made.error().message;
   return dir;
 }
 
@@ -116,15 +121,30 @@ Result<app::Recognition> Workbench::Recognize(const std::filesystem::path& photo
 
 std::string FacetagBinary() { return FACETAG_BINARY; }
 
-CommandRun RunFacetag(const std::string& args, const std::string& env) {
-  const std::string command = env + " " + Quote(FacetagBinary()) + " " + args + " 2>/dev/null";
+CommandRun RunFacetag(const std::string& args, const std::string& env, bool keep_stderr) {
+  std::string err_file = "/dev/null";
+  if (keep_stderr) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "facetag-stderr-XXXXXX").string();
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0) return {};
+    ::close(fd);
+    err_file = pattern;
+  }
+  const std::string command =
+      env + " " + Quote(FacetagBinary()) + " " + args + " 2>" + Quote(err_file);
   CommandRun run;
   FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (pipe) {
+    std::array<char, 4096> buffer{};
+    while (std::fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
+    const int status = pclose(pipe);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  if (keep_stderr) {
+    std::ifstream in(err_file, std::ios::binary);
+    run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::filesystem::remove(err_file);
+  }
   return run;
 }
 

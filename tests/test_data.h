@@ -25,22 +25,25 @@ std::filesystem::path DataFile(const std::string& relative);
 // with the loader's message when the models are not set up.
 const ModelPack& DefaultPack();
 
-// A fresh empty folder under the system temp dir, removed at exit.
+// A fresh empty private (0700) folder under the system temp dir.
 std::filesystem::path TempDir(const std::string& name);
 
 // The facetag binary of this build.
 std::string FacetagBinary();
 
-// What a run of the facetag binary printed on stdout, and its exit code
-// (-1 when it did not exit normally).
+// What a run of the facetag binary printed on stdout (and stderr, when
+// asked for), and its exit code (-1 when it did not exit normally).
 struct CommandRun {
   int exit_code = -1;
   std::string out;
+  std::string err;
 };
 
-// Runs the facetag binary with `args` (shell-quoted by the caller), stderr
-// discarded; `env` ("VAR=value ...") goes before the command.
-CommandRun RunFacetag(const std::string& args, const std::string& env = "");
+// Runs the facetag binary with `args` (shell-quoted by the caller); `env`
+// ("VAR=value ...") goes before the command. Stderr is discarded, or kept
+// in `err` with `keep_stderr`. Safe to call from several threads at once.
+CommandRun RunFacetag(const std::string& args, const std::string& env = "",
+                      bool keep_stderr = false);
 
 // `path` in single quotes for a shell command line.
 std::string Quote(const std::filesystem::path& path);

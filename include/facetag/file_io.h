@@ -73,6 +73,13 @@ Result<void> CheckPrivateFolder(const std::filesystem::path& folder, std::string
 // set), the same way ("chmod 600 ..."). kNotFound when it does not exist.
 Result<void> CheckPrivateFile(const std::filesystem::path& file, std::string_view what);
 
+// The folder facetag keeps `what` in (the database folder, the folder of the
+// secret key): made 0700 when missing (MakePrivateFolder), refused when it
+// exists and others may use it (CheckPrivateFolder). An existing folder is
+// never changed: it was set up by someone, who has to know it was open.
+// Errors: kIo.
+Result<void> EnsurePrivateFolder(const std::filesystem::path& folder, std::string_view what);
+
 // --- locations below a root -------------------------------------------------------
 // A location is how a client names a file below a root folder (the photo
 // folder): a relative UTF-8 path. It never names anything outside the root,

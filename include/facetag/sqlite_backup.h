@@ -39,8 +39,9 @@ Result<BackupReport> BackupSqlite(const std::filesystem::path& source,
 // the old database or the restored one, never a mix. Refuses: a backup of a
 // newer schema than this build's, one that is not a facetag database or
 // fails SQLite's integrity check (kDatabase); a target that holds a
-// database unless `overwrite` (kAlreadyExists). An older schema is migrated
-// when the target is next opened.
+// database unless `overwrite` (kAlreadyExists); a target folder that other
+// users may use (kIo, as the store refuses it; a missing one is made 0700).
+// An older schema is migrated when the target is next opened.
 Result<BackupReport> RestoreSqlite(const std::filesystem::path& backup,
                                    const std::filesystem::path& target, bool overwrite);
 

@@ -31,6 +31,10 @@ struct ImageInfo {
   int stored_height = 0;
   int exif_orientation = 1;  // 1-8; 1 when absent or invalid
   bool animated = false;     // an animation (GIF/WebP); only still images are analysed
+  // The fewest bytes a file of this format needs to hold the declared
+  // pixels; 0 when the format allows no useful bound. For a Huffman-coded
+  // JPEG every 8x8 block needs at least one bit (the code of its DC value).
+  std::uint64_t min_bytes = 0;
 };
 
 // Identifies the format by its magic bytes (never by the file name) and reads
@@ -47,6 +51,14 @@ struct DecodeOptions {
   // Files larger than this are refused before they are read.
   std::uint64_t max_file_bytes = 512ull << 20;
 };
+
+// Refuses, before any pixel is decoded, a photo of `size_bytes` bytes whose
+// header `info` declares more pixels than `options.max_pixels`
+// (kImageTooLarge), or more than its bytes can hold (kCorruptImage: a header
+// forged or cut from its data, which libjpeg would otherwise decode to
+// grey at the declared size, whatever memory that takes).
+Result<void> CheckDeclaredSize(const ImageInfo& info, std::uint64_t size_bytes,
+                               const DecodeOptions& options);
 
 struct AnalyzerOptions {
   DecodeOptions decode;

@@ -89,6 +89,33 @@ TEST(PrivateFiles, ChecksNameTheFolderTheModeAndTheFix) {
   EXPECT_TRUE(CheckPrivateFile(dir / "data" / "key", "the key file"));
 }
 
+TEST(PrivateFiles, EnsureMakesAMissingFolderPrivateAndRefusesAnOpenOneUnchanged) {
+  const fs::path dir = testing::TempDir("private-ensure");
+  const mode_t old = ::umask(022);
+  auto made = EnsurePrivateFolder(dir / "new" / "data", "the database folder");
+  ::umask(old);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(ModeOf(dir / "new" / "data"), 0700u);
+  EXPECT_TRUE(EnsurePrivateFolder(dir / "new" / "data", "the database folder"));
+
+  fs::create_directory(dir / "open");
+  ::chmod((dir / "open").c_str(), 0755);
+  auto open = EnsurePrivateFolder(dir / "open", "the database folder");
+  ASSERT_FALSE(open);
+  EXPECT_EQ(open.error().code, ErrorCode::kIo);
+  EXPECT_NE(open.error().message.find("the database folder " + (dir / "open").string() +
+                                      " is open to other users (mode 0755); run: chmod 700 " +
+                                      (dir / "open").string()),
+            std::string::npos)
+      << open.error().message;
+  EXPECT_EQ(ModeOf(dir / "open"), 0755u);
+
+  Write(dir / "file", "x");
+  auto file = EnsurePrivateFolder(dir / "file", "the database folder");
+  ASSERT_FALSE(file);
+  EXPECT_EQ(file.error().code, ErrorCode::kIo);
+}
+
 TEST(CheckLocation, RefusesEscapesAndOddText) {
   for (const char* good : {"2024/a.jpg", "a.jpg", "./a.jpg", "x..y/..a", "dir/", "Ünïcode/ç.jpg"}) {
     EXPECT_TRUE(CheckLocation(good)) << good;

@@ -142,4 +142,15 @@ Result<void> CheckPrivateFile(const fs::path& file, std::string_view what) {
   return CheckPrivate(file, what, false);
 }
 
+Result<void> EnsurePrivateFolder(const fs::path& folder, std::string_view what) {
+  auto checked = CheckPrivateFolder(folder, what);
+  if (checked || checked.error().code != ErrorCode::kNotFound) return checked;
+  auto made = MakePrivateFolder(folder);
+  if (!made) {
+    return Fail(ErrorCode::kIo, "cannot create " + std::string(what) + " " + folder.string() +
+                                    ": " + made.error().message);
+  }
+  return {};
+}
+
 }  // namespace facetag

@@ -1,11 +1,13 @@
 #include "secret_key.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "facetag/file_io.h"
+#include "sqlite_common.h"
 
 namespace facetag::store {
 namespace {
@@ -22,20 +24,12 @@ std::string Hex(std::span<const unsigned char> bytes) {
 }
 
 Result<void> CreateKeyFile(const fs::path& path) {
-  if (path.has_parent_path()) {
-    std::error_code ec;
-    const bool made = fs::create_directories(path.parent_path(), ec);
-    if (ec) {
-      return Fail(ErrorCode::kIo, "cannot create the folder of the secret key " +
-                                      path.parent_path().string() + ": " + ec.message());
-    }
-    if (made) ::chmod(path.parent_path().c_str(), 0700);
-  }
+  FACETAG_RETURN_IF_ERROR(EnsurePrivateFolder(FolderOf(path), "the folder of the secret key"));
   std::array<unsigned char, kMasterBytes> master{};
   crypto_kdf_keygen(master.data());
   const std::string text = Hex(master) + "\n";
   sodium_memzero(master.data(), master.size());
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return {};  // another process made it first: use theirs
     return Fail(ErrorCode::kIo,
@@ -53,14 +47,18 @@ Result<void> CreateKeyFile(const fs::path& path) {
 
 }  // namespace
 
+Result<void> SecretKey::CheckPrivate(const fs::path& path) {
+  auto folder = CheckPrivateFolder(FolderOf(path), "the folder of the secret key");
+  if (!folder && folder.error().code != ErrorCode::kNotFound) return folder;
+  auto file = CheckPrivateFile(path, "the secret key");
+  if (!file && file.error().code != ErrorCode::kNotFound) return file;
+  return {};
+}
+
 Result<SecretKey> SecretKey::Load(const fs::path& path, bool create) {
   if (path.empty()) return Fail(ErrorCode::kInvalidArgument, "empty secret key path");
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    if (errno != ENOENT) {
-      return Fail(ErrorCode::kIo,
-                  "cannot read the secret key " + path.string() + ": " + std::strerror(errno));
-    }
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(path, ec))) {
     if (!create) {
       return Fail(ErrorCode::kNotFound,
                   "the secret key " + path.string() +
@@ -68,20 +66,9 @@ Result<SecretKey> SecretKey::Load(const fs::path& path, bool create) {
                       "from its backup, or set FACETAG_KEY / --key)");
     }
     FACETAG_RETURN_IF_ERROR(CreateKeyFile(path));
-    if (::stat(path.c_str(), &info) != 0) {
-      return Fail(ErrorCode::kIo, "cannot read the secret key " + path.string());
-    }
   }
-  if (!S_ISREG(info.st_mode)) {
-    return Fail(ErrorCode::kIo, "the secret key " + path.string() + " is not a regular file");
-  }
-  if ((info.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
-    return Fail(ErrorCode::kIo, "the secret key " + path.string() + " has mode " + mode +
-                                    ": others may read it; run chmod 600 on it");
-  }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  FACETAG_RETURN_IF_ERROR(CheckPrivate(path));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     return Fail(ErrorCode::kIo,
                 "cannot read the secret key " + path.string() + ": " + std::strerror(errno));

@@ -26,11 +26,18 @@ namespace facetag::store {
 
 class SecretKey {
  public:
-  // Reads the key at `path`; with `create`, a missing key is made (folder
-  // 0700, file 0600, written with O_EXCL so two processes agree on one key).
-  // Errors: kNotFound (missing, without `create`), kIo (unreadable, mode
-  // allows group or others: "chmod 600", not 64 hex digits).
+  // Reads the key at `path`; with `create`, a missing key is made (a missing
+  // folder 0700, the file 0600, written with O_EXCL so two processes agree
+  // on one key). Errors: kNotFound (missing, without `create`), kIo (see
+  // CheckPrivate; unreadable, not 64 hex digits).
   static Result<SecretKey> Load(const std::filesystem::path& path, bool create);
+
+  // Refuses, with kIo naming the mode and the chmod that fixes it, a key
+  // file that is not a regular file (a symlink included) or that group or
+  // others may use, and an existing folder of the key that they may use
+  // (anyone who may write the folder can swap the key). A missing key or
+  // folder passes: Load makes them private.
+  static Result<void> CheckPrivate(const std::filesystem::path& path);
 
   // secretbox of `plain`; returns nonce (24 bytes) and MAC + ciphertext.
   std::pair<std::vector<unsigned char>, std::vector<unsigned char>> Seal(

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "facetag/archive.h"
+#include "facetag/file_io.h"
 #include "facetag/store.h"
 #include "raw_sql_for_tests.h"
 #include "sqlite_migrations.h"
@@ -96,7 +97,7 @@ class ArchiveTest : public ::testing::Test {
     ASSERT_GE(sodium_init(), 0);
     dir_ = fs::temp_directory_path() /
            ("facetag_archive_test_" + std::to_string(randombytes_random()));
-    fs::create_directories(dir_);
+    ASSERT_TRUE(MakePrivateFolder(dir_));  // a database folder must be private
     path_ = dir_ / "facetag.db";
   }
   void TearDown() override {

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "facetag/file_io.h"
 #include "sqlite_common.h"
 #include "sqlite_migrations.h"
 #include "sqlite_statement.h"
@@ -185,7 +186,10 @@ Result<BackupReport> RestoreSqlite(const fs::path& backup, const fs::path& targe
     }
     FACETAG_RETURN_IF_ERROR(CheckIntegrity(from.get(), backup.string()));
 
-    if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+    // The restored database lives where the store will open it: in a private
+    // folder (docs/security.md).
+    FACETAG_RETURN_IF_ERROR(
+        EnsurePrivateFolder(store::FolderOf(target), "the database folder"));
     FACETAG_ASSIGN_OR_RETURN(Db to, OpenDb(target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
     FACETAG_ASSIGN_OR_RETURN(const std::int64_t objects,
                              store::ReadInt(to.get(), "SELECT count(*) FROM sqlite_schema"));

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "facetag/file_io.h"
 #include "facetag/store.h"
 
 namespace facetag {
@@ -23,7 +24,7 @@ class SqliteBackupTest : public ::testing::Test {
     ASSERT_GE(sodium_init(), 0);
     dir_ = fs::temp_directory_path() /
            ("facetag_backup_test_" + std::to_string(randombytes_random()));
-    fs::create_directories(dir_);
+    ASSERT_TRUE(MakePrivateFolder(dir_));  // a database folder must be private
     options_.secret_key_path = dir_ / "key" / "secret.key";
   }
   void TearDown() override {

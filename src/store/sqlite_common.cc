@@ -63,6 +63,12 @@ Result<void> CheckUtf8(std::string_view text, const std::string& what) {
   return Fail(ErrorCode::kInvalidArgument, what + " is not valid UTF-8");
 }
 
+std::filesystem::path FolderOf(const std::filesystem::path& path) {
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  return (ec ? path : absolute).parent_path();
+}
+
 Result<void> CheckLabel(std::string_view text, const std::string& what) {
   if (text::TrimAsciiWhitespace(text).empty()) {
     return Fail(ErrorCode::kInvalidArgument, what + " is empty");

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,11 @@ Result<void> CheckUtf8(std::string_view text, const std::string& what);
 // Actors and actions are short labels shown in lists: not empty, UTF-8, no
 // control characters.
 Result<void> CheckLabel(std::string_view text, const std::string& what);
+
+// The folder that holds the file `path` (the database, the secret key),
+// absolute, so that a message about a bare file name names a real folder:
+// its parent, or the working folder.
+std::filesystem::path FolderOf(const std::filesystem::path& path);
 
 // The first column of the first row of `sql`; kDatabase when there is none.
 Result<std::int64_t> ReadInt(sqlite3* db, std::string_view sql);

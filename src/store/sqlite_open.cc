@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <thread>
 #include <vector>
 
 #include "facetag/file_io.h"
+#include "secret_key.h"
 #include "sqlite_audit.h"
 #include "sqlite_common.h"
 #include "sqlite_migrations.h"
@@ -137,33 +137,16 @@ Result<void> EnableWal(sqlite3* db, const std::string& name, bool in_memory, int
   }
 }
 
-// The database holds names, faces and requests: the folder facetag creates
-// for it is private (0700), a folder every user may write to is refused
-// (anyone could swap the file or plant a WAL), and the file is created 0600
-// before SQLite opens it, so that its -wal and -shm, which SQLite creates
-// with the database's mode, are private too (docs/security.md).
+// The database holds names, faces and requests, and its folder holds the
+// exports and the preview cache beside it: the folder facetag creates for it
+// is private (0700), and an existing folder that other users may read, write
+// or enter is refused with the chmod that fixes it (anyone who may list it
+// sees what it holds; anyone who may write it can swap the file or plant a
+// WAL). The file is created 0600 before SQLite opens it, so that its -wal
+// and -shm, which SQLite creates with the database's mode, are private too
+// (docs/security.md).
 Result<void> PrepareDatabaseFiles(const fs::path& path) {
-  if (path.has_parent_path()) {
-    const fs::path folder = path.parent_path();
-    std::error_code ec;
-    if (!fs::exists(folder, ec)) {
-      auto made = MakePrivateFolder(folder);
-      if (!made) {
-        return Fail(ErrorCode::kIo, "cannot create the folder " + folder.string() +
-                                        " for the database: " + made.error().message);
-      }
-    } else {
-      const fs::perms perms = fs::status(folder, ec).permissions();
-      if (!ec && (perms & fs::perms::others_write) != fs::perms::none) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(perms) & 07777);
-        return Fail(ErrorCode::kIo, "the database folder " + folder.string() +
-                                        " may be written by every user (mode " + mode +
-                                        "); keep the database in a private folder (chmod 700 " +
-                                        folder.string() + ")");
-      }
-    }
-  }
+  FACETAG_RETURN_IF_ERROR(EnsurePrivateFolder(store::FolderOf(path), "the database folder"));
   // O_EXCL: an existing database keeps its file; an empty file is a new
   // database to SQLite.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -184,9 +167,16 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const fs::path& path, const Store
   if (!in_memory && options.read_only) {
     std::error_code ec;
     if (!fs::exists(path, ec)) return Fail(ErrorCode::kNotFound, "database not found: " + name);
+    FACETAG_RETURN_IF_ERROR(CheckPrivateFolder(store::FolderOf(path), "the database folder"));
   } else if (!in_memory) {
     FACETAG_RETURN_IF_ERROR(PrepareDatabaseFiles(path));
   }
+  // A key others may read is refused now, when the CLI or the service
+  // starts, not at the first opt-out hours later. (An in-memory store is a
+  // test's or a benchmark's: its key is checked when it is used.)
+  const fs::path key_path =
+      options.secret_key_path.empty() ? DefaultSecretKeyPath() : options.secret_key_path;
+  if (!in_memory) FACETAG_RETURN_IF_ERROR(store::SecretKey::CheckPrivate(key_path));
 
   const int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "facetag/file_io.h"
 #include "facetag/store.h"
 #include "sqlite_common.h"
 
@@ -58,7 +59,7 @@ class PrivacyStoreTest : public ::testing::Test {
             ("privacy_store_" + std::to_string(::getpid()) + "_" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
-    fs::create_directories(root_);
+    ASSERT_TRUE(MakePrivateFolder(root_));  // a database folder must be private
     now_ = std::chrono::sys_days(std::chrono::year(2026) / 3 / 1) + hours(9);
     Open();
   }
@@ -66,12 +67,15 @@ class PrivacyStoreTest : public ::testing::Test {
     store_.reset();
     fs::remove_all(root_);
   }
-  void Open() {
+  Result<std::unique_ptr<Store>> TryOpen() {
     StoreOptions options;
     options.secret_key_path = root_ / "keys" / "secret.key";
     options.actor = "officer@test";
     options.clock = [this] { return now_; };
-    auto store = Store::OpenSqlite(db_path(), options);
+    return Store::OpenSqlite(db_path(), options);
+  }
+  void Open() {
+    auto store = TryOpen();
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
   }
@@ -343,14 +347,25 @@ TEST_F(PrivacyStoreTest, SuppressionTemplatesAreEncryptedUnderAKeyOutsideTheData
   ASSERT_EQ(infos->size(), 1u);
   EXPECT_EQ(infos->front().models, std::vector<std::string>{kModel});
 
-  // A key others can read is refused; a missing key is reported, never
-  // replaced by a new one that would silently drop every suppression.
+  // A key others can read is refused, by an open store at its next use and
+  // by the next open; a missing key is reported, never replaced by a new
+  // one that would silently drop every suppression.
   ::chmod(key.c_str(), 0644);
-  Open();
-  auto loose = privacy().SuppressionTemplates(kModel);
-  ASSERT_FALSE(loose);
-  EXPECT_EQ(loose.error().code, ErrorCode::kIo);
-  EXPECT_NE(loose.error().message.find("chmod 600"), std::string::npos);
+  store_.reset();
+  {
+    StoreOptions options;
+    options.secret_key_path = key;
+    auto other = Store::OpenSqlite(":memory:", options);  // checks the key at use only
+    ASSERT_TRUE(other);
+    auto loose = (*other)->privacy().AddSuppression({"John Doe"}, {{kModel, face}}, "");
+    ASSERT_FALSE(loose);
+    EXPECT_EQ(loose.error().code, ErrorCode::kIo);
+    EXPECT_NE(loose.error().message.find("chmod 600"), std::string::npos);
+  }
+  auto refused = TryOpen();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kIo);
+  EXPECT_NE(refused.error().message.find("chmod 600"), std::string::npos);
   fs::remove(key);
   Open();
   auto missing = privacy().SuppressionTemplates(kModel);

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <string>
 
+#include "facetag/file_io.h"
 #include "facetag/store.h"
 
 namespace facetag {
@@ -21,7 +22,7 @@ class ServiceStoreTest : public ::testing::Test {
     ASSERT_GE(sodium_init(), 0);
     dir_ = fs::temp_directory_path() /
            ("facetag_service_test_" + std::to_string(randombytes_random()));
-    fs::create_directories(dir_);
+    ASSERT_TRUE(MakePrivateFolder(dir_));  // a database folder must be private
     auto opened = Store::OpenSqlite(dir_ / "facetag.db");
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "facetag/file_io.h"
 #include "facetag/store.h"
 #include "raw_sql_for_tests.h"
 #include "sqlite_migrations.h"
@@ -39,7 +40,7 @@ class SqliteStoreTest : public ::testing::Test {
     ASSERT_GE(sodium_init(), 0);
     dir_ =
         fs::temp_directory_path() / ("facetag_store_test_" + std::to_string(randombytes_random()));
-    fs::create_directories(dir_);
+    ASSERT_TRUE(MakePrivateFolder(dir_));  // a database folder must be private
     path_ = dir_ / "facetag.db";
   }
   void TearDown() override {
@@ -124,6 +125,94 @@ TEST_F(SqliteStoreTest, FolderEveryUserMayWriteIsRefusedWithTheFix) {
   EXPECT_NE(store.error().message.find("chmod 700 " + folder.string()), std::string::npos)
       << store.error().message;
   EXPECT_FALSE(fs::exists(folder / "facetag.db"));
+}
+
+// An existing folder is somebody's setup: facetag refuses it rather than
+// change it, says what is wrong and how to fix it, and writes nothing into it.
+TEST_F(SqliteStoreTest, ExistingWorldReadableDatabaseFolderIsRefused) {
+  const fs::path folder = dir_ / "data";
+  fs::create_directories(folder);
+  for (const fs::perms open : {fs::perms::owner_all | fs::perms::group_read |
+                                   fs::perms::group_exec | fs::perms::others_read |
+                                   fs::perms::others_exec,  // 0755
+                               fs::perms::owner_all | fs::perms::group_read |
+                                   fs::perms::group_exec,  // 0750
+                               fs::perms::owner_all | fs::perms::others_exec}) {  // 0701
+    fs::permissions(folder, open);
+    auto store = Store::OpenSqlite(folder / "facetag.db");
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, ErrorCode::kIo);
+    const std::string& message = store.error().message;
+    EXPECT_NE(message.find("the database folder " + folder.string()), std::string::npos) << message;
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "mode %04o", static_cast<unsigned>(open));
+    EXPECT_NE(message.find(mode), std::string::npos) << message;
+    EXPECT_NE(message.find("chmod 700 " + folder.string()), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(folder / "facetag.db"));
+    EXPECT_EQ(ModeOf(folder), open) << "an existing folder is left as it is";
+  }
+  fs::permissions(folder, fs::perms::owner_all);
+  EXPECT_TRUE(Store::OpenSqlite(folder / "facetag.db"));
+}
+
+TEST_F(SqliteStoreTest, ExistingDatabaseInAFolderMadeWorldReadableIsRefusedAlsoReadOnly) {
+  ASSERT_TRUE(Open());
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+  for (const bool read_only : {false, true}) {
+    auto store = Store::OpenSqlite(path_, {.read_only = read_only});
+    ASSERT_FALSE(store) << read_only;
+    EXPECT_EQ(store.error().code, ErrorCode::kIo);
+    EXPECT_NE(store.error().message.find("chmod 700 " + dir_.string()), std::string::npos)
+        << store.error().message;
+  }
+}
+
+TEST_F(SqliteStoreTest, BareDatabaseNameChecksTheWorkingFolder) {
+  const fs::path folder = dir_ / "cwd";
+  fs::create_directories(folder);
+  fs::permissions(folder, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+  const fs::path before = fs::current_path();
+  fs::current_path(folder);
+  auto store = Store::OpenSqlite("facetag.db");
+  fs::current_path(before);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().message.find("chmod 700 " + folder.string()), std::string::npos)
+      << store.error().message;
+}
+
+// The key is checked when the store opens (the CLI or the service starts),
+// not at the first opt-out.
+TEST_F(SqliteStoreTest, SecretKeyOthersMayReadOrInAnOpenFolderIsRefusedAtOpen) {
+  const fs::path key = dir_ / "keys" / "secret.key";
+  StoreOptions options{.secret_key_path = key};
+  ASSERT_TRUE(Open(options)) << "a missing key is made when first needed";
+  ASSERT_TRUE(MakePrivateFolder(key.parent_path()));
+  { std::ofstream(key) << std::string(64, 'a') << "\n"; }
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
+  ASSERT_TRUE(Open(options));
+
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  auto readable = Store::OpenSqlite(path_, options);
+  ASSERT_FALSE(readable);
+  EXPECT_EQ(readable.error().code, ErrorCode::kIo);
+  EXPECT_NE(readable.error().message.find("mode 0604"), std::string::npos)
+      << readable.error().message;
+  EXPECT_NE(readable.error().message.find("chmod 600 " + key.string()), std::string::npos)
+      << readable.error().message;
+
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
+  fs::permissions(key.parent_path(),
+                  fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  auto folder = Store::OpenSqlite(path_, options);
+  ASSERT_FALSE(folder);
+  EXPECT_EQ(folder.error().code, ErrorCode::kIo);
+  EXPECT_NE(folder.error().message.find("the folder of the secret key " +
+                                        key.parent_path().string()),
+            std::string::npos)
+      << folder.error().message;
+  EXPECT_NE(folder.error().message.find("chmod 700 " + key.parent_path().string()),
+            std::string::npos)
+      << folder.error().message;
 }
 
 TEST_F(SqliteStoreTest, AddPersonAssignsUuidUriAndUtcTime) {

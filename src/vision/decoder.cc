@@ -37,6 +37,15 @@ cv::Mat ApplyExifOrientation(const cv::Mat& stored, int orientation) {
   return out;
 }
 
+Error OpenCvError(const cv::Exception& e, ErrorCode otherwise, const std::string& what) {
+  if (e.code == cv::Error::StsNoMem) {
+    return Error{ErrorCode::kImageTooLarge,
+                 what + ": not enough memory for this photo's pixels (the process may use less "
+                        "than they need; DecodeOptions::max_pixels bounds what is tried)"};
+  }
+  return Error{otherwise, what + ": " + e.what()};
+}
+
 Result<DecodedImage> DecodeImage(std::span<const unsigned char> bytes,
                                  const DecodeOptions& options) {
   auto info = ProbeImage(bytes);
@@ -49,35 +58,29 @@ Result<DecodedImage> DecodeImage(std::span<const unsigned char> bytes,
     return Fail(ErrorCode::kUnsupportedFormat,
                 std::string("animated ") + format + " images are not supported");
   }
-  const std::uint64_t pixels =
-      std::uint64_t(info->stored_width) * std::uint64_t(info->stored_height);
-  if (pixels > options.max_pixels) {
-    return Fail(ErrorCode::kImageTooLarge,
-                std::string(format) + " declares " + std::to_string(info->stored_width) + "x" +
-                    std::to_string(info->stored_height) + " pixels, above the limit of " +
-                    std::to_string(options.max_pixels));
-  }
-  cv::Mat stored;
+  FACETAG_RETURN_IF_ERROR(CheckDeclaredSize(*info, bytes.size(), options));
+  DecodedImage image;
   try {
     // Orientation is applied below from the probed header, the same way for
     // every format, so OpenCV must not apply it a second time.
     const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
                          const_cast<unsigned char*>(bytes.data()));
-    stored = cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    cv::Mat stored = cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    if (stored.empty()) {
+      return Fail(ErrorCode::kCorruptImage, std::string("cannot decode ") + format + " data");
+    }
+    if (stored.cols != info->stored_width || stored.rows != info->stored_height) {
+      return Fail(ErrorCode::kCorruptImage,
+                  std::string(format) + " header and pixel data disagree about the size");
+    }
+    if (stored.type() != CV_8UC3) stored.convertTo(stored, CV_8U);
+    // A turned photo takes a second copy of its pixels.
+    image.bgr = ApplyExifOrientation(stored, info->exif_orientation);
   } catch (const cv::Exception& e) {
-    return Fail(ErrorCode::kCorruptImage, std::string("cannot decode ") + format + ": " + e.what());
+    return tl::unexpected(
+        OpenCvError(e, ErrorCode::kCorruptImage, std::string("cannot decode ") + format));
   }
-  if (stored.empty()) {
-    return Fail(ErrorCode::kCorruptImage, std::string("cannot decode ") + format + " data");
-  }
-  if (stored.cols != info->stored_width || stored.rows != info->stored_height) {
-    return Fail(ErrorCode::kCorruptImage,
-                std::string(format) + " header and pixel data disagree about the size");
-  }
-  if (stored.type() != CV_8UC3) stored.convertTo(stored, CV_8U);
-  DecodedImage image;
   image.info = *info;
-  image.bgr = ApplyExifOrientation(stored, info->exif_orientation);
   return image;
 }
 

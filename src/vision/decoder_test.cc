@@ -57,6 +57,23 @@ TEST(DecodeImage, EnforcesThePixelLimitBeforeDecoding) {
   EXPECT_NE(decoded.error().message.find("40x20"), std::string::npos);
 }
 
+// A valid photo the process has no memory for is too large for it, not
+// corrupt, and a detector that runs out of memory is not a broken model.
+TEST(OpenCvError, OutOfMemoryIsImageTooLargeWhateverTheStage) {
+  const cv::Exception no_memory(cv::Error::StsNoMem, "Failed to allocate 450000000 bytes",
+                                "OutOfMemoryError", "alloc.cpp", 73);
+  for (const ErrorCode stage : {ErrorCode::kCorruptImage, ErrorCode::kModel}) {
+    const Error error = OpenCvError(no_memory, stage, "cannot decode PNG");
+    EXPECT_EQ(error.code, ErrorCode::kImageTooLarge);
+    EXPECT_NE(error.message.find("not enough memory"), std::string::npos) << error.message;
+  }
+  const cv::Exception bad_data(cv::Error::StsError, "bad Huffman code", "decode", "x.cpp", 1);
+  EXPECT_EQ(OpenCvError(bad_data, ErrorCode::kCorruptImage, "cannot decode JPEG").code,
+            ErrorCode::kCorruptImage);
+  EXPECT_EQ(OpenCvError(bad_data, ErrorCode::kModel, "face detector failed").code,
+            ErrorCode::kModel);
+}
+
 TEST(DecodeImage, GreyAndSixteenBitBecomeEightBitColour) {
   cv::Mat grey(16, 16, CV_8UC1, cv::Scalar(77));
   auto g = DecodeImage(Encode(grey, ".png"), {});

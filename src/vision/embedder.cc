@@ -4,6 +4,7 @@
 
 #include "facetag/types.h"
 #include "vision/aligner.h"
+#include "vision/decoder.h"
 
 namespace facetag::vision {
 
@@ -58,7 +59,7 @@ Result<std::vector<float>> Embedder::Embed(const cv::Mat& chip, float* raw_norm)
     if (raw_norm) *raw_norm = static_cast<float>(norms / rows);
     return sum;
   } catch (const cv::Exception& e) {
-    return Fail(ErrorCode::kModel, std::string("embedding network failed: ") + e.what());
+    return tl::unexpected(OpenCvError(e, ErrorCode::kModel, "embedding network failed"));
   }
 }
 

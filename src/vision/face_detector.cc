@@ -5,6 +5,8 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "vision/decoder.h"
+
 namespace facetag::vision {
 namespace {
 
@@ -155,7 +157,7 @@ Result<std::vector<Detection>> FaceDetector::Detect(const cv::Mat& bgr) {
           "detector outputs do not match the prepared UltraFace graph (run scripts/setup.sh)");
     }
   } catch (const cv::Exception& e) {
-    return Fail(ErrorCode::kModel, std::string("face detector failed: ") + e.what());
+    return tl::unexpected(OpenCvError(e, ErrorCode::kModel, "face detector failed"));
   }
   // Non-maximum suppression over all passes. A box mostly inside a
   // better-scoring one is a part of the same face (an eye-and-nose box inside

@@ -107,6 +107,13 @@ Result<ImageInfo> ProbeJpeg(Bytes b) {
       info.stored_height = static_cast<int>(Be16(segment, 1));
       info.stored_width = static_cast<int>(Be16(segment, 3));
       have_frame = true;
+      // SOF9-11 and 13-15 are arithmetic-coded: a block may take less than
+      // a bit there. In Huffman coding each block's DC value takes a code
+      // of at least one bit, in the only scan or the first DC scan.
+      const bool arithmetic = marker >= 0xC9;
+      const std::uint64_t blocks = ((std::uint64_t(info.stored_width) + 7) / 8) *
+                                   ((std::uint64_t(info.stored_height) + 7) / 8);
+      info.min_bytes = arithmetic ? 0 : (blocks + 7) / 8;
     }
     pos += 2 + length;
   }
@@ -230,6 +237,27 @@ Result<ImageInfo> ProbeImage(std::span<const unsigned char> b) {
                 std::string(ImageFormatName(info->format)) + " header declares an empty image");
   }
   return info;
+}
+
+Result<void> CheckDeclaredSize(const ImageInfo& info, std::uint64_t size_bytes,
+                               const DecodeOptions& options) {
+  const std::string format = ImageFormatName(info.format);
+  const std::string declared =
+      std::to_string(info.stored_width) + "x" + std::to_string(info.stored_height) + " pixels";
+  const std::uint64_t pixels =
+      std::uint64_t(info.stored_width) * std::uint64_t(info.stored_height);
+  if (pixels > options.max_pixels) {
+    return Fail(ErrorCode::kImageTooLarge, format + " declares " + declared +
+                                               ", above the limit of " +
+                                               std::to_string(options.max_pixels));
+  }
+  if (size_bytes < info.min_bytes) {
+    return Fail(ErrorCode::kCorruptImage,
+                format + " declares " + declared + ", which take at least " +
+                    std::to_string(info.min_bytes) + " bytes, but the file has " +
+                    std::to_string(size_bytes) + ": its data is cut off or the header forged");
+  }
+  return {};
 }
 
 }  // namespace facetag::vision

@@ -53,6 +53,49 @@ TEST(ProbeImage, TruncatedJpegIsCorrupt) {
   }
 }
 
+// A few hundred bytes whose header claims 12000x12000: libjpeg would fill
+// 144 MP with grey (432 MB) and call it a photo.
+TEST(ProbeImage, JpegHeaderClaimingMorePixelsThanItsBytesCanHoldIsCorrupt) {
+  auto bytes = Encode(cv::Mat(16, 16, CV_8UC3, cv::Scalar::all(5)), ".jpg");
+  ASSERT_TRUE(CheckDeclaredSize(*ProbeImage(bytes), bytes.size(), {}));
+  for (std::size_t i = 2; i + 8 < bytes.size(); ++i) {
+    if (bytes[i] == 0xFF && bytes[i + 1] == 0xC0) {  // SOF0: height, then width
+      bytes[i + 5] = bytes[i + 7] = 12000 >> 8;
+      bytes[i + 6] = bytes[i + 8] = 12000 & 0xFF;
+      break;
+    }
+  }
+  auto info = ProbeImage(bytes);
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_EQ(info->stored_width, 12000);
+  EXPECT_EQ(info->min_bytes, 1500u * 1500u / 8);
+  auto checked = CheckDeclaredSize(*info, bytes.size(), {});
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().code, ErrorCode::kCorruptImage);
+  EXPECT_NE(checked.error().message.find("12000x12000"), std::string::npos)
+      << checked.error().message;
+}
+
+// The bound holds for the most compressible real JPEGs: one flat colour,
+// baseline (4:2:0, as libjpeg writes by default), with optimised tables and
+// progressive.
+TEST(ProbeImage, FlatJpegsOfEveryKindPassTheSizeBound) {
+  const cv::Mat flat(3000, 4000, CV_8UC3, cv::Scalar::all(128));
+  for (const std::vector<int>& params :
+       {std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 10},
+        std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 10, cv::IMWRITE_JPEG_OPTIMIZE, 1},
+        std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 10, cv::IMWRITE_JPEG_PROGRESSIVE, 1,
+                         cv::IMWRITE_JPEG_OPTIMIZE, 1}}) {
+    std::vector<unsigned char> bytes;
+    ASSERT_TRUE(cv::imencode(".jpg", flat, bytes, params));
+    auto info = ProbeImage(bytes);
+    ASSERT_TRUE(info) << info.error().message;
+    EXPECT_GT(info->min_bytes, 0u);
+    auto checked = CheckDeclaredSize(*info, bytes.size(), {});
+    EXPECT_TRUE(checked) << checked.error().message;
+  }
+}
+
 TEST(ProbeImage, HugeDeclaredPngIsReadWithoutDecoding) {
   const auto bytes = PngDeclaring(50000, 50000);
   auto info = ProbeImage(bytes);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "vision/decoder.h"
+
 namespace facetag::vision {
 namespace {
 constexpr int kInputSize = 64;
@@ -54,7 +56,7 @@ Result<Landmarks68> Landmarker::Locate(const cv::Mat& bgr, const FaceBox& box) {
     }
     return points;
   } catch (const cv::Exception& e) {
-    return Fail(ErrorCode::kModel, std::string("landmark network failed: ") + e.what());
+    return tl::unexpected(OpenCvError(e, ErrorCode::kModel, "landmark network failed"));
   }
 }
 

@@ -26,34 +26,27 @@ int ReductionFor(const ImageInfo& info, const RenditionOptions& options) {
 }
 
 // Decodes at 1/`factor` of the size in each direction, in displayed
-// orientation, with the checks of DecodeImage (pixel limit, format).
+// orientation, with the checks of DecodeImage (declared size, format).
 Result<cv::Mat> DecodeReduced(std::span<const unsigned char> bytes, const ImageInfo& info,
                               int factor, const DecodeOptions& options) {
-  const std::uint64_t pixels =
-      std::uint64_t(info.stored_width) * std::uint64_t(info.stored_height);
-  if (pixels > options.max_pixels) {
-    return Fail(ErrorCode::kImageTooLarge,
-                "JPEG declares " + std::to_string(info.stored_width) + "x" +
-                    std::to_string(info.stored_height) + " pixels, above the limit of " +
-                    std::to_string(options.max_pixels));
-  }
+  FACETAG_RETURN_IF_ERROR(CheckDeclaredSize(info, bytes.size(), options));
   const int flag = factor == 8   ? cv::IMREAD_REDUCED_COLOR_8
                    : factor == 4 ? cv::IMREAD_REDUCED_COLOR_4
                                  : cv::IMREAD_REDUCED_COLOR_2;
-  cv::Mat stored;
   try {
     const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
                          const_cast<unsigned char*>(bytes.data()));
-    stored = cv::imdecode(buffer, flag | cv::IMREAD_IGNORE_ORIENTATION);
+    const cv::Mat stored = cv::imdecode(buffer, flag | cv::IMREAD_IGNORE_ORIENTATION);
+    const int width = (info.stored_width + factor - 1) / factor;
+    const int height = (info.stored_height + factor - 1) / factor;
+    if (stored.empty() || std::abs(stored.cols - width) > 1 ||
+        std::abs(stored.rows - height) > 1) {
+      return Fail(ErrorCode::kCorruptImage, "cannot decode JPEG data");
+    }
+    return ApplyExifOrientation(stored, info.exif_orientation);
   } catch (const cv::Exception& e) {
-    return Fail(ErrorCode::kCorruptImage, std::string("cannot decode JPEG: ") + e.what());
+    return tl::unexpected(OpenCvError(e, ErrorCode::kCorruptImage, "cannot decode JPEG"));
   }
-  const int width = (info.stored_width + factor - 1) / factor;
-  const int height = (info.stored_height + factor - 1) / factor;
-  if (stored.empty() || std::abs(stored.cols - width) > 1 || std::abs(stored.rows - height) > 1) {
-    return Fail(ErrorCode::kCorruptImage, "cannot decode JPEG data");
-  }
-  return ApplyExifOrientation(stored, info.exif_orientation);
 }
 
 }  // namespace
@@ -97,23 +90,23 @@ Result<std::vector<unsigned char>> RenderJpeg(std::span<const unsigned char> byt
     }
     image = image(region);
   }
-  const int long_side = std::max(image.cols, image.rows);
-  if (long_side > options.max_side || (options.crop && long_side != options.max_side)) {
-    const double scale = static_cast<double>(options.max_side) / long_side;
-    cv::Mat scaled;
-    cv::resize(image, scaled, cv::Size(), scale, scale,
-               scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    image = scaled;
-  }
   std::vector<unsigned char> jpeg;
   const std::vector<int> params = {cv::IMWRITE_JPEG_QUALITY,
                                    std::clamp(options.jpeg_quality, 1, 100)};
   try {
+    const int long_side = std::max(image.cols, image.rows);
+    if (long_side > options.max_side || (options.crop && long_side != options.max_side)) {
+      const double scale = static_cast<double>(options.max_side) / long_side;
+      cv::Mat scaled;
+      cv::resize(image, scaled, cv::Size(), scale, scale,
+                 scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+      image = scaled;
+    }
     if (!cv::imencode(".jpg", image, jpeg, params)) {
       return Fail(ErrorCode::kInternal, "JPEG encoding of a rendition failed");
     }
   } catch (const cv::Exception& e) {
-    return Fail(ErrorCode::kInternal, std::string("JPEG encoding failed: ") + e.what());
+    return tl::unexpected(OpenCvError(e, ErrorCode::kInternal, "making a rendition"));
   }
   return jpeg;
 }

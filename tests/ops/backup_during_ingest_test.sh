@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 export FACETAG_DB=$WORK/db/facetag.db FACETAG_KEY=$WORK/key/secret.key
 mkdir -p "$WORK/photos"
-find "$LFW" -name '*.jpg' | sort | awk 'NR % 53 == 7' | head -60 | while read -r f; do cp "$f" "$WORK/photos/"; done
+find "$LFW" -name '*.jpg' | sort | awk 'NR % 53 == 7 && ++n <= 60' | while read -r f; do cp "$f" "$WORK/photos/"; done
 
 count() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$1" "$2"; }
 
