@@ -68,7 +68,7 @@ void AddServeCommands(CLI::App& app, Cli& cli) {
       int queue = 8;
       int max_body_mb = 40;
       int connections = 128;
-      int per_client = 16;
+      int per_client = 32;
       std::string export_dir;
       std::string smtp;
       std::string mail_from;

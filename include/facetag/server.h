@@ -40,8 +40,11 @@ struct ServerOptions {
   // at once. docs/security.md explains the limits.
   int max_connections = 128;
   // Connections open at once from one client address; beyond: 429 at once.
-  // 0: no cap (behind a reverse proxy, which is then the only client).
-  int max_connections_per_client = 16;
+  // 0: no cap (behind a reverse proxy, which is then the only client). A
+  // browser keeps up to 6 per site and profile, and an office behind one
+  // address brings several: 32 leaves them room and still keeps one
+  // address from holding more than a quarter of max_connections.
+  int max_connections_per_client = 32;
   std::chrono::seconds header_timeout{10};  // request line and headers must arrive within
   std::chrono::seconds body_timeout{60};    // a request body must arrive within
   std::chrono::seconds io_timeout{10};  // a client silent this long within a request is dropped

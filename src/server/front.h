@@ -45,7 +45,7 @@ namespace facetag::server {
 
 struct FrontLimits {
   int max_connections = 128;           // open connections in all; beyond: 503
-  int max_connections_per_client = 16;  // from one address; beyond: 429; 0: no cap
+  int max_connections_per_client = 32;  // from one address; beyond: 429; 0: no cap
   std::chrono::milliseconds header_timeout{10'000};  // request line + headers
   std::chrono::milliseconds body_timeout{60'000};    // the whole body, after the headers
   std::chrono::milliseconds idle_timeout{10'000};    // silence within a request
