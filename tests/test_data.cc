@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -22,6 +23,10 @@ std::filesystem::path DataDir() {
 }
 
 std::filesystem::path DataFile(const std::string& relative) { return DataDir() / relative; }
+
+std::filesystem::path SourceFile(const std::string& relative) {
+  return std::filesystem::path(FACETAG_SOURCE_DIR) / relative;
+}
 
 const ModelPack& DefaultPack() {
   static std::once_flag once;
@@ -41,6 +46,23 @@ const ModelPack& DefaultPack() {
     return empty;
   }
   return *pack;
+}
+
+const ModelPack& RepositoryPack(const std::string& file) {
+  static std::mutex mutex;
+  static std::map<std::string, Result<ModelPack>> loaded;
+  std::lock_guard lock(mutex);
+  auto it = loaded.find(file);
+  if (it == loaded.end()) {
+    it = loaded.emplace(file, LoadModelPack(SourceFile("packs/" + file), DefaultModelDir())).first;
+  }
+  if (!it->second) {
+    ADD_FAILURE() << "model pack " << file
+                  << " not available (run scripts/setup.sh): " << it->second.error().message;
+    static const ModelPack empty;
+    return empty;
+  }
+  return *it->second;
 }
 
 std::filesystem::path TempDir(const std::string& name) {
@@ -64,7 +86,10 @@ Result<app::IngestSummary> IngestFiles(Store& store, const std::vector<std::file
       locations, [] { return vision::FaceAnalyzer::Create(DefaultPack()); }, batch);
 }
 
-Workbench::Workbench(const std::string& name) : dir_(TempDir(name)) {
+Workbench::Workbench(const std::string& name) : Workbench(name, DefaultPack()) {}
+
+Workbench::Workbench(const std::string& name, const ModelPack& pack)
+    : pack_(&pack), dir_(TempDir(name)) {
   auto store = Store::OpenSqlite(dir_ / "facetag.db");
   if (!store) {
     ADD_FAILURE() << store.error().message;
@@ -72,8 +97,8 @@ Workbench::Workbench(const std::string& name) : dir_(TempDir(name)) {
   }
   store_ = std::move(*store);
   files_ = PhotoFiles::Disk();
-  app_ = std::make_unique<app::App>(*store_, DefaultPack(), *files_);
-  auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
+  app_ = std::make_unique<app::App>(*store_, pack, *files_);
+  auto analyzer = vision::FaceAnalyzer::Create(pack);
   if (!analyzer) {
     ADD_FAILURE() << analyzer.error().message;
     return;
@@ -106,7 +131,7 @@ Result<app::IngestSummary> Workbench::Ingest(const std::vector<std::filesystem::
   batch.ingest = options;
   batch.workers = 1;
   return app_->Ingest(
-      locations, [] { return vision::FaceAnalyzer::Create(DefaultPack()); }, batch);
+      locations, [this] { return vision::FaceAnalyzer::Create(*pack_); }, batch);
 }
 
 Result<app::Recognition> Workbench::Recognize(const std::filesystem::path& photo) {

@@ -40,32 +40,53 @@ int PriorCount(int width, int height) {
   return n;
 }
 
+// UltraFace RFB-320 on the prepared graph that ends at the raw box
+// regressions and the scores, so any input size works; priors and box
+// decoding follow UltraFace (strides 8/16/32/64).
+class UltraFaceDetector final : public FaceDetector {
+ public:
+  UltraFaceDetector(cv::dnn::Net net, const DetectorOptions& options)
+      : net_(std::move(net)), options_(options) {}
+  Result<std::vector<Detection>> Detect(const cv::Mat& bgr) override;
+
+ private:
+  // One network pass on `bgr` scaled by `scale` inside a border of `pad`
+  // pixels (source pixels); appends detections in source pixels. False when
+  // the network's outputs are not shaped like the prepared graph's.
+  bool RunPass(const cv::Mat& bgr, int pad, double scale, float threshold,
+               std::vector<Detection>& out);
+
+  cv::dnn::Net net_;
+  DetectorOptions options_;
+};
+
 }  // namespace
 
-FaceDetector::FaceDetector(cv::dnn::Net net, const DetectorOptions& options)
-    : net_(std::move(net)), options_(options) {}
+Result<std::unique_ptr<FaceDetector>> CreateRetinaFaceDetector(cv::dnn::Net net,
+                                                               const DetectorOptions& options);
 
-Result<std::unique_ptr<FaceDetector>> FaceDetector::Create(const std::filesystem::path& model,
+Result<std::unique_ptr<FaceDetector>> FaceDetector::Create(DetectorKind kind,
+                                                           const std::filesystem::path& model,
                                                            const DetectorOptions& options) {
   if (options.long_side < 64 || options.long_side > 4096) {
     return Fail(ErrorCode::kInvalidArgument, "detector long side must be in [64, 4096]");
   }
+  cv::dnn::Net net;
   try {
-    cv::dnn::Net net = cv::dnn::readNetFromONNX(model.string());
+    net = cv::dnn::readNetFromONNX(model.string());
     if (net.empty()) return Fail(ErrorCode::kModel, "empty detector network: " + model.string());
-    return std::unique_ptr<FaceDetector>(new FaceDetector(std::move(net), options));
   } catch (const cv::Exception& e) {
     return Fail(ErrorCode::kModel, "cannot load detector " + model.string() + ": " + e.what());
   }
+  if (kind == DetectorKind::kRetinaFace) return CreateRetinaFaceDetector(std::move(net), options);
+  return std::unique_ptr<FaceDetector>(new UltraFaceDetector(std::move(net), options));
 }
 
-bool FaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float threshold,
-                           std::vector<Detection>& out) {
+cv::Mat PaintCanvas(const cv::Mat& bgr, int pad, double scale, int multiple) {
+  auto round_up = [multiple](int n) { return (n + multiple - 1) / multiple * multiple; };
   const int in_w = std::max(1, static_cast<int>(std::lround((bgr.cols + 2 * pad) * scale)));
   const int in_h = std::max(1, static_cast<int>(std::lround((bgr.rows + 2 * pad) * scale)));
-  // Paint the scaled photo into a black canvas: padding and resizing in one
-  // step, without materialising the padded full-resolution image.
-  cv::Mat canvas(in_h, in_w, CV_8UC3, cv::Scalar::all(0));
+  cv::Mat canvas(round_up(in_h), round_up(in_w), CV_8UC3, cv::Scalar::all(0));
   const int off = static_cast<int>(std::lround(pad * scale));
   const int img_w =
       std::min(in_w - off, std::max(1, static_cast<int>(std::lround(bgr.cols * scale))));
@@ -73,7 +94,34 @@ bool FaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float thre
       std::min(in_h - off, std::max(1, static_cast<int>(std::lround(bgr.rows * scale))));
   cv::resize(bgr, canvas(cv::Rect(off, off, img_w, img_h)), cv::Size(img_w, img_h), 0, 0,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return canvas;
+}
 
+std::vector<Detection> SuppressOverlaps(std::vector<Detection> candidates, float nms_iou) {
+  // A box mostly inside a better-scoring one is a part of the same face (an
+  // eye-and-nose box inside a head box at another scale); faces of
+  // different people overlap little.
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  std::vector<Detection> kept;
+  for (Detection& d : candidates) {
+    bool suppressed = false;
+    for (const Detection& k : kept) {
+      if (IntersectionOverUnion(d.box, k.box) > nms_iou ||
+          IntersectionOverSmaller(d.box, k.box) > kContainedFraction) {
+        suppressed = true;
+        break;
+      }
+    }
+    if (!suppressed) kept.push_back(std::move(d));
+  }
+  return kept;
+}
+
+bool UltraFaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float threshold,
+                                std::vector<Detection>& out) {
+  const cv::Mat canvas = PaintCanvas(bgr, pad, scale);
+  const int in_w = canvas.cols, in_h = canvas.rows;
   const cv::Mat blob = cv::dnn::blobFromImage(canvas, 1.0 / 128, cv::Size(), cv::Scalar::all(127),
                                               /*swapRB=*/true, /*crop=*/false);
   net_.setInput(blob);
@@ -122,7 +170,7 @@ bool FaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float thre
   return true;
 }
 
-Result<std::vector<Detection>> FaceDetector::Detect(const cv::Mat& bgr) {
+Result<std::vector<Detection>> UltraFaceDetector::Detect(const cv::Mat& bgr) {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
     return Fail(ErrorCode::kInvalidArgument, "detector needs a non-empty 8-bit BGR image");
   }
@@ -157,24 +205,7 @@ Result<std::vector<Detection>> FaceDetector::Detect(const cv::Mat& bgr) {
   } catch (const cv::Exception& e) {
     return Fail(ErrorCode::kModel, std::string("face detector failed: ") + e.what());
   }
-  // Non-maximum suppression over all passes. A box mostly inside a
-  // better-scoring one is a part of the same face (an eye-and-nose box inside
-  // a head box at another scale); faces of different people overlap little.
-  std::sort(candidates.begin(), candidates.end(),
-            [](const Detection& a, const Detection& b) { return a.score > b.score; });
-  std::vector<Detection> kept;
-  for (const Detection& d : candidates) {
-    bool suppressed = false;
-    for (const Detection& k : kept) {
-      if (IntersectionOverUnion(d.box, k.box) > options_.nms_iou ||
-          IntersectionOverSmaller(d.box, k.box) > kContainedFraction) {
-        suppressed = true;
-        break;
-      }
-    }
-    if (!suppressed) kept.push_back(d);
-  }
-  return kept;
+  return SuppressOverlaps(std::move(candidates), options_.nms_iou);
 }
 
 }  // namespace facetag::vision
