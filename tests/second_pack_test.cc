@@ -21,7 +21,7 @@ constexpr const char* kExamples = "photos/face_recognition/examples/";
 
 const ModelPack& Pack() { return RepositoryPack(kManifest); }
 
-TEST(SecondPack, EmbedsWithItsOwnModelAndFindsFivePointFaces) {
+TEST(SecondPack, FindsBothFacesAndEmbedsWithItsOwnModel) {
   auto analyzer = vision::FaceAnalyzer::Create(Pack());
   ASSERT_TRUE(analyzer) << analyzer.error().message;
   auto photo = (*analyzer)->AnalyzeFile(DataFile(std::string(kExamples) + "two_people.jpg"));

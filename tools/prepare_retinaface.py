@@ -22,12 +22,12 @@ failure exits non-zero and leaves OUT untouched. The serialisation is
 deterministic, so the manifest pins the SHA-256 of OUT.
 """
 
-import os
 import sys
-import tempfile
 
 import numpy as np
 import onnx
+
+from checked_onnx import write_checked
 
 OUTPUT_CHANNELS = {"face_rpn_cls_prob_reshape_stride": 4, "face_rpn_bbox_pred_stride": 8,
                    "face_rpn_landmark_pred_stride": 20}
@@ -120,16 +120,7 @@ def main(argv):
     source, target = argv[1], argv[2]
     try:
         model = remove_crops(onnx.load(source))
-        out_dir = os.path.dirname(os.path.abspath(target))
-        fd, work = tempfile.mkstemp(prefix=".prepare_retinaface.", suffix=".onnx", dir=out_dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(model.SerializeToString(deterministic=True))
-            check_with_opencv(source, work)
-            os.replace(work, target)
-        finally:
-            if os.path.exists(work):
-                os.unlink(work)
+        write_checked(model, target, lambda path: check_with_opencv(source, path))
     except (PreparationError, OSError, onnx.checker.ValidationError) as e:
         print(f"prepare_retinaface: {source}: {e}", file=sys.stderr)
         return 1

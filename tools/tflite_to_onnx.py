@@ -28,9 +28,7 @@ exits non-zero and leaves OUT untouched. The serialisation is deterministic,
 so the manifest pins the SHA-256 of OUT.
 """
 
-import os
 import sys
-import tempfile
 
 import flatbuffers
 import numpy as np
@@ -38,6 +36,8 @@ import onnx
 from flatbuffers import number_types as fbn
 from flatbuffers.table import Table
 from onnx import TensorProto, helper, numpy_helper
+
+from checked_onnx import write_checked
 
 # BuiltinOperator values (schema.fbs).
 ADD, CONV_2D, DEPTHWISE_CONV_2D, MUL, RELU, RESHAPE, SUB, ABS = 0, 3, 4, 18, 19, 22, 41, 101
@@ -404,17 +404,9 @@ def main(argv):
             data = f.read()
         tensors, operators, input_index, output_index = read_tflite(data)
         model, in_shape = translate(tensors, operators, input_index, output_index)
-        out_dir = os.path.dirname(os.path.abspath(target))
-        fd, work = tempfile.mkstemp(prefix=".tflite_to_onnx.", suffix=".onnx", dir=out_dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(model.SerializeToString(deterministic=True))
-            relative = check_with_opencv(work, tensors, operators, input_index, output_index,
-                                         in_shape)
-            os.replace(work, target)
-        finally:
-            if os.path.exists(work):
-                os.unlink(work)
+        relative = write_checked(
+            model, target, lambda path: check_with_opencv(path, tensors, operators, input_index,
+                                                          output_index, in_shape))
     except (ConversionError, OSError, onnx.checker.ValidationError) as e:
         print(f"tflite_to_onnx: {source}: {e}", file=sys.stderr)
         return 1

@@ -82,6 +82,26 @@ Result<std::unique_ptr<FaceDetector>> FaceDetector::Create(DetectorKind kind,
   return std::unique_ptr<FaceDetector>(new UltraFaceDetector(std::move(net), options));
 }
 
+Result<DetectionPasses> PlanPasses(const cv::Mat& bgr, const DetectorOptions& options) {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    return Fail(ErrorCode::kInvalidArgument, "detector needs a non-empty 8-bit BGR image");
+  }
+  DetectionPasses passes;
+  const int long_side = std::max(bgr.cols, bgr.rows);
+  passes.pad = static_cast<int>(std::lround(options.pad_fraction * long_side));
+  passes.scale = static_cast<double>(options.long_side) / (long_side + 2 * passes.pad);
+  // Small faces: the smallest anchors are 10-16 input pixels, i.e. that over
+  // `scale` photo pixels. In large photos that misses faces of a crowded
+  // group shot, so an unpadded pass at 2.5x the resolution follows, reaching
+  // ~4 times smaller faces. Smaller photos skip it: it would only find faces
+  // below the recognisable size (min_face_pixels).
+  if (options.second_scale && passes.scale < kFinePassBelowScale) {
+    passes.fine_scale = std::min(1.0, kFinePassZoom * passes.scale);
+    passes.fine_threshold = std::max(options.score_threshold, kFinePassMinScore);
+  }
+  return passes;
+}
+
 cv::Mat PaintCanvas(const cv::Mat& bgr, int pad, double scale, int multiple) {
   auto round_up = [multiple](int n) { return (n + multiple - 1) / multiple * multiple; };
   const int in_w = std::max(1, static_cast<int>(std::lround((bgr.cols + 2 * pad) * scale)));
@@ -171,31 +191,18 @@ bool UltraFaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float
 }
 
 Result<std::vector<Detection>> UltraFaceDetector::Detect(const cv::Mat& bgr) {
-  if (bgr.empty() || bgr.type() != CV_8UC3) {
-    return Fail(ErrorCode::kInvalidArgument, "detector needs a non-empty 8-bit BGR image");
-  }
+  FACETAG_ASSIGN_OR_RETURN(const DetectionPasses passes, PlanPasses(bgr, options_));
+  const int pad = passes.pad;
+  const double scale = passes.scale;
   std::vector<Detection> candidates;
   try {
-    const int long_side = std::max(bgr.cols, bgr.rows);
-    const int pad = static_cast<int>(std::lround(options_.pad_fraction * long_side));
-    const double scale = static_cast<double>(options_.long_side) / (long_side + 2 * pad);
     bool ok = RunPass(bgr, pad, scale, options_.score_threshold, candidates);
     // Large faces: UltraFace's biggest anchor is 256 input pixels, so a face
     // filling a tight headshot (about 2/3 of the padded frame, 430 px at 640)
     // is beyond it. A quarter-cost pass at half the size reaches such faces.
     ok = ok && RunPass(bgr, pad, scale / 2, options_.score_threshold, candidates);
-    // Small faces: the smallest anchor is 10 input pixels, i.e. 10 / scale
-    // photo pixels. In large photos (scale below kFinePassBelowScale, a long
-    // side above ~1,700 px) that misses faces of a crowded group shot, so an
-    // unpadded pass at 2.5x the resolution follows, reaching ~4 times smaller
-    // faces. Smaller photos skip it: it would only find faces below the
-    // recognisable size (min_face_pixels).
-    if (options_.second_scale && scale < kFinePassBelowScale) {
-      const double fine_scale = std::min(1.0, kFinePassZoom * scale);
-      // At high resolution UltraFace fires on skin-coloured texture (hands,
-      // sleeves); this pass must be surer than the others.
-      const float fine_threshold = std::max(options_.score_threshold, kFinePassMinScore);
-      ok = ok && RunPass(bgr, 0, fine_scale, fine_threshold, candidates);
+    if (passes.fine_scale) {
+      ok = ok && RunPass(bgr, 0, *passes.fine_scale, passes.fine_threshold, candidates);
     }
     if (!ok) {
       return Fail(

@@ -49,6 +49,23 @@ class FaceDetector {
   virtual Result<std::vector<Detection>> Detect(const cv::Mat& bgr) = 0;
 };
 
+// The passes every detector runs over a photo: the main pass on the photo
+// padded by `pad` source pixels on every side and scaled by `scale` (long
+// side DetectorOptions::long_side), and for large photos (scale below 0.25,
+// a long side above ~1,700 px) an unpadded pass at 2.5x that resolution for
+// the small faces of group shots, which must be surer (at least 0.9: at high
+// resolution detectors fire on skin-coloured texture).
+struct DetectionPasses {
+  int pad = 0;
+  double scale = 1;
+  std::optional<double> fine_scale;
+  float fine_threshold = 0;
+};
+
+// The passes for `bgr`. Errors: kInvalidArgument for an empty or non-BGR
+// image.
+Result<DetectionPasses> PlanPasses(const cv::Mat& bgr, const DetectorOptions& options);
+
 // Non-maximum suppression over detections of several passes: keeps the
 // best-scoring of boxes that overlap by more than `nms_iou`, or of which
 // one lies mostly (more than 65 %) inside the other (a part of the same face

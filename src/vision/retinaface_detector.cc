@@ -26,10 +26,6 @@ constexpr float kLandmarkStd = 0.2f;
 // Input sides are a multiple of the largest stride, so the feature pyramid's
 // upsampled maps match the finer ones.
 constexpr int kInputMultiple = 32;
-// The pass for small faces in large photos (as UltraFace's; face_detector.cc).
-constexpr double kFinePassBelowScale = 0.25;
-constexpr double kFinePassZoom = 2.5;
-constexpr float kFinePassMinScore = 0.9f;
 
 const std::array<std::string, 3> kOutputKinds = {"face_rpn_cls_prob_reshape_stride",
                                                  "face_rpn_bbox_pred_stride",
@@ -47,22 +43,16 @@ class RetinaFaceDetector final : public FaceDetector {
   }
 
   Result<std::vector<Detection>> Detect(const cv::Mat& bgr) override {
-    if (bgr.empty() || bgr.type() != CV_8UC3) {
-      return Fail(ErrorCode::kInvalidArgument, "detector needs a non-empty 8-bit BGR image");
-    }
+    FACETAG_ASSIGN_OR_RETURN(const DetectionPasses passes, PlanPasses(bgr, options_));
     std::vector<Detection> candidates;
     try {
-      const int long_side = std::max(bgr.cols, bgr.rows);
-      const int pad = static_cast<int>(std::lround(options_.pad_fraction * long_side));
-      const double scale = static_cast<double>(options_.long_side) / (long_side + 2 * pad);
-      // One padded pass covers faces from about 16 to 600 input pixels (the
-      // anchors span 16-512); no half-size pass as UltraFace needs.
-      FACETAG_RETURN_IF_ERROR(RunPass(bgr, pad, scale, options_.score_threshold, candidates));
-      // Small faces of large group photos: as UltraFace (face_detector.cc).
-      if (options_.second_scale && scale < kFinePassBelowScale) {
-        const double fine_scale = std::min(1.0, kFinePassZoom * scale);
-        const float fine_threshold = std::max(options_.score_threshold, kFinePassMinScore);
-        FACETAG_RETURN_IF_ERROR(RunPass(bgr, 0, fine_scale, fine_threshold, candidates));
+      // The padded pass covers faces from about 16 to 600 input pixels (the
+      // anchors span 16-512): no half-size pass as UltraFace needs.
+      FACETAG_RETURN_IF_ERROR(
+          RunPass(bgr, passes.pad, passes.scale, options_.score_threshold, candidates));
+      if (passes.fine_scale) {
+        FACETAG_RETURN_IF_ERROR(
+            RunPass(bgr, 0, *passes.fine_scale, passes.fine_threshold, candidates));
       }
     } catch (const cv::Exception& e) {
       return Fail(ErrorCode::kModel, std::string("face detector failed: ") + e.what());
