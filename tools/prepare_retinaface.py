@@ -27,15 +27,11 @@ import sys
 import numpy as np
 import onnx
 
-from checked_onnx import write_checked
+from checked_onnx import PreparationError, run_tool, write_checked
 
 OUTPUT_CHANNELS = {"face_rpn_cls_prob_reshape_stride": 4, "face_rpn_bbox_pred_stride": 8,
                    "face_rpn_landmark_pred_stride": 20}
 STRIDES = (32, 16, 8)
-
-
-class PreparationError(Exception):
-    pass
 
 
 def remove_crops(model):
@@ -113,21 +109,12 @@ def check_with_opencv(original_path, prepared_path):
                 raise PreparationError(f"{name} differs from the original graph by {error}")
 
 
-def main(argv):
-    if len(argv) != 3:
-        print(__doc__.strip().splitlines()[0], file=sys.stderr)
-        return 2
-    source, target = argv[1], argv[2]
-    try:
-        model = remove_crops(onnx.load(source))
-        write_checked(model, target, lambda path: check_with_opencv(source, path))
-    except (PreparationError, OSError, onnx.checker.ValidationError) as e:
-        print(f"prepare_retinaface: {source}: {e}", file=sys.stderr)
-        return 1
-    print(f"prepare_retinaface: wrote {target} (crops removed; OpenCV runs it at 640x640, "
-          f"480x1088 and 640x640 again, equal to the original at 640x640)")
-    return 0
+def prepare(source, target):
+    model = remove_crops(onnx.load(source))
+    write_checked(model, target, lambda path: check_with_opencv(source, path))
+    return ("crops removed; OpenCV runs it at 640x640, 480x1088 and 640x640 again, equal to the "
+            "original at 640x640")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_tool("prepare_retinaface", __doc__.strip().splitlines()[0], sys.argv, prepare))

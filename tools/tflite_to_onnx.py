@@ -28,6 +28,7 @@ exits non-zero and leaves OUT untouched. The serialisation is deterministic,
 so the manifest pins the SHA-256 of OUT.
 """
 
+import struct
 import sys
 
 import flatbuffers
@@ -37,7 +38,8 @@ from flatbuffers import number_types as fbn
 from flatbuffers.table import Table
 from onnx import TensorProto, helper, numpy_helper
 
-from checked_onnx import write_checked
+from checked_onnx import PreparationError as ConversionError
+from checked_onnx import run_tool, write_checked
 
 # BuiltinOperator values (schema.fbs).
 ADD, CONV_2D, DEPTHWISE_CONV_2D, MUL, RELU, RESHAPE, SUB, ABS = 0, 3, 4, 18, 19, 22, 41, 101
@@ -48,10 +50,6 @@ ACT_NONE, ACT_RELU, ACT_RELU6 = 0, 1, 3
 PAD_SAME, PAD_VALID = 0, 1
 # TensorType: FLOAT32 (weights) and INT32 (a reshape's target shape).
 DTYPES = {0: "<f4", 2: "<i4"}
-
-
-class ConversionError(Exception):
-    pass
 
 
 # --- FlatBuffer reading (field i of a table sits at vtable slot 4 + 2i) ---
@@ -121,6 +119,8 @@ class Operator:
 
 
 def read_tflite(data):
+    if data[4:8] != b"TFL3":  # the schema's file_identifier
+        raise ConversionError("not a TFLite file (no TFL3 identifier)")
     root = Table(bytearray(data), flatbuffers.encode.Get(fbn.UOffsetTFlags.packer_type, data, 0))
     # OperatorCode: deprecated_builtin_code (0, byte) and builtin_code (3, int);
     # the larger of the two is the operator (schema.fbs, "builtin_code").
@@ -394,26 +394,20 @@ def check_with_opencv(path, tensors, operators, input_index, output_index, in_sh
     return error / scale
 
 
-def main(argv):
-    if len(argv) != 3:
-        print(__doc__.strip().splitlines()[0], file=sys.stderr)
-        return 2
-    source, target = argv[1], argv[2]
+def prepare(source, target):
+    with open(source, "rb") as f:
+        data = f.read()
     try:
-        with open(source, "rb") as f:
-            data = f.read()
         tensors, operators, input_index, output_index = read_tflite(data)
-        model, in_shape = translate(tensors, operators, input_index, output_index)
-        relative = write_checked(
-            model, target, lambda path: check_with_opencv(path, tensors, operators, input_index,
-                                                          output_index, in_shape))
-    except (ConversionError, OSError, onnx.checker.ValidationError) as e:
-        print(f"tflite_to_onnx: {source}: {e}", file=sys.stderr)
-        return 1
-    print(f"tflite_to_onnx: wrote {target} ({len(model.graph.node)} nodes; OpenCV agrees with "
-          f"the TFLite reference within {relative:.1e} of the output scale)")
-    return 0
+    except (struct.error, IndexError, ValueError) as e:
+        raise ConversionError(f"damaged TFLite file: {e}") from e
+    model, in_shape = translate(tensors, operators, input_index, output_index)
+    relative = write_checked(
+        model, target, lambda path: check_with_opencv(path, tensors, operators, input_index,
+                                                      output_index, in_shape))
+    return (f"{len(model.graph.node)} nodes; OpenCV agrees with the TFLite reference within "
+            f"{relative:.1e} of the output scale")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_tool("tflite_to_onnx", __doc__.strip().splitlines()[0], sys.argv, prepare))
