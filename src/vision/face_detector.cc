@@ -62,9 +62,6 @@ class UltraFaceDetector final : public FaceDetector {
 
 }  // namespace
 
-Result<std::unique_ptr<FaceDetector>> CreateRetinaFaceDetector(cv::dnn::Net net,
-                                                               const DetectorOptions& options);
-
 Result<std::unique_ptr<FaceDetector>> FaceDetector::Create(DetectorKind kind,
                                                            const std::filesystem::path& model,
                                                            const DetectorOptions& options) {
@@ -78,7 +75,7 @@ Result<std::unique_ptr<FaceDetector>> FaceDetector::Create(DetectorKind kind,
   } catch (const cv::Exception& e) {
     return Fail(ErrorCode::kModel, "cannot load detector " + model.string() + ": " + e.what());
   }
-  if (kind == DetectorKind::kRetinaFace) return CreateRetinaFaceDetector(std::move(net), options);
+  if (kind == DetectorKind::kRetinaFace) return MakeRetinaFaceDetector(std::move(net), options);
   return std::unique_ptr<FaceDetector>(new UltraFaceDetector(std::move(net), options));
 }
 

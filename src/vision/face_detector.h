@@ -49,6 +49,11 @@ class FaceDetector {
   virtual Result<std::vector<Detection>> Detect(const cv::Mat& bgr) = 0;
 };
 
+// The RetinaFace detector on its loaded network (retinaface_detector.cc;
+// callers use FaceDetector::Create).
+std::unique_ptr<FaceDetector> MakeRetinaFaceDetector(cv::dnn::Net net,
+                                                     const DetectorOptions& options);
+
 // The passes every detector runs over a photo: the main pass on the photo
 // padded by `pad` source pixels on every side and scaled by `scale` (long
 // side DetectorOptions::long_side), and for large photos (scale below 0.25,

@@ -110,8 +110,8 @@ class RetinaFaceDetector final : public FaceDetector {
 
 }  // namespace
 
-Result<std::unique_ptr<FaceDetector>> CreateRetinaFaceDetector(cv::dnn::Net net,
-                                                               const DetectorOptions& options) {
+std::unique_ptr<FaceDetector> MakeRetinaFaceDetector(cv::dnn::Net net,
+                                                     const DetectorOptions& options) {
   return std::unique_ptr<FaceDetector>(new RetinaFaceDetector(std::move(net), options));
 }
 
