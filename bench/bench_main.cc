@@ -74,7 +74,8 @@ void BM_Decode(benchmark::State& state, const std::string& name) {
 void BM_Detect(benchmark::State& state, const std::string& name) {
   cv::setNumThreads(1);
   const auto image = vision::DecodeImage(Photo(name), {});
-  auto detector = vision::FaceDetector::Create(Pack().FileFor("detector"), {});
+  auto detector =
+      vision::FaceDetector::Create(Pack().pipeline.detector, Pack().FileFor("detector"), {});
   std::size_t faces = 0;
   for (auto _ : state) faces = (*detector)->Detect(image->bgr)->size();
   state.SetLabel(std::to_string(image->bgr.cols) + "x" + std::to_string(image->bgr.rows) + ", " +
@@ -84,7 +85,8 @@ void BM_Detect(benchmark::State& state, const std::string& name) {
 void BM_Landmarks(benchmark::State& state) {
   cv::setNumThreads(1);
   const auto image = vision::DecodeImage(Photo("obama.jpg"), {});
-  auto detector = vision::FaceDetector::Create(Pack().FileFor("detector"), {});
+  auto detector =
+      vision::FaceDetector::Create(Pack().pipeline.detector, Pack().FileFor("detector"), {});
   const auto box = (*detector)->Detect(image->bgr)->front().box;
   auto landmarker = vision::Landmarker::Create(Pack().FileFor("landmarker"));
   for (auto _ : state) benchmark::DoNotOptimize((*landmarker)->Locate(image->bgr, box));
@@ -92,7 +94,8 @@ void BM_Landmarks(benchmark::State& state) {
 
 void BM_Align(benchmark::State& state) {
   const auto image = vision::DecodeImage(Photo("obama.jpg"), {});
-  auto detector = vision::FaceDetector::Create(Pack().FileFor("detector"), {});
+  auto detector =
+      vision::FaceDetector::Create(Pack().pipeline.detector, Pack().FileFor("detector"), {});
   const auto box = (*detector)->Detect(image->bgr)->front().box;
   auto landmarker = vision::Landmarker::Create(Pack().FileFor("landmarker"));
   const auto points = vision::FivePoints(*(*landmarker)->Locate(image->bgr, box));
@@ -104,7 +107,9 @@ void BM_Embed(benchmark::State& state) {
   const bool flip = state.range(0) != 0;
   cv::Mat chip(112, 112, CV_8UC3);
   cv::randu(chip, 0, 255);
-  auto embedder = vision::Embedder::Create(Pack().FileFor("embedder"), Pack().embedding_size, flip);
+  auto embedder = vision::Embedder::Create(
+      Pack().FileFor("embedder"), Pack().embedding_size,
+      {Pack().pipeline.embedder_mean, Pack().pipeline.embedder_scale}, flip);
   for (auto _ : state) benchmark::DoNotOptimize((*embedder)->Embed(chip));
   state.SetLabel(flip ? "with flip (2 views)" : "single view");
 }

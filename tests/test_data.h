@@ -25,6 +25,11 @@ std::filesystem::path DataFile(const std::string& relative);
 // with the loader's message when the models are not set up.
 const ModelPack& DefaultPack();
 
+// The pack of the repository's manifest packs/<file> with its files in
+// DefaultModelDir(), loaded once per file (hashes checked). Fails the
+// calling test like DefaultPack.
+const ModelPack& RepositoryPack(const std::string& file);
+
 // A fresh empty private (0700) folder under the system temp dir.
 std::filesystem::path TempDir(const std::string& name);
 
@@ -52,12 +57,14 @@ std::string Quote(const std::filesystem::path& path);
 Result<app::IngestSummary> IngestFiles(Store& store, const std::vector<std::filesystem::path>& photos,
                                        const app::IngestOptions& options = {});
 
-// A fresh archive on a temporary database with the use cases over it, the
-// default pack, real photo files and one analyzer: what end-to-end tests
-// drive. Failures of its helpers fail the calling test.
+// A fresh archive on a temporary database with the use cases over it, a
+// model pack (the default unless given; it must outlive the bench), real
+// photo files and one analyzer: what end-to-end tests drive. Failures of its
+// helpers fail the calling test.
 class Workbench {
  public:
   explicit Workbench(const std::string& name);
+  Workbench(const std::string& name, const ModelPack& pack);
   Store& store() { return *store_; }
   app::App& app() { return *app_; }
   vision::FaceAnalyzer& analyzer() { return *analyzer_; }
@@ -73,6 +80,7 @@ class Workbench {
   Result<app::Recognition> Recognize(const std::filesystem::path& photo);
 
  private:
+  const ModelPack* pack_;
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<PhotoFiles> files_;

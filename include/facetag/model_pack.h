@@ -40,6 +40,13 @@ struct PackThresholds {
   // and below which it is never enrolled as a profile. 0: no floor.
   float quality_floor_naming = 0;
   float quality_floor_enrol = 0;
+  // The face quality's ramp on the embedder's raw output norm (a face with
+  // a norm at or below `unusable` scores 0 as "not a face", at or above
+  // `usable` 1): the norm's scale is the embedder's own, so each pack
+  // measures it (manifest "quality_embedding_norm"; these defaults are the
+  // default pack's).
+  float embedding_norm_unusable = 2.0f;
+  float embedding_norm_usable = 2.8f;
 
   // Named operating points: the false-accept rate per comparison that each
   // use of a similarity accepts (manifest "operating_points"; these are the
@@ -63,6 +70,24 @@ struct PackThresholds {
   float SimilarityAt(double far) const;
 };
 
+// How the pack's networks are wired (manifest "pipeline"; the defaults are
+// the default pack's UltraFace / 68-point landmarker / fr_feature stack).
+enum class DetectorKind {
+  kUltraFace,   // boxes only (DESIGN.md, Model stack, step 1)
+  kRetinaFace,  // boxes and five points (MobileNet-0.25, insightface anchors)
+};
+
+struct PackPipeline {
+  DetectorKind detector = DetectorKind::kUltraFace;
+  // The chip is aligned on the detector's five points when it gives them,
+  // else on the five points derived from the 68 landmarks. The landmarker
+  // runs either way: its 68 points feed the face quality and are stored.
+  bool align_on_detector_points = false;
+  // Embedder input: RGB, (x - mean) * scale.
+  float embedder_mean = 127.0f;
+  float embedder_scale = 1.0f / 128;
+};
+
 struct ModelFile {
   std::string role;            // "detector", "landmarker", "embedder"
   std::filesystem::path path;  // absolute, resolved against the model dir
@@ -76,6 +101,7 @@ struct ModelPack {
   std::string provenance;  // package, version, what is known of training data
   int embedding_size = 512;
   std::vector<ModelFile> files;
+  PackPipeline pipeline;
   PackThresholds thresholds;
 
   // The file for a role; empty path when the pack has none.

@@ -53,7 +53,7 @@ struct Embedding {
   std::vector<float> values;
 };
 
-// Cosine similarity of two unit vectors of equal length.
+// Cosine similarity of two unit vectors of equal length, in [-1, 1].
 float CosineSimilarity(const std::vector<float>& a, const std::vector<float>& b);
 
 // Normalises `values` to unit length in place; a zero vector stays zero.

@@ -1,7 +1,9 @@
 // The vision pipeline: photo bytes in, faces with embeddings out.
 //
-//   decode (EXIF orientation applied, pixel limit) -> pad -> detect (UltraFace)
-//   -> 68 landmarks -> 5-point similarity alignment to 112x112 -> embedding
+//   decode (EXIF orientation applied, pixel limit) -> pad -> detect (the
+//   pack's detector: UltraFace, or RetinaFace with five points) -> 68
+//   landmarks -> 5-point similarity alignment to 112x112 (on the detector's
+//   points when the pack says so) -> embedding
 //
 // The networks and OpenCV stay behind this header. See docs/architecture.md.
 #pragma once

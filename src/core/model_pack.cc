@@ -168,7 +168,53 @@ std::string ParseThresholds(const json& value, PackThresholds* thresholds) {
     }
     *target = floor->get<float>();
   }
-  return {};
+  if (const json* norm = fields.Find("quality_embedding_norm", false, "an object", &error)) {
+    const std::string where = fields.Name("quality_embedding_norm");
+    if (!norm->is_object()) return where + " must be an object";
+    Fields ramp(*norm, where);
+    const double unusable = ramp.Number("unusable", &error);
+    const double usable = ramp.Number("usable", &error);
+    if (!error.empty()) return error;
+    if (!(unusable >= 0 && usable > unusable && usable < 1e6)) {
+      return where + " needs 0 <= unusable < usable";
+    }
+    thresholds->embedding_norm_unusable = static_cast<float>(unusable);
+    thresholds->embedding_norm_usable = static_cast<float>(usable);
+  }
+  return error;
+}
+
+// pipeline (optional): {"detector": "ultraface" | "retinaface", "alignment":
+// "landmarks" | "detector_points", "embedder_input": {"mean": m, "scale": s}}.
+std::string ParsePipeline(const json& value, PackPipeline* pipeline) {
+  if (!value.is_object()) return "pipeline must be an object";
+  Fields fields(value, "pipeline");
+  std::string error;
+  const std::string detector = fields.String("detector", false, &error);
+  const std::string alignment = fields.String("alignment", false, &error);
+  if (!error.empty()) return error;
+  if (detector == "retinaface") {
+    pipeline->detector = DetectorKind::kRetinaFace;
+  } else if (detector != "ultraface" && !detector.empty()) {
+    return "pipeline.detector \"" + detector + "\" is not one of ultraface, retinaface";
+  }
+  if (alignment == "detector_points") {
+    pipeline->align_on_detector_points = true;
+  } else if (alignment != "landmarks" && !alignment.empty()) {
+    return "pipeline.alignment \"" + alignment + "\" is not one of landmarks, detector_points";
+  }
+  if (const json* input = fields.Find("embedder_input", false, "an object", &error)) {
+    if (!input->is_object()) return "pipeline.embedder_input must be an object";
+    Fields normalisation(*input, "pipeline.embedder_input");
+    const double mean = normalisation.Number("mean", &error);
+    const double scale = normalisation.Number("scale", &error);
+    if (!error.empty()) return error;
+    if (!(mean >= 0 && mean <= 255)) return "pipeline.embedder_input.mean must be in [0, 255]";
+    if (!(scale > 0 && scale <= 1)) return "pipeline.embedder_input.scale must be in (0, 1]";
+    pipeline->embedder_mean = static_cast<float>(mean);
+    pipeline->embedder_scale = static_cast<float>(scale);
+  }
+  return error;
 }
 
 // operating_points (optional): {"enrol_resemblance": 1e-2, "suppression":
@@ -245,6 +291,11 @@ std::string ParseManifest(const json& root, const fs::path& model_dir, ModelPack
     }
     model_file.path = (pack_dir / path).lexically_normal();
     pack->files.push_back(std::move(model_file));
+  }
+
+  if (const json* pipeline = fields.Find("pipeline", false, "an object", &error)) {
+    error = ParsePipeline(*pipeline, &pack->pipeline);
+    if (!error.empty()) return error;
   }
 
   const json* thresholds = fields.Find("thresholds", true, "an object", &error);

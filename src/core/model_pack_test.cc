@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "facetag/hash.h"
 
@@ -118,6 +119,59 @@ TEST_F(ModelPackTest, UnknownOrOutOfRangeOperatingPointIsModelError) {
     EXPECT_NE(pack.error().message.find("operating_points"), std::string::npos)
         << pack.error().message;
   }
+}
+
+TEST_F(ModelPackTest, PipelineDefaultsToTheUltraFaceStack) {
+  auto pack = LoadModelPack(manifest_, models_);
+  ASSERT_TRUE(pack) << pack.error().message;
+  EXPECT_EQ(pack->pipeline.detector, DetectorKind::kUltraFace);
+  EXPECT_FALSE(pack->pipeline.align_on_detector_points);
+  EXPECT_FLOAT_EQ(pack->pipeline.embedder_mean, 127.0f);
+  EXPECT_FLOAT_EQ(pack->pipeline.embedder_scale, 1.0f / 128);
+  EXPECT_FLOAT_EQ(pack->thresholds.embedding_norm_unusable, 2.0f);
+  EXPECT_FLOAT_EQ(pack->thresholds.embedding_norm_usable, 2.8f);
+}
+
+TEST_F(ModelPackTest, PipelineAndEmbeddingNormRampAreReadFromTheManifest) {
+  std::string text = Manifest(R"([{"far": 1e-3, "similarity": 0.35}])");
+  text.insert(text.rfind('}'), R"(, "pipeline": {"detector": "retinaface",
+      "alignment": "detector_points", "embedder_input": {"mean": 127.5, "scale": 0.0078125}})");
+  text.insert(text.find(R"("mention_floor")"),
+              R"("quality_embedding_norm": {"unusable": 5.5, "usable": 7.5}, )");
+  WriteFile(manifest_, text);
+  auto pack = LoadModelPack(manifest_, models_);
+  ASSERT_TRUE(pack) << pack.error().message;
+  EXPECT_EQ(pack->pipeline.detector, DetectorKind::kRetinaFace);
+  EXPECT_TRUE(pack->pipeline.align_on_detector_points);
+  EXPECT_FLOAT_EQ(pack->pipeline.embedder_mean, 127.5f);
+  EXPECT_FLOAT_EQ(pack->pipeline.embedder_scale, 0.0078125f);
+  EXPECT_FLOAT_EQ(pack->thresholds.embedding_norm_unusable, 5.5f);
+  EXPECT_FLOAT_EQ(pack->thresholds.embedding_norm_usable, 7.5f);
+}
+
+TEST_F(ModelPackTest, UnknownDetectorOrInvertedNormRampIsModelErrorNamingField) {
+  const std::pair<std::string, std::string> cases[] = {
+      {R"(, "pipeline": {"detector": "yunet"})", "pipeline.detector"},
+      {R"(, "pipeline": {"alignment": "eyes"})", "pipeline.alignment"},
+      {R"(, "pipeline": {"embedder_input": {"mean": 127.5}})", "pipeline.embedder_input.scale"},
+  };
+  for (const auto& [insert, field] : cases) {
+    std::string text = Manifest(R"([{"far": 1e-3, "similarity": 0.35}])");
+    text.insert(text.rfind('}'), insert);
+    WriteFile(manifest_, text);
+    auto pack = LoadModelPack(manifest_, models_);
+    ASSERT_FALSE(pack) << insert;
+    EXPECT_EQ(pack.error().code, ErrorCode::kModel);
+    EXPECT_NE(pack.error().message.find(field), std::string::npos) << pack.error().message;
+  }
+  std::string text = Manifest(R"([{"far": 1e-3, "similarity": 0.35}])");
+  text.insert(text.find(R"("mention_floor")"),
+              R"("quality_embedding_norm": {"unusable": 3, "usable": 2}, )");
+  WriteFile(manifest_, text);
+  auto pack = LoadModelPack(manifest_, models_);
+  ASSERT_FALSE(pack);
+  EXPECT_NE(pack.error().message.find("thresholds.quality_embedding_norm"), std::string::npos)
+      << pack.error().message;
 }
 
 TEST_F(ModelPackTest, FarCurveIsSortedByDecreasingRate) {

@@ -29,7 +29,8 @@ float CosineSimilarity(const std::vector<float>& a, const std::vector<float>& b)
   const std::size_t n = std::min(a.size(), b.size());
   double dot = 0;
   for (std::size_t i = 0; i < n; ++i) dot += static_cast<double>(a[i]) * b[i];
-  return static_cast<float>(dot);
+  // Unit vectors stored as float have lengths within rounding of 1.
+  return static_cast<float>(std::clamp(dot, -1.0, 1.0));
 }
 
 void NormalizeL2(std::vector<float>& values) {

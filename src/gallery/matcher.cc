@@ -53,6 +53,9 @@ std::vector<Candidate> Matcher::Rank(const Embedding& probe, std::size_t k) cons
               probe.values.data(), 1, 0.0f, scores.data(), 1);
   ranked.reserve(person_count_);
   for (int i = 0; i < n; ++i) {
+    // Cosines of unit vectors; float rounding takes a vector's product with
+    // itself just past 1.
+    scores[i] = std::clamp(scores[i], -1.0f, 1.0f);
     if (ranked.empty() || ranked.back().person != person_of_row_[i]) {
       ranked.push_back({person_of_row_[i], scores[i]});
     } else {

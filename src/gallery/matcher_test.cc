@@ -120,6 +120,26 @@ TEST(Matcher, RanksTheSamePersonFirstAndEveryPersonOnce) {
   EXPECT_EQ(ranked[1].person, 2);
 }
 
+// A photo enrolled and then tagged compares an embedding with itself; float
+// rounding took that dot product just past 1 (192-d MobileFaceNet
+// embeddings), and the tag writer refuses a similarity outside [-1, 1].
+TEST(Matcher, AFaceComparedWithItselfScoresAtMostOne) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  for (int dim : {128, 192, 512}) {
+    for (int i = 0; i < 200; ++i) {
+      std::vector<float> v(dim);
+      for (float& x : v) x = normal(rng);
+      NormalizeL2(v);
+      const Matcher matcher = Matcher::Build("m", dim, {MakeProfile(1, v)});
+      const auto ranked = matcher.Rank({"m", v}, 1);
+      ASSERT_EQ(ranked.size(), 1u);
+      ASSERT_LE(ranked[0].similarity, 1.0f) << "dimension " << dim << ", vector " << i;
+      ASSERT_LE(CosineSimilarity(v, v), 1.0f) << "dimension " << dim << ", vector " << i;
+    }
+  }
+}
+
 TEST(Matcher, NeverComparesAcrossModels) {
   std::mt19937 rng(5);
   const auto v = RandomUnit(rng);

@@ -9,11 +9,13 @@
 namespace facetag::vision {
 
 Result<std::unique_ptr<Embedder>> Embedder::Create(const std::filesystem::path& model,
-                                                   int embedding_size, bool flip_augment) {
+                                                   int embedding_size, const EmbedderInput& input,
+                                                   bool flip_augment) {
   try {
     cv::dnn::Net net = cv::dnn::readNetFromONNX(model.string());
     if (net.empty()) return Fail(ErrorCode::kModel, "empty embedding network: " + model.string());
-    return std::unique_ptr<Embedder>(new Embedder(std::move(net), embedding_size, flip_augment));
+    return std::unique_ptr<Embedder>(
+        new Embedder(std::move(net), embedding_size, input, flip_augment));
   } catch (const cv::Exception& e) {
     return Fail(ErrorCode::kModel, "cannot load embedder " + model.string() + ": " + e.what());
   }
@@ -30,9 +32,10 @@ Result<std::vector<float>> Embedder::Embed(const cv::Mat& chip, float* raw_norm)
     batch.push_back(mirrored);
   }
   try {
-    // RGB, (x - 127) / 128, NCHW (the network's training normalisation).
-    net_.setInput(cv::dnn::blobFromImages(batch, 1.0 / 128, cv::Size(), cv::Scalar::all(127),
-                                          /*swapRB=*/true, /*crop=*/false));
+    // RGB, (x - mean) * scale, NCHW (the network's training normalisation).
+    net_.setInput(cv::dnn::blobFromImages(batch, input_.scale, cv::Size(),
+                                          cv::Scalar::all(input_.mean), /*swapRB=*/true,
+                                          /*crop=*/false));
     const cv::Mat out = net_.forward();
     const auto rows = static_cast<int>(batch.size());
     if (static_cast<int>(out.total()) != rows * embedding_size_) {

@@ -15,10 +15,13 @@ namespace {
 
 class FaceAnalyzerImpl final : public FaceAnalyzer {
  public:
-  FaceAnalyzerImpl(std::string model_id, const AnalyzerOptions& options,
+  FaceAnalyzerImpl(const ModelPack& pack, const AnalyzerOptions& options,
                    std::unique_ptr<FaceDetector> detector, std::unique_ptr<Landmarker> landmarker,
                    std::unique_ptr<Embedder> embedder)
-      : model_id_(std::move(model_id)),
+      : model_id_(pack.id),
+        align_on_detector_points_(pack.pipeline.align_on_detector_points),
+        quality_ramps_{pack.thresholds.embedding_norm_unusable,
+                       pack.thresholds.embedding_norm_usable},
         options_(options),
         detector_(std::move(detector)),
         landmarker_(std::move(landmarker)),
@@ -35,7 +38,7 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
     for (const Detection& d : *detections) {
       if (d.box.height < options_.min_face_pixels) continue;
       QualitySignals signals;
-      auto face = Describe(image->bgr, d.box, d.score, signals);
+      auto face = Describe(image->bgr, d.box, d.score, d.points, signals);
       if (!face) return tl::unexpected(face.error());
       found.emplace_back(std::move(*face), signals);
     }
@@ -71,7 +74,9 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
     }
     signals_.clear();
     QualitySignals signals;
-    auto face = Describe(image->bgr, box, 1.0f, signals);
+    // An editor's box has no detector points: the chip is aligned on the
+    // landmarker's.
+    auto face = Describe(image->bgr, box, 1.0f, std::nullopt, signals);
     if (face) signals_.push_back(signals);
     return face;
   }
@@ -89,6 +94,7 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
   }
 
   Result<DetectedFace> Describe(const cv::Mat& bgr, const FaceBox& box, float score,
+                                const std::optional<Landmarks5>& detector_points,
                                 QualitySignals& signals) {
     DetectedFace face;
     face.box = box;
@@ -96,7 +102,9 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
     auto landmarks = landmarker_->Locate(bgr, box);
     if (!landmarks) return tl::unexpected(landmarks.error());
     face.landmarks = *landmarks;
-    const cv::Mat chip = AlignFace(bgr, FivePoints(face.landmarks));
+    const bool on_detector_points = align_on_detector_points_ && detector_points.has_value();
+    const cv::Mat chip =
+        AlignFace(bgr, on_detector_points ? *detector_points : FivePoints(face.landmarks));
     auto values = embedder_->Embed(chip, &signals.embedding_norm);
     if (!values) return tl::unexpected(values.error());
     face.embedding = Embedding{model_id_, std::move(*values)};
@@ -104,11 +112,13 @@ class FaceAnalyzerImpl final : public FaceAnalyzer {
     MeasureGeometry(face.landmarks, signals);
     signals.sharpness = MeasureSharpness(chip);
     signals.inside_fraction = InsideFraction(box, bgr.cols, bgr.rows);
-    face.quality = JudgeQuality(signals);
+    face.quality = JudgeQuality(signals, quality_ramps_);
     return face;
   }
 
   std::string model_id_;
+  bool align_on_detector_points_;
+  QualityRamps quality_ramps_;
   AnalyzerOptions options_;
   std::unique_ptr<FaceDetector> detector_;
   std::unique_ptr<Landmarker> landmarker_;
@@ -131,15 +141,17 @@ Result<std::unique_ptr<FaceAnalyzer>> FaceAnalyzer::Create(const ModelPack& pack
       return Fail(ErrorCode::kModel, "model pack " + pack.id + " has no " + role);
     }
   }
-  auto detector = FaceDetector::Create(pack.FileFor("detector"), detector_options);
+  auto detector =
+      FaceDetector::Create(pack.pipeline.detector, pack.FileFor("detector"), detector_options);
   if (!detector) return tl::unexpected(detector.error());
   auto landmarker = Landmarker::Create(pack.FileFor("landmarker"));
   if (!landmarker) return tl::unexpected(landmarker.error());
-  auto embedder =
-      Embedder::Create(pack.FileFor("embedder"), pack.embedding_size, options.flip_augment);
+  auto embedder = Embedder::Create(pack.FileFor("embedder"), pack.embedding_size,
+                                   {pack.pipeline.embedder_mean, pack.pipeline.embedder_scale},
+                                   options.flip_augment);
   if (!embedder) return tl::unexpected(embedder.error());
   return std::unique_ptr<FaceAnalyzer>(new FaceAnalyzerImpl(
-      pack.id, options, std::move(*detector), std::move(*landmarker), std::move(*embedder)));
+      pack, options, std::move(*detector), std::move(*landmarker), std::move(*embedder)));
 }
 
 std::optional<std::size_t> PickMainFace(const PhotoFaces& photo) {

@@ -42,32 +42,70 @@ int PriorCount(int width, int height) {
   return n;
 }
 
+// UltraFace RFB-320 on the prepared graph that ends at the raw box
+// regressions and the scores, so any input size works; priors and box
+// decoding follow UltraFace (strides 8/16/32/64).
+class UltraFaceDetector final : public FaceDetector {
+ public:
+  UltraFaceDetector(cv::dnn::Net net, const DetectorOptions& options)
+      : net_(std::move(net)), options_(options) {}
+  Result<std::vector<Detection>> Detect(const cv::Mat& bgr) override;
+
+ private:
+  // One network pass on `bgr` scaled by `scale` inside a border of `pad`
+  // pixels (source pixels); appends detections in source pixels. False when
+  // the network's outputs are not shaped like the prepared graph's.
+  bool RunPass(const cv::Mat& bgr, int pad, double scale, float threshold,
+               std::vector<Detection>& out);
+
+  cv::dnn::Net net_;
+  DetectorOptions options_;
+};
+
 }  // namespace
 
-FaceDetector::FaceDetector(cv::dnn::Net net, const DetectorOptions& options)
-    : net_(std::move(net)), options_(options) {}
-
-Result<std::unique_ptr<FaceDetector>> FaceDetector::Create(const std::filesystem::path& model,
+Result<std::unique_ptr<FaceDetector>> FaceDetector::Create(DetectorKind kind,
+                                                           const std::filesystem::path& model,
                                                            const DetectorOptions& options) {
   if (options.long_side < 64 || options.long_side > 4096) {
     return Fail(ErrorCode::kInvalidArgument, "detector long side must be in [64, 4096]");
   }
+  cv::dnn::Net net;
   try {
-    cv::dnn::Net net = cv::dnn::readNetFromONNX(model.string());
+    net = cv::dnn::readNetFromONNX(model.string());
     if (net.empty()) return Fail(ErrorCode::kModel, "empty detector network: " + model.string());
-    return std::unique_ptr<FaceDetector>(new FaceDetector(std::move(net), options));
   } catch (const cv::Exception& e) {
     return Fail(ErrorCode::kModel, "cannot load detector " + model.string() + ": " + e.what());
   }
+  if (kind == DetectorKind::kRetinaFace) return MakeRetinaFaceDetector(std::move(net), options);
+  return std::unique_ptr<FaceDetector>(new UltraFaceDetector(std::move(net), options));
 }
 
-bool FaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float threshold,
-                           std::vector<Detection>& out) {
+Result<DetectionPasses> PlanPasses(const cv::Mat& bgr, const DetectorOptions& options) {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    return Fail(ErrorCode::kInvalidArgument, "detector needs a non-empty 8-bit BGR image");
+  }
+  DetectionPasses passes;
+  const int long_side = std::max(bgr.cols, bgr.rows);
+  passes.pad = static_cast<int>(std::lround(options.pad_fraction * long_side));
+  passes.scale = static_cast<double>(options.long_side) / (long_side + 2 * passes.pad);
+  // Small faces: the smallest anchors are 10-16 input pixels, i.e. that over
+  // `scale` photo pixels. In large photos that misses faces of a crowded
+  // group shot, so an unpadded pass at 2.5x the resolution follows, reaching
+  // ~4 times smaller faces. Smaller photos skip it: it would only find faces
+  // below the recognisable size (min_face_pixels).
+  if (options.second_scale && passes.scale < kFinePassBelowScale) {
+    passes.fine_scale = std::min(1.0, kFinePassZoom * passes.scale);
+    passes.fine_threshold = std::max(options.score_threshold, kFinePassMinScore);
+  }
+  return passes;
+}
+
+cv::Mat PaintCanvas(const cv::Mat& bgr, int pad, double scale, int multiple) {
+  auto round_up = [multiple](int n) { return (n + multiple - 1) / multiple * multiple; };
   const int in_w = std::max(1, static_cast<int>(std::lround((bgr.cols + 2 * pad) * scale)));
   const int in_h = std::max(1, static_cast<int>(std::lround((bgr.rows + 2 * pad) * scale)));
-  // Paint the scaled photo into a black canvas: padding and resizing in one
-  // step, without materialising the padded full-resolution image.
-  cv::Mat canvas(in_h, in_w, CV_8UC3, cv::Scalar::all(0));
+  cv::Mat canvas(round_up(in_h), round_up(in_w), CV_8UC3, cv::Scalar::all(0));
   const int off = static_cast<int>(std::lround(pad * scale));
   const int img_w =
       std::min(in_w - off, std::max(1, static_cast<int>(std::lround(bgr.cols * scale))));
@@ -75,7 +113,34 @@ bool FaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float thre
       std::min(in_h - off, std::max(1, static_cast<int>(std::lround(bgr.rows * scale))));
   cv::resize(bgr, canvas(cv::Rect(off, off, img_w, img_h)), cv::Size(img_w, img_h), 0, 0,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return canvas;
+}
 
+std::vector<Detection> SuppressOverlaps(std::vector<Detection> candidates, float nms_iou) {
+  // A box mostly inside a better-scoring one is a part of the same face (an
+  // eye-and-nose box inside a head box at another scale); faces of
+  // different people overlap little.
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  std::vector<Detection> kept;
+  for (Detection& d : candidates) {
+    bool suppressed = false;
+    for (const Detection& k : kept) {
+      if (IntersectionOverUnion(d.box, k.box) > nms_iou ||
+          IntersectionOverSmaller(d.box, k.box) > kContainedFraction) {
+        suppressed = true;
+        break;
+      }
+    }
+    if (!suppressed) kept.push_back(std::move(d));
+  }
+  return kept;
+}
+
+bool UltraFaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float threshold,
+                                std::vector<Detection>& out) {
+  const cv::Mat canvas = PaintCanvas(bgr, pad, scale);
+  const int in_w = canvas.cols, in_h = canvas.rows;
   const cv::Mat blob = cv::dnn::blobFromImage(canvas, 1.0 / 128, cv::Size(), cv::Scalar::all(127),
                                               /*swapRB=*/true, /*crop=*/false);
   net_.setInput(blob);
@@ -124,32 +189,19 @@ bool FaceDetector::RunPass(const cv::Mat& bgr, int pad, double scale, float thre
   return true;
 }
 
-Result<std::vector<Detection>> FaceDetector::Detect(const cv::Mat& bgr) {
-  if (bgr.empty() || bgr.type() != CV_8UC3) {
-    return Fail(ErrorCode::kInvalidArgument, "detector needs a non-empty 8-bit BGR image");
-  }
+Result<std::vector<Detection>> UltraFaceDetector::Detect(const cv::Mat& bgr) {
+  FACETAG_ASSIGN_OR_RETURN(const DetectionPasses passes, PlanPasses(bgr, options_));
+  const int pad = passes.pad;
+  const double scale = passes.scale;
   std::vector<Detection> candidates;
   try {
-    const int long_side = std::max(bgr.cols, bgr.rows);
-    const int pad = static_cast<int>(std::lround(options_.pad_fraction * long_side));
-    const double scale = static_cast<double>(options_.long_side) / (long_side + 2 * pad);
     bool ok = RunPass(bgr, pad, scale, options_.score_threshold, candidates);
     // Large faces: UltraFace's biggest anchor is 256 input pixels, so a face
     // filling a tight headshot (about 2/3 of the padded frame, 430 px at 640)
     // is beyond it. A quarter-cost pass at half the size reaches such faces.
     ok = ok && RunPass(bgr, pad, scale / 2, options_.score_threshold, candidates);
-    // Small faces: the smallest anchor is 10 input pixels, i.e. 10 / scale
-    // photo pixels. In large photos (scale below kFinePassBelowScale, a long
-    // side above ~1,700 px) that misses faces of a crowded group shot, so an
-    // unpadded pass at 2.5x the resolution follows, reaching ~4 times smaller
-    // faces. Smaller photos skip it: it would only find faces below the
-    // recognisable size (min_face_pixels).
-    if (options_.second_scale && scale < kFinePassBelowScale) {
-      const double fine_scale = std::min(1.0, kFinePassZoom * scale);
-      // At high resolution UltraFace fires on skin-coloured texture (hands,
-      // sleeves); this pass must be surer than the others.
-      const float fine_threshold = std::max(options_.score_threshold, kFinePassMinScore);
-      ok = ok && RunPass(bgr, 0, fine_scale, fine_threshold, candidates);
+    if (passes.fine_scale) {
+      ok = ok && RunPass(bgr, 0, *passes.fine_scale, passes.fine_threshold, candidates);
     }
     if (!ok) {
       return Fail(
@@ -159,24 +211,7 @@ Result<std::vector<Detection>> FaceDetector::Detect(const cv::Mat& bgr) {
   } catch (const cv::Exception& e) {
     return tl::unexpected(OpenCvError(e, ErrorCode::kModel, "face detector failed"));
   }
-  // Non-maximum suppression over all passes. A box mostly inside a
-  // better-scoring one is a part of the same face (an eye-and-nose box inside
-  // a head box at another scale); faces of different people overlap little.
-  std::sort(candidates.begin(), candidates.end(),
-            [](const Detection& a, const Detection& b) { return a.score > b.score; });
-  std::vector<Detection> kept;
-  for (const Detection& d : candidates) {
-    bool suppressed = false;
-    for (const Detection& k : kept) {
-      if (IntersectionOverUnion(d.box, k.box) > options_.nms_iou ||
-          IntersectionOverSmaller(d.box, k.box) > kContainedFraction) {
-        suppressed = true;
-        break;
-      }
-    }
-    if (!suppressed) kept.push_back(d);
-  }
-  return kept;
+  return SuppressOverlaps(std::move(candidates), options_.nms_iou);
 }
 
 }  // namespace facetag::vision

@@ -98,7 +98,7 @@ float InsideFraction(const FaceBox& box, int width, int height) {
   return w > 0 && h > 0 ? std::clamp(w * h / box.Area(), 0.0f, 1.0f) : 0.0f;
 }
 
-FaceQuality JudgeQuality(const QualitySignals& s) {
+FaceQuality JudgeQuality(const QualitySignals& s, const QualityRamps& ramps) {
   // Ramps measured on the evaluation photos with the default pack
   // (docs/architecture.md, Face quality). The pack's floors are 0.5 for
   // naming and 0.75 for enrolment; the values in the comments are where a
@@ -121,12 +121,13 @@ FaceQuality JudgeQuality(const QualitySignals& s) {
       {Ramp(s.inside_fraction, 0.5f, 0.8f), QualityIssue::kCutOff},
   };
   // The non-face evidence. The raw embedding norm separates faces from the
-  // detector's false detections best (faces: 1st percentile 2.44, median
-  // 3.59; hands, jackets, backgrounds: at most 2.35, median 1.75); it also
-  // drops with blur and size, hence the attribution below.
+  // detector's false detections best (default pack: faces' 1st percentile
+  // 2.44, median 3.59; hands, jackets, backgrounds: at most 2.35, median
+  // 1.75; ramp 2.0 -> 2.8, floors at 2.4 / 2.6); it also drops with blur and
+  // size, hence the attribution below.
   const Factor not_a_face[] = {
-      // Norm 2.4 / 2.6.
-      {Ramp(s.embedding_norm, 2.0f, 2.8f), QualityIssue::kNotAFace},
+      {Ramp(s.embedding_norm, ramps.embedding_norm_unusable, ramps.embedding_norm_usable),
+       QualityIssue::kNotAFace},
       // Confidence 0.7 / 0.8 (the analyzer keeps detections from 0.8).
       {Ramp(s.detection_score, 0.5f, 0.9f), QualityIssue::kNotAFace},
   };

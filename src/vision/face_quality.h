@@ -15,7 +15,6 @@
 
 namespace facetag::vision {
 
-
 // The mean frontal face shape in the chip (the reference of
 // landmark_misfit).
 const Landmarks68& MeanFaceShape();
@@ -34,11 +33,19 @@ float MeasureSharpness(const cv::Mat& chip);
 // Share of `box` inside a width x height photo; 0 for an empty box.
 float InsideFraction(const FaceBox& box, int width, int height);
 
+// The pack-specific part of the judgement: the raw embedding norm's scale
+// is the embedder's own (PackThresholds::embedding_norm_*; the defaults are
+// the default pack's).
+struct QualityRamps {
+  float embedding_norm_unusable = 2.0f;
+  float embedding_norm_usable = 2.8f;
+};
+
 // One score in [0, 1] and the weakest signal's issue. Each signal maps to a
 // factor in [0, 1] by a linear ramp between a value where the face is
 // unusable and one where it is fully usable; the score is the smallest
 // factor, and the issue is that factor's (kNone when the score is 1).
 // NaN signals count as unusable.
-FaceQuality JudgeQuality(const QualitySignals& signals);
+FaceQuality JudgeQuality(const QualitySignals& signals, const QualityRamps& ramps = {});
 
 }  // namespace facetag::vision

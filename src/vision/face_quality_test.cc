@@ -49,6 +49,19 @@ TEST(JudgeQuality, AShortEmbeddingWithoutOtherWeaknessIsNotAFace) {
   ExpectNotNamed(s, QualityIssue::kNotAFace);
 }
 
+TEST(JudgeQuality, TheEmbeddingNormRampIsThePacks) {
+  // Another embedder's norms live on another scale: a norm that is short
+  // for the default pack may be a good face for another, and the reverse.
+  QualitySignals s = GoodFace();
+  s.embedding_norm = 2.2f;
+  EXPECT_LT(JudgeQuality(s).score, kNamingFloor);
+  EXPECT_EQ(JudgeQuality(s, {1.0f, 2.0f}).score, 1.0f);
+  s.embedding_norm = 6.0f;
+  const FaceQuality q = JudgeQuality(s, {5.5f, 7.5f});
+  EXPECT_LT(q.score, kNamingFloor);
+  EXPECT_EQ(q.issue, QualityIssue::kNotAFace);
+}
+
 TEST(JudgeQuality, AnUncertainDetectionIsNotAFace) {
   QualitySignals s = GoodFace();
   s.detection_score = 0.55f;
