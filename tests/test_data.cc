@@ -7,12 +7,9 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-<<<<<<< HEAD
 #include <fstream>
 #include <iterator>
-=======
 #include <map>
->>>>>>> stack
 #include <mutex>
 #include <optional>
 
