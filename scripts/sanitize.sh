@@ -38,7 +38,8 @@ SUITES=(
   PreviewPoolTest PrivacyStoreTest PrivateFiles ProbeImage ReadLfwPairs Reconcile RelayNotifier
   RenderJpeg ServiceStoreTest Sha256 SqliteStoreTest SuggestPersons SuppressedNameKey
   TrimAsciiWhitespace TrueAcceptAtFalseAccept UploadTest FaultInjection ComposeWebPage
-  CheckRetentionDaysTest IsOptedOutFaceTest
+  CheckRetentionDaysTest IsOptedOutFaceTest DecodeRetinaFace SuppressOverlaps OpenCvError
+  JudgeQuality MeasureGeometry MeasureSharpness InsideFraction SqliteBackupTest
 )
 FAST_TESTS="^($(IFS='|'; echo "${SUITES[*]}"))\\."
 
