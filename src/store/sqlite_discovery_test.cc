@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "facetag/store.h"
+#include "test_data.h"
 
 namespace facetag {
 namespace {
@@ -34,8 +35,7 @@ class DiscoveryStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_GE(sodium_init(), 0);
-    dir_ =
-        fs::temp_directory_path() / ("facetag_discovery_" + std::to_string(randombytes_random()));
+    dir_ = testing::TempDir("discovery-store");
     auto store = Store::OpenSqlite(dir_ / "facetag.db");
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);

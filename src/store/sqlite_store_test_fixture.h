@@ -28,6 +28,7 @@
 #include "facetag/store.h"
 #include "raw_sql_for_tests.h"
 #include "sqlite_migrations.h"
+#include "test_data.h"
 
 namespace facetag::store_test {
 
@@ -40,9 +41,7 @@ class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_GE(sodium_init(), 0);
-    dir_ =
-        fs::temp_directory_path() / ("facetag_store_test_" + std::to_string(randombytes_random()));
-    ASSERT_TRUE(MakePrivateFolder(dir_));  // a database folder must be private
+    dir_ = testing::TempDir("store");  // private: a database folder must be
     path_ = dir_ / "facetag.db";
   }
   void TearDown() override {
