@@ -81,13 +81,18 @@ Result<WebPages> ComposeWebPages(const fs::path& web_root) {
                 "the web folder " + web_root.string() + " has no pages/ folder");
   }
   WebPages pages;
-  for (const fs::directory_entry& entry : it) {
-    const fs::path& path = entry.path();
-    if (path.extension() != ".html" || !entry.is_regular_file(ec)) continue;
+  // Incremented with an error code: the range-for's ++ would throw.
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (path.extension() != ".html" || !it->is_regular_file(ec)) continue;
     const std::string name = path.filename().string();
     FACETAG_ASSIGN_OR_RETURN(const std::string part, ReadText(path));
     FACETAG_ASSIGN_OR_RETURN(std::string page, ComposeWebPage(layout, name, part));
     pages.emplace("/" + name, std::move(page));
+  }
+  if (ec) {
+    return Fail(ErrorCode::kIo, "cannot list the web pages in " + (web_root / "pages").string() +
+                                    ": " + ec.message());
   }
   return pages;
 }
